@@ -1,0 +1,74 @@
+import type { Command } from "./command.js";
+import type { InternalEvent } from "./event.js";
+import { PROFILES } from "./profile.js";
+import type { Actor, State } from "./state.js";
+import { selectOwnerAlive } from "./state.js";
+
+/**
+ * The internal events enabled in a state, in a documented, deterministic order:
+ * actors in creation order, and for each actor owner death, then scope,
+ * lineage, scheduling, creation, restart; then the pending kills, oldest first.
+ * The settled runner takes the first; the explorer branches on all.
+ */
+export function enabledInternalEvents(state: State): InternalEvent[] {
+  const out: InternalEvent[] = [];
+  const refcount = PROFILES[state.profile].referenceCounting;
+  for (const id in state.actors) {
+    const actor = state.actors[id];
+    if (!actor.registered) continue;
+    if (ownerGone(state, actor)) {
+      out.push({ type: "owner.death.processed", actor: id });
+      continue;
+    }
+    if (refcount && outOfScope(state, actor)) {
+      if (!actor.outOfScope) out.push({ type: "actor.out_of_scope", actor: id });
+      out.push({ type: "lineage.released", actor: id });
+    }
+    switch (actor.lifecycle) {
+      case "DEPENDENCIES_UNREADY": out.push({ type: "actor.scheduled", actor: id }); break;
+      case "PENDING_CREATION": out.push({ type: "actor.created", actor: id }); break;
+      case "RESTARTING": out.push({ type: "actor.restarted", actor: id }); break;
+      default: break;
+    }
+  }
+  for (const k of state.kills) out.push({ type: "kill.processed", actor: k.actor, noRestart: k.noRestart });
+  return out;
+}
+
+/**
+ * The owner of a non-detached actor is dead; or the creator of an actor whose
+ * constructor's arguments were never resolved is dead (unresolved actors,
+ * detached ones too, die with their creator: ray-semantics §4.1 (8)).
+ */
+function ownerGone(state: State, actor: Actor): boolean {
+  if (actor.owner !== null) return !selectOwnerAlive(state, actor.owner);
+  return actor.lifecycle === "DEPENDENCIES_UNREADY" && !selectOwnerAlive(state, actor.creator);
+}
+
+/** A non-detached actor whose (live) owner holds no strong handle to it any more. */
+function outOfScope(state: State, actor: Actor): boolean {
+  return actor.owner !== null && state.handles[actor.owner.caller]?.[actor.id] !== "strong";
+}
+
+/** The first internal event the settled runner takes, or null when the cluster is quiescent. */
+export function firstInternalEvent(state: State): InternalEvent | null {
+  return enabledInternalEvents(state)[0] ?? null;
+}
+
+/**
+ * True when a command can take its first step now. A call waits while its
+ * actor is being created or restarted; code inside an actor waits while the
+ * actor is not yet (or not again) running.
+ */
+export function commandEnabled(state: State, command: Command): boolean {
+  if (command.type === "init") return true;
+  if (command.type === "continue") return state.inflight[command.caller] !== undefined;
+  const caller = state.actors[command.caller];
+  if (caller !== undefined && waiting(caller)) return false;
+  if (command.type === "call") return !waiting(state.actors[command.actor]);
+  return true;
+}
+
+function waiting(actor: Actor): boolean {
+  return actor.lifecycle === "DEPENDENCIES_UNREADY" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING";
+}

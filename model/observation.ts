@@ -1,0 +1,29 @@
+import type { Json } from "./json.js";
+import type { ActorLifecycle } from "./lifecycle.js";
+import type { RuleId } from "./rules.js";
+
+/** The error kinds of the scenario format. */
+export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument";
+export const ERROR_KINDS: readonly ErrorKind[] = ["NameTaken", "NotFound", "ActorDied", "InvalidArgument"];
+
+export interface QualifiedName {
+  readonly name: string;
+  readonly namespace: string;
+}
+
+/** What a caller sees when its command finishes. */
+export type Result =
+  | { readonly kind: "driver"; readonly job: string; readonly namespace: string }
+  | { readonly kind: "handle"; readonly actor: string }
+  | { readonly kind: "value"; readonly value: Json }
+  | { readonly kind: "error"; readonly error: ErrorKind; readonly message: string }
+  | { readonly kind: "names"; readonly names: readonly string[] | readonly QualifiedName[] }
+  | { readonly kind: "state"; readonly state: ActorLifecycle }
+  | { readonly kind: "ok" };
+
+/** A result delivered to a caller, with the rule that decided it. */
+export interface Observation {
+  readonly caller: string;
+  readonly result: Result;
+  readonly rule: RuleId;
+}

@@ -1,0 +1,169 @@
+import type { ClassData, ClassName } from "./classes.js";
+import type { Json } from "./json.js";
+import type { ActorLifecycle, JobLifecycle } from "./lifecycle.js";
+import type { ProfileName } from "./profile.js";
+
+/**
+ * The whole cluster as plain, serialisable, normalised data: records keyed by
+ * id, counters for fresh ids. Ids are `j<n>` for jobs (a driver is its job) and
+ * `a<n>` for actors; a caller is either. Record keys are never deleted from
+ * `jobs` and `actors`, so their insertion order is creation order, which the
+ * deterministic order of enabled events relies on.
+ */
+export interface State {
+  readonly profile: ProfileName;
+  readonly counters: { readonly job: number; readonly actor: number };
+  readonly jobs: Readonly<Record<string, Job>>;
+  readonly actors: Readonly<Record<string, Actor>>;
+  /** The GCS name registry: namespace → name → actor id. */
+  readonly names: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Handles each live caller holds: caller → actor → kind. */
+  readonly handles: Readonly<Record<string, Readonly<Record<string, HandleKind>>>>;
+  /** Commands of several atomic steps that a caller has begun and not finished. */
+  readonly inflight: Readonly<Record<string, Inflight>>;
+  /** `ray.kill` requests sent to the GCS and not yet processed, oldest first. */
+  readonly kills: readonly PendingKill[];
+}
+
+export type Lifetime = "detached" | "non_detached";
+
+/** A job: one driver connection (`ray.init`). */
+export interface Job {
+  readonly id: string;
+  readonly namespace: string;
+  /** The namespace was made up for this job (no namespace given, `ray` profile). */
+  readonly anonymous: boolean;
+  readonly defaultLifetime: Lifetime;
+  readonly lifecycle: JobLifecycle;
+}
+
+/** Strong handles count toward the owner's references; weak ones (from `get`) do not. */
+export type HandleKind = "strong" | "weak";
+
+/** Why an actor died, in Ray's words (ActorDiedErrorContext reasons, and the worker's exit type). */
+export type DeathCause =
+  | "RAY_KILL"
+  | "OWNER_DIED"
+  | "OUT_OF_SCOPE"
+  | "REF_DELETED"
+  | "WORKER_DIED"
+  | "INTENDED_USER_EXIT";
+
+/** Who owns an actor: a caller, in one incarnation (an actor's restart is a new process). */
+export interface Owner {
+  readonly caller: string;
+  readonly incarnation: number;
+}
+
+/** An actor as the GCS knows it, with the class's own state. */
+export interface Actor {
+  readonly id: string;
+  readonly cls: ClassName;
+  readonly args: readonly Json[];
+  readonly name: string | null;
+  readonly namespace: string;
+  readonly detached: boolean;
+  /** The owner of a non-detached actor; null for detached ones. */
+  readonly owner: Owner | null;
+  /** The caller whose `.remote()` made it (it resolves the constructor's arguments). */
+  readonly creator: Owner;
+  /** The job whose code created it. */
+  readonly job: string;
+  /** The detached actor at the root of its tree (itself if detached), or null. */
+  readonly root: string | null;
+  readonly lifecycle: ActorLifecycle;
+  readonly maxRestarts: number;
+  readonly numRestarts: number;
+  /** Counts the actor's processes: bumped each time its process dies. */
+  readonly incarnation: number;
+  readonly deathCause: DeathCause | null;
+  /** In the GCS's registered actors (false once destroyed). */
+  readonly registered: boolean;
+  /** The owner reported it out of scope while it could restart (kept for lineage). */
+  readonly outOfScope: boolean;
+  /** The class's own state; null until the constructor has run. */
+  readonly data: ClassData | null;
+}
+
+/** A command of several atomic steps, paused between two of them. */
+export type Inflight =
+  | { readonly op: "create"; readonly next: "register"; readonly request: CreateRequest }
+  | { readonly op: "getIfExists"; readonly next: "register"; readonly request: CreateRequest }
+  | {
+      readonly op: "getIfExists";
+      readonly next: "lookupAgain";
+      readonly request: CreateRequest;
+      readonly createError: string;
+    };
+
+/** A validated creation request, with its namespace and lifetime resolved. */
+export interface CreateRequest {
+  readonly cls: ClassName;
+  readonly args: readonly Json[];
+  readonly name: string | null;
+  readonly namespace: string;
+  readonly detached: boolean;
+  readonly maxRestarts: number;
+}
+
+export interface PendingKill {
+  readonly actor: string;
+  readonly noRestart: boolean;
+}
+
+/** The state of a fresh cluster under a profile. */
+export function initialState(profile: ProfileName): State {
+  return {
+    profile,
+    counters: { job: 0, actor: 0 },
+    jobs: {},
+    actors: {},
+    names: {},
+    handles: {},
+    inflight: {},
+    kills: [],
+  };
+}
+
+/** True when the caller id names a job (a driver). */
+export function isJobId(id: string): boolean {
+  return id.charCodeAt(0) === 106; // "j"
+}
+
+/** The job a caller runs in: a driver's own job, or the job of the actor's creator. */
+export function selectCallerJob(state: State, caller: string): Job {
+  return isJobId(caller) ? state.jobs[caller] : state.jobs[state.actors[caller].job];
+}
+
+/** The actor registered under (namespace, name), if any. */
+export function selectNamed(state: State, namespace: string, name: string): Actor | undefined {
+  const id = state.names[namespace]?.[name];
+  return id === undefined ? undefined : state.actors[id];
+}
+
+/** An owner reference to a caller as it is now. */
+export function ownerRef(state: State, caller: string): Owner {
+  return { caller, incarnation: isJobId(caller) ? 0 : state.actors[caller].incarnation };
+}
+
+/** True while the owner of an actor (a running driver, or an actor in the same process incarnation) lives. */
+export function selectOwnerAlive(state: State, owner: Owner): boolean {
+  if (isJobId(owner.caller)) return state.jobs[owner.caller].lifecycle === "RUNNING";
+  const a = state.actors[owner.caller];
+  return a.lifecycle !== "DEAD" && a.incarnation === owner.incarnation;
+}
+
+/** True while a caller can run code: a running driver, or an ALIVE actor. */
+export function selectCallerAlive(state: State, caller: string): boolean {
+  return isJobId(caller) ? state.jobs[caller]?.lifecycle === "RUNNING" : state.actors[caller]?.lifecycle === "ALIVE";
+}
+
+/** The number of restarts an actor has left (Infinity for maxRestarts -1). */
+export function selectRestartsLeft(actor: Actor): number {
+  return actor.maxRestarts === -1 ? Infinity : Math.max(0, actor.maxRestarts - actor.numRestarts);
+}
+
+/** True when the caller holds any handle to the actor. */
+export function selectHolds(state: State, caller: string, actor: string): boolean {
+  return state.handles[caller]?.[actor] !== undefined;
+}

@@ -1,0 +1,32 @@
+import type { ModelEvent } from "../model/index.js";
+
+/** Label → id, as a scenario binds them. */
+type Labels = Readonly<Record<string, string>>;
+
+/** A model id in the scenario's words: its label when it has one. */
+export function labelOf(id: string, labels: Labels): string {
+  for (const [label, bound] of Object.entries(labels)) if (bound === id) return label;
+  return id;
+}
+
+/** A short description of one event, for interleavings and logs: `d2 create Counter 'foo'`, `kill of a processed`. */
+export function describeEvent(labels: Labels): (event: ModelEvent) => string {
+  const l = (id: string): string => labelOf(id, labels);
+  return (e) => {
+    switch (e.type) {
+      case "init": return `init${e.namespace === undefined ? "" : ` in ${e.namespace}`}`;
+      case "create": return `${l(e.caller)} create ${e.cls}${e.name === undefined ? "" : ` '${e.name}'`}${e.getIfExists === true ? " getIfExists" : ""} (first step)`;
+      case "continue": return `${l(e.caller)} continues its command`;
+      case "get": return `${l(e.caller)} get '${e.name}'`;
+      case "call": return `${l(e.caller)} call ${l(e.actor)}.${e.method}()`;
+      case "kill": return `${l(e.caller)} kill ${l(e.actor)}${e.noRestart === false ? " (noRestart false)" : ""}`;
+      case "drop": return `${l(e.caller)} drop ${l(e.actor)}`;
+      case "exit": return `${l(e.caller)} exit`;
+      case "list": return `${l(e.caller)} list${e.allNamespaces === true ? " (all namespaces)" : ""}`;
+      case "state": return `${l(e.caller)} state of ${l(e.actor)}`;
+      case "actor.crashed": return `${l(e.actor)} crashed`;
+      case "kill.processed": return `kill of ${l(e.actor)} processed`;
+      default: return `${e.type} (${l(e.actor)})`;
+    }
+  };
+}

@@ -1,0 +1,49 @@
+import type { Command, Fault, Json, State } from "../../model/index.js";
+import type { NamespaceRef, Step } from "./types.js";
+
+/** Label → model id (a job id for drivers, an actor id for actors). */
+export type Labels = Readonly<Record<string, string>>;
+
+/** The namespace a scenario's reference names: a string as it is, `{ of: d }` the namespace of driver d. */
+export function resolveNamespace(ref: NamespaceRef | undefined, labels: Labels, state: State): string | undefined {
+  if (ref === undefined || typeof ref === "string") return ref;
+  return state.jobs[labels[ref.of]].namespace;
+}
+
+/** The model command (or fault, for `crash`) that a scenario step asks for, in model ids. */
+export function stepToEvent(step: Step, labels: Labels, state: State): Command | Fault {
+  const caller = step.by === undefined ? "" : labels[step.by];
+  const actor = step.actor === undefined ? "" : labels[step.actor];
+  const namespace = resolveNamespace(step.namespace, labels, state);
+  switch (step.do) {
+    case "init":
+      return strip({ type: "init", namespace, defaultLifetime: step.defaultLifetime });
+    case "create":
+      return strip({
+        type: "create", caller, cls: step.class as string, args: step.args as Json[] | undefined, name: step.name,
+        namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts,
+      });
+    case "get":
+      return strip({ type: "get", caller, name: step.name as string, namespace });
+    case "call":
+      return strip({ type: "call", caller, actor, method: step.method as string, args: step.args as Json[] | undefined });
+    case "kill":
+      return strip({ type: "kill", caller, actor, noRestart: step.noRestart });
+    case "drop":
+      return { type: "drop", caller, actor };
+    case "exit":
+      return { type: "exit", caller };
+    case "crash":
+      return { type: "actor.crashed", actor };
+    case "list":
+      return strip({ type: "list", caller, allNamespaces: step.allNamespaces });
+    case "state":
+      return { type: "state", caller, actor };
+  }
+}
+
+/** Drops the keys whose value is undefined, so commands print and compare canonically. */
+function strip<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,71 @@
+import { canonicalJson, type Observation, type Result, type State } from "../../model/index.js";
+import { resolveNamespace, type Labels } from "./command.js";
+import type { Step } from "./types.js";
+
+/** Why a step's outcome did not meet the file's expectation. */
+export interface Mismatch {
+  readonly expected: string;
+  readonly observed: string;
+}
+
+/** The label that names a model id, or a description of an unnamed one. */
+export function nameOf(id: string, labels: Labels): string {
+  for (const [label, bound] of Object.entries(labels)) if (bound === id) return `'${label}'`;
+  return `an unlabelled actor (${id})`;
+}
+
+/** A result in words, with labels for the ids the scenario knows. */
+export function describeResult(result: Result, labels: Labels): string {
+  switch (result.kind) {
+    case "driver": return `driver started in namespace ${result.namespace}`;
+    case "handle": return `a handle to ${nameOf(result.actor, labels)}`;
+    case "value": return `value ${canonicalJson(result.value)}`;
+    case "error": return `error ${result.error}: ${result.message}`;
+    case "names": return `names ${canonicalJson(result.names)}`;
+    case "state": return `state ${result.state}`;
+    case "ok": return "ok";
+  }
+}
+
+/**
+ * Checks a step's observation against its expectation (scenario-format
+ * "Expectations"); `bindable` says whether an id may be bound to a new `as`
+ * label. Returns null when it holds.
+ */
+export function checkExpectation(step: Step, observation: Observation, labels: Labels, state: State, bindable: (id: string) => string | null): Mismatch | null {
+  const result = observation.result;
+  const observed = describeResult(result, labels);
+  const expect = step.expect;
+  if (expect === undefined) {
+    if (result.kind === "error") return { expected: "success", observed };
+    if (step.as !== undefined && result.kind === "handle") {
+      const why = bindable(result.actor);
+      if (why !== null) return { expected: `a handle to a new actor for '${step.as}'`, observed: `${observed}, ${why}` };
+    }
+    return null;
+  }
+  if ("error" in expect) {
+    return result.kind === "error" && result.error === expect.error ? null : { expected: `error ${expect.error}`, observed };
+  }
+  if ("actor" in expect) {
+    return result.kind === "handle" && labels[expect.actor] === result.actor ? null : { expected: `a handle to '${expect.actor}'`, observed };
+  }
+  if ("value" in expect) {
+    return result.kind === "value" && canonicalJson(result.value) === canonicalJson(expect.value) ? null : { expected: `value ${canonicalJson(expect.value)}`, observed };
+  }
+  if ("state" in expect) {
+    return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed };
+  }
+  const wanted = expect.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: resolveNamespace(n.namespace, labels, state) ?? "" })));
+  const expected = `names [${wanted.join(", ")}] in any order`;
+  if (result.kind !== "names") return { expected, observed };
+  const got = result.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: n.namespace })));
+  return sameMultiset(wanted, got) ? null : { expected, observed };
+}
+
+function sameMultiset(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((v, i) => v === y[i]);
+}

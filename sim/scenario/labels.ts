@@ -1,0 +1,130 @@
+import { ALL_METHODS } from "../../model/index.js";
+import { ScenarioError } from "./error.js";
+import { isParallel, type NamespaceRef, type Scenario, type Step, type StepPath } from "./types.js";
+
+/**
+ * What the label rules need to know at a point of the file: which drivers
+ * exist (and whether they exited), which actor labels are bound, and which
+ * actor labels each caller holds.
+ */
+interface Scope {
+  readonly drivers: Map<string, "running" | "exited">;
+  readonly actors: Set<string>;
+  readonly held: Map<string, Set<string>>;
+}
+
+function cloneScope(s: Scope): Scope {
+  return {
+    drivers: new Map(s.drivers),
+    actors: new Set(s.actors),
+    held: new Map([...s.held].map(([k, v]) => [k, new Set(v)])),
+  };
+}
+
+const EXPECT_FITS: Record<string, readonly string[]> = {
+  actor: ["create", "get"],
+  value: ["call"],
+  names: ["list"],
+  state: ["state"],
+  error: ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state"],
+};
+
+/**
+ * The rules of labels (scenario-format "Steps", "Invalid scenarios"): a label
+ * names one driver or actor for the whole file; a caller uses an actor label
+ * only while it holds it; no steps by a driver that exited; `init` of a new
+ * label only. Returns every problem found.
+ */
+export function checkLabels(file: string, scenario: Scenario): ScenarioError[] {
+  const problems: ScenarioError[] = [];
+  let scope: Scope = { drivers: new Map(), actors: new Set(), held: new Map() };
+  scenario.steps.forEach((item, index) => {
+    if (!isParallel(item)) {
+      checkStep(file, scope, item, { index }, problems, null);
+      return;
+    }
+    const before = scope;
+    const blockLabels = new Set<string>();
+    const callers = new Set<string>();
+    const after = cloneScope(before);
+    item.parallel.forEach((list, l) => {
+      const own = cloneScope(before);
+      const by = list.find((s) => s.by !== undefined)?.by;
+      list.forEach((step, p) => {
+        const path = { index, list: l, position: p };
+        if (step.by !== undefined && step.by !== by) problems.push(new ScenarioError(file, `every step of a parallel list has the same caller ('${by}')`, path, "by"));
+        checkStep(file, own, step, path, problems, blockLabels);
+      });
+      if (by !== undefined) {
+        if (callers.has(by)) problems.push(new ScenarioError(file, `'${by}' already has a list in this parallel block`, { index, list: l, position: 0 }, "by"));
+        callers.add(by);
+      }
+      merge(after, own);
+    });
+    scope = after;
+  });
+  return problems;
+}
+
+function merge(into: Scope, from: Scope): void {
+  for (const [d, s] of from.drivers) if (s === "exited" || !into.drivers.has(d)) into.drivers.set(d, s);
+  for (const a of from.actors) into.actors.add(a);
+  for (const [caller, labels] of from.held) into.held.set(caller, labels);
+}
+
+function checkStep(file: string, scope: Scope, step: Step, path: StepPath, problems: ScenarioError[], blockLabels: Set<string> | null): void {
+  const problem = (detail: string, field?: string): void => {
+    problems.push(new ScenarioError(file, detail, path, field));
+  };
+  const known = (label: string): boolean => scope.drivers.has(label) || scope.actors.has(label);
+  const by = step.by;
+  // The caller.
+  if (step.do === "init") {
+    if (known(by as string)) problem(`init of '${by}', a label that already names a ${scope.drivers.has(by as string) ? "driver" : "actor"}`, "by");
+  } else if (by !== undefined) {
+    if (!known(by)) problem(`unknown caller '${by}': a driver is started by its own init; an actor label is bound by a create or get`, "by");
+    else if (scope.drivers.get(by) === "exited") problem(`'${by}' is a driver that has exited`, "by");
+  }
+  // Namespace references.
+  const checkNamespace = (ns: NamespaceRef | undefined, field: string): void => {
+    if (ns !== undefined && typeof ns === "object" && !scope.drivers.has(ns.of)) problem(`{ "of": "${ns.of}" } names no driver started before this step`, field);
+  };
+  checkNamespace(step.namespace, "namespace");
+  if (step.expect !== undefined && "names" in step.expect) {
+    step.expect.names.forEach((n, i) => {
+      if (typeof n === "object") checkNamespace(n.namespace, `expect.names.${i}.namespace`);
+    });
+  }
+  // The actor operated on.
+  if (step.actor !== undefined) {
+    if (!scope.actors.has(step.actor)) problem(`'${step.actor}' is not a bound actor label (bind it with "as" first)`, "actor");
+    else if (step.do !== "crash" && by !== undefined && !scope.held.get(by)?.has(step.actor)) {
+      problem(`'${by}' holds no handle to '${step.actor}' here (it gets one from its own create or get bound by "as" or "expect.actor")`, "actor");
+    }
+  }
+  if (step.method !== undefined && !ALL_METHODS.includes(step.method)) problem(`unknown method '${step.method}' (Counter: incr, value; Greeter: say_hello)`, "method");
+  // Expectations.
+  const expect = step.expect;
+  if (expect !== undefined) {
+    const kind = Object.keys(expect)[0];
+    if (!EXPECT_FITS[kind].includes(step.do)) problem(`a ${step.do} step cannot expect ${kind}`, `expect.${kind}`);
+    if ("actor" in expect && !scope.actors.has(expect.actor)) problem(`'${expect.actor}' is not a bound actor label; to bind a new one use "as"`, "expect.actor");
+    if (step.as !== undefined) problem(`"as" needs the step to succeed with a new actor, so it cannot go with an expectation`, "expect");
+  }
+  // Bindings and their effects.
+  const hold = (caller: string, label: string): void => {
+    if (!scope.held.has(caller)) scope.held.set(caller, new Set());
+    scope.held.get(caller)?.add(label);
+  };
+  if (step.as !== undefined) {
+    if (known(step.as) && !(blockLabels?.has(step.as) ?? false)) problem(`'${step.as}' is already a label; "as" binds a new one`, "as");
+    scope.actors.add(step.as);
+    blockLabels?.add(step.as);
+    if (by !== undefined) hold(by, step.as);
+  }
+  if (expect !== undefined && "actor" in expect && by !== undefined && scope.actors.has(expect.actor)) hold(by, expect.actor);
+  if (step.do === "init" && by !== undefined && !(expect !== undefined && "error" in expect)) scope.drivers.set(by, "running");
+  if (step.do === "drop" && by !== undefined && step.actor !== undefined) scope.held.get(by)?.delete(step.actor);
+  if (step.do === "exit" && by !== undefined && scope.drivers.has(by)) scope.drivers.set(by, "exited");
+  if (step.do !== "crash" && by === undefined) problem("missing the caller", "by");
+}

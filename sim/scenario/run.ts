@@ -1,0 +1,117 @@
+import { DEFAULT_PROFILE, canonicalJson, ruleText, type ProfileName, type RuleId } from "../../model/index.js";
+import { runSettled, settle } from "../settle.js";
+import { Store } from "../store.js";
+import { stepToEvent } from "./command.js";
+import { checkExpectation, describeResult } from "./expect.js";
+import { exploreParallel, type ParallelFailure } from "./parallel.js";
+import { isParallel, type LoadedScenario, type Step, type StepPath } from "./types.js";
+import { alreadyNamed, answerFor, type World } from "./world.js";
+
+/** The first step that did not do what the file expects. */
+export interface StepFailure {
+  readonly path: StepPath;
+  readonly step: Step;
+  readonly expected: string;
+  readonly observed: string;
+  readonly rule: RuleId | null;
+  /** For a parallel block: the shortest interleaving that fails, event by event. */
+  readonly interleaving?: readonly string[];
+}
+
+export interface ScenarioResult {
+  readonly file: string;
+  readonly title: string;
+  readonly profile: ProfileName;
+  readonly passed: boolean;
+  /** How many possible histories the scenario ended with (more than one after some parallel blocks). */
+  readonly worlds: number;
+  /** Model states visited while exploring parallel blocks. */
+  readonly explored: number;
+  readonly failure?: StepFailure;
+  /** The worlds at the end (or up to the failure): for explain, logs and the viewer. */
+  readonly final: readonly World[];
+}
+
+export interface RunOptions {
+  /** Run under this profile instead of the file's. */
+  readonly profile?: ProfileName;
+  /** Bound on states explored per parallel block. */
+  readonly maxStates?: number;
+}
+
+/** Runs a checked scenario on the model, settled step by step, every interleaving inside parallel blocks. */
+export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): ScenarioResult {
+  const { scenario, file } = loaded;
+  const profile = options.profile ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
+  let worlds: World[] = [{ store: new Store(profile), labels: {} }];
+  let explored = 0;
+  const done = (failure?: StepFailure): ScenarioResult => ({
+    file, title: scenario.title, profile, passed: failure === undefined, worlds: worlds.length, explored, failure, final: worlds,
+  });
+  for (let index = 0; index < scenario.steps.length; index++) {
+    const item = scenario.steps[index];
+    if (isParallel(item)) {
+      const next: World[] = [];
+      const seen = new Set<string>();
+      for (const world of worlds) {
+        const outcome = exploreParallel(world, item, index, options.maxStates ?? 2_000_000);
+        explored += outcome.explored;
+        if ("failure" in outcome) return done(toStepFailure(outcome.failure));
+        for (const w of outcome.worlds) {
+          const key = canonicalJson([w.store.state, w.labels]);
+          if (!seen.has(key)) {
+            seen.add(key);
+            next.push(w);
+          }
+        }
+      }
+      worlds = next;
+      continue;
+    }
+    for (let i = 0; i < worlds.length; i++) {
+      const result = runStep(worlds[i], item, { index });
+      if ("failure" in result) {
+        worlds = [worlds[i]];
+        return done(result.failure);
+      }
+      worlds[i] = result.world;
+    }
+  }
+  return done();
+}
+
+function toStepFailure(f: ParallelFailure): StepFailure {
+  return { path: f.path, step: f.step, expected: f.expected, observed: f.observed, rule: f.rule, interleaving: f.interleaving };
+}
+
+/** Runs one step settled in one world; returns the next world or the failure. */
+export function runStep(world: World, step: Step, path: StepPath): { world: World } | { failure: StepFailure } {
+  const event = stepToEvent(step, world.labels, world.store.state);
+  if (event.type === "actor.crashed") {
+    world.store.dispatch(event);
+    settle(world.store); // a fault has no caller; settle what it set off
+    return { world };
+  }
+  const observations = runSettled(world.store, event);
+  const caller = event.type === "init" ? null : event.caller;
+  const answer = answerFor(observations, caller);
+  if (answer === undefined) {
+    return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
+  }
+  const labels = { ...world.labels };
+  const mismatch = checkExpectation(step, answer, labels, world.store.state, (id) => alreadyNamed(labels, id));
+  if (mismatch !== null) return { failure: { path, step, ...mismatch, rule: answer.rule } };
+  const result = answer.result;
+  if (step.do === "init" && result.kind === "driver") labels[step.by as string] = result.job;
+  if (step.as !== undefined && result.kind === "handle") labels[step.as] = result.actor;
+  return { world: { store: world.store, labels } };
+}
+
+/** The one-line summary of a failure, for `run`. */
+export function describeFailure(f: StepFailure): string {
+  const rule = f.rule === null ? "" : `\n    rule: ${f.rule}: ${ruleText(f.rule)}`;
+  const inter = f.interleaving === undefined ? "" : `\n    interleaving: ${f.interleaving.join(" → ")}`;
+  return `expected ${f.expected}\n    observed ${f.observed}${rule}${inter}`;
+}
+
+export { describeResult };

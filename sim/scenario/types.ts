@@ -1,0 +1,67 @@
+import type { Json } from "../../model/index.js";
+
+/** A namespace in a scenario: a string, or the namespace of a driver (needed for anonymous ones). */
+export type NamespaceRef = string | { readonly of: string };
+
+export type Expect =
+  | { readonly actor: string }
+  | { readonly value: Json }
+  | { readonly error: string }
+  | { readonly names: readonly (string | { readonly name: string; readonly namespace: NamespaceRef })[] }
+  | { readonly state: string };
+
+/** One step of a scenario, as the file says it (scenario-format.md "Steps"). */
+export interface Step {
+  readonly by?: string;
+  readonly do: "init" | "create" | "get" | "call" | "kill" | "drop" | "exit" | "crash" | "list" | "state";
+  readonly namespace?: NamespaceRef;
+  readonly defaultLifetime?: string;
+  readonly class?: string;
+  readonly args?: readonly Json[];
+  readonly name?: string;
+  readonly lifetime?: string;
+  readonly getIfExists?: boolean;
+  readonly maxRestarts?: number;
+  readonly as?: string;
+  readonly actor?: string;
+  readonly method?: string;
+  readonly noRestart?: boolean;
+  readonly allNamespaces?: boolean;
+  readonly expect?: Expect;
+}
+
+export interface ParallelBlock {
+  readonly parallel: readonly (readonly Step[])[];
+}
+
+export type Item = Step | ParallelBlock;
+
+export interface Scenario {
+  readonly title: string;
+  readonly about?: string;
+  readonly profile?: string;
+  readonly steps: readonly Item[];
+}
+
+/** A scenario read from a file and checked, with where it came from. */
+export interface LoadedScenario {
+  readonly file: string;
+  readonly scenario: Scenario;
+}
+
+/** True for a `parallel` block. */
+export function isParallel(item: Item): item is ParallelBlock {
+  return (item as ParallelBlock).parallel !== undefined;
+}
+
+/** Where in a scenario a step sits: its index, and for steps of a parallel block the list and position. */
+export interface StepPath {
+  readonly index: number;
+  readonly list?: number;
+  readonly position?: number;
+}
+
+/** `steps[3]` or `steps[3].parallel[1][0]`. */
+export function formatStepPath(path: StepPath): string {
+  return path.list === undefined ? `steps[${path.index}]` : `steps[${path.index}].parallel[${path.list}][${path.position}]`;
+}

@@ -1,0 +1,24 @@
+import type { Observation } from "../../model/index.js";
+import type { Store } from "../store.js";
+import type { Labels } from "./command.js";
+
+/**
+ * One possible history of a scenario so far: the event-sourced store and the
+ * labels bound in it. After a parallel block there may be several.
+ */
+export interface World {
+  readonly store: Store;
+  readonly labels: Labels;
+}
+
+/** The observation that answers a caller's step among those an event produced. */
+export function answerFor(observations: readonly Observation[], caller: string | null): Observation | undefined {
+  // An init's caller is the job it creates (or "" when it failed), unknown beforehand.
+  return caller === null ? observations[0] : observations.find((o) => o.caller === caller);
+}
+
+/** Why an id cannot be bound to a new label, or null if it can. */
+export function alreadyNamed(labels: Labels, id: string): string | null {
+  for (const [label, bound] of Object.entries(labels)) if (bound === id) return `already labelled '${label}'`;
+  return null;
+}
