@@ -2,6 +2,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INTERNAL, EXIT_INVALID, InputError } from "./errors.js";
 import { runCommand } from "./run.js";
+import { explainCommand } from "./explain.js";
+import { simulateCommand } from "./simulate.js";
+import { replayCommand } from "./replay.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 
 /**
@@ -25,6 +28,33 @@ function program(): Command {
     .option("--json", "print results as JSON")
     .action((paths: string[], opts) => {
       exitCode = runCommand(paths, opts);
+    });
+
+  p.command("explain")
+    .description("tell a scenario step by step in plain English: what was asked, what the cluster did, what the caller saw, and why")
+    .argument("<file>", "a scenario file")
+    .addOption(profileOption())
+    .action((file: string, opts) => {
+      exitCode = explainCommand(file, opts);
+    });
+
+  p.command("simulate")
+    .description("run a random program of several drivers on the model (settled) and write its event log")
+    .option("--seed <n>", "seed of the random program (default: picked from the clock, and printed)")
+    .option("--steps <n>", "commands to run", "1000")
+    .addOption(profileOption())
+    .option("--drivers <k>", "drivers running at once, at most", "3")
+    .option("--no-faults", "inject no crashes")
+    .option("--log <file>", "write the event log (JSON lines) here")
+    .action((opts) => {
+      exitCode = simulateCommand(opts);
+    });
+
+  p.command("replay")
+    .description("replay an event log on the model, checking every recorded observation")
+    .argument("<file>", "a log written by simulate")
+    .action((file: string) => {
+      exitCode = replayCommand(file);
     });
 
   return p;

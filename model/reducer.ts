@@ -43,6 +43,7 @@ export function apply(d: D, event: ModelEvent, fx: Effects): void {
     case "actor.out_of_scope": return outOfScope(d, event.actor, fx);
     case "lineage.released": return lineageReleased(d, event.actor, fx);
     case "actor.crashed": return crashed(d, event.actor, fx);
+    default: throw new Error(`unknown event type ${JSON.stringify((event as { type: unknown }).type)}`);
   }
 }
 

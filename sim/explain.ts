@@ -1,0 +1,114 @@
+import { DEFAULT_PROFILE, type ProfileName } from "../model/index.js";
+import { describeChanges, explainRule } from "./narrate.js";
+import { exploreParallel } from "./scenario/parallel.js";
+import { describeResult, runStep } from "./scenario/run.js";
+import { checkExpectation } from "./scenario/expect.js";
+import { isParallel, type LoadedScenario, type Step } from "./scenario/types.js";
+import type { World } from "./scenario/world.js";
+import { Store } from "./store.js";
+
+/** The story of one step: what was asked, what the cluster did, what the caller saw, and why. */
+export interface StepStory {
+  readonly index: number;
+  readonly asked: string;
+  readonly cluster: readonly string[];
+  readonly saw: string;
+  readonly why: readonly string[];
+  readonly verdict: "as expected" | "succeeded" | string;
+  readonly ok: boolean;
+}
+
+/** A scenario's story, step by step, on the model, stopping at the first step that does not do what the file expects. */
+export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName): { profile: ProfileName; stories: StepStory[] } {
+  const { scenario } = loaded;
+  const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
+  let worlds: World[] = [{ store: new Store(profile), labels: {} }];
+  const stories: StepStory[] = [];
+  for (let index = 0; index < scenario.steps.length; index++) {
+    const item = scenario.steps[index];
+    const world = worlds[0];
+    const before = world.store.state;
+    if (isParallel(item)) {
+      const outcome = exploreParallel(world, item, index, 2_000_000);
+      const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;
+      if ("failure" in outcome) {
+        const f = outcome.failure;
+        stories.push({ index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)], verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false });
+        break;
+      }
+      worlds = outcome.worlds;
+      const after = worlds[0];
+      stories.push({
+        index, asked,
+        cluster: describeChanges(before, after.store.state, after.labels),
+        saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story goes on with the first)" : ""}`,
+        why: [], verdict: "as expected", ok: true,
+      });
+      continue;
+    }
+    const from = world.store.length;
+    const result = runStep(world, item, { index });
+    const store = world.store;
+    const records = store.records.slice(recordIndex(store, from));
+    const rules = [...new Set(records.flatMap((r) => (r.type === "command" || r.type === "event" ? r.rules : [])))];
+    const labels = "world" in result ? result.world.labels : world.labels;
+    const answer = records.find((r) => r.type === "observation");
+    const saw = answer?.type === "observation" ? describeResult(answer.observation.result, labels) : "nothing (a fault has no caller)";
+    const story: StepStory = {
+      index,
+      asked: askedText(item),
+      cluster: describeChanges(before, store.state, labels),
+      saw,
+      why: rules.map(explainRule),
+      verdict: "failure" in result ? `expected ${result.failure.expected}` : item.expect === undefined ? "succeeded" : "as expected",
+      ok: !("failure" in result),
+    };
+    stories.push(story);
+    if ("failure" in result) break;
+    worlds[0] = result.world;
+  }
+  void checkExpectation;
+  return { profile, stories };
+}
+
+/** The index in `store.records` of the record of event number `n`. */
+function recordIndex(store: Store, n: number): number {
+  let events = 0;
+  for (let i = 0; i < store.records.length; i++) {
+    const r = store.records[i];
+    if (r.type === "command" || r.type === "event") {
+      if (events === n) return i;
+      events++;
+    }
+  }
+  return store.records.length;
+}
+
+const NS = (ns: Step["namespace"]): string => (ns === undefined ? "" : typeof ns === "string" ? ` in namespace '${ns}'` : ` in the namespace of ${ns.of}`);
+
+/** What the caller asked for, in Ray's terms. */
+export function askedText(s: Step): string {
+  const by = s.by ?? "the environment";
+  switch (s.do) {
+    case "init": return `${by} calls ray.init(${s.namespace === undefined ? "" : `namespace=${JSON.stringify(typeof s.namespace === "string" ? s.namespace : `<${s.namespace.of}'s>`)}`}${s.defaultLifetime === undefined ? "" : `, default lifetime ${s.defaultLifetime}`}).`;
+    case "create": {
+      const opts = [
+        s.name === undefined ? null : `name=${JSON.stringify(s.name)}`,
+        s.namespace === undefined ? null : `namespace=${JSON.stringify(typeof s.namespace === "string" ? s.namespace : `<${s.namespace.of}'s>`)}`,
+        s.lifetime === undefined ? null : `lifetime=${JSON.stringify(s.lifetime)}`,
+        s.getIfExists === undefined ? null : `get_if_exists=${s.getIfExists ? "True" : "False"}`,
+        s.maxRestarts === undefined ? null : `max_restarts=${s.maxRestarts}`,
+      ].filter((x) => x !== null);
+      const args = (s.args ?? []).map((a) => JSON.stringify(a)).join(", ");
+      return `${by} runs ${s.as === undefined ? "" : `${s.as} = `}${s.class}.options(${opts.join(", ")}).remote(${args}).`;
+    }
+    case "get": return `${by} runs ${s.as === undefined ? "" : `${s.as} = `}ray.get_actor(${JSON.stringify(s.name)})${NS(s.namespace)}.`;
+    case "call": return `${by} runs ray.get(${s.actor}.${s.method}.remote(${(s.args ?? []).map((a) => JSON.stringify(a)).join(", ")})).`;
+    case "kill": return `${by} runs ray.kill(${s.actor}${s.noRestart === false ? ", no_restart=False" : ""}).`;
+    case "drop": return `${by} lets go of its handle to ${s.actor} (del ${s.actor}).`;
+    case "exit": return `${by} exits${by.startsWith("d") ? "" : ""}.`;
+    case "crash": return `${s.actor}'s process crashes (fault injected).`;
+    case "list": return `${by} runs ray.util.list_named_actors(${s.allNamespaces === true ? "all_namespaces=True" : ""}).`;
+    case "state": return `${by} asks the state API for ${s.actor}'s state.`;
+  }
+}

@@ -1,0 +1,61 @@
+import { ruleSource, ruleText, type RuleId, type State } from "../model/index.js";
+import { labelOf } from "./describe.js";
+
+type Labels = Readonly<Record<string, string>>;
+
+/** An actor in a learner's words: `'c' (Counter 'CounterActor')`. */
+export function actorPhrase(state: State, id: string, labels: Labels): string {
+  const a = state.actors[id];
+  const label = labelOf(id, labels);
+  const named = a.name === null ? "unnamed" : `'${a.name}'`;
+  return `${label === id ? `actor ${id}` : `'${label}'`} (${a.cls} ${named})`;
+}
+
+/**
+ * What changed in the cluster between two states, in plain sentences: actors
+ * created, restarted or dead (and why), names taken and freed, jobs finished.
+ */
+export function describeChanges(before: State, after: State, labels: Labels): string[] {
+  const out: string[] = [];
+  for (const id of Object.keys(after.jobs)) {
+    const b = before.jobs[id];
+    const a = after.jobs[id];
+    if (b === undefined) out.push(`driver ${labelOf(id, labels)} started; its job's namespace is '${a.namespace}'${a.anonymous ? " (anonymous)" : ""}`);
+    else if (b.lifecycle !== a.lifecycle) out.push(`the job of ${labelOf(id, labels)} is ${a.lifecycle}`);
+  }
+  for (const id of Object.keys(after.actors)) {
+    const b = before.actors[id];
+    const a = after.actors[id];
+    const who = actorPhrase(after, id, labels);
+    if (b === undefined) {
+      out.push(`${who} was registered${a.detached ? " as a detached actor" : `, owned by ${labelOf(a.owner?.caller ?? "", labels)}`}, in namespace '${a.namespace}'`);
+      if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who} is ${a.lifecycle}`);
+      continue;
+    }
+    if (b.lifecycle !== a.lifecycle) {
+      if (a.lifecycle === "DEAD") out.push(`${who} is DEAD (${a.deathCause ?? "unknown cause"})`);
+      else if (a.lifecycle === "RESTARTING") out.push(`${who} is RESTARTING (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts})`);
+      else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who} is ALIVE again: its constructor ran again with its original arguments`);
+      else if (a.lifecycle === "ALIVE") out.push(`${who} is ALIVE`);
+    }
+    if (b.registered && !a.registered) out.push(`${who} was destroyed: the GCS forgot it`);
+    if (b.lifecycle !== "DEAD" && a.lifecycle === "DEAD" && a.registered && a.name !== null && after.names[a.namespace]?.[a.name] === id) {
+      out.push(`${who} still holds its name '${a.name}' although it is DEAD`);
+    }
+  }
+  for (const ns of new Set([...Object.keys(before.names), ...Object.keys(after.names)])) {
+    const b = before.names[ns] ?? {};
+    const a = after.names[ns] ?? {};
+    for (const name of Object.keys(b)) {
+      if (a[name] === undefined) out.push(`the name '${name}' in namespace '${ns}' is free again`);
+      else if (a[name] !== b[name]) out.push(`the name '${name}' in namespace '${ns}' now belongs to '${labelOf(a[name], labels)}'`);
+    }
+    for (const name of Object.keys(a)) if (b[name] === undefined) out.push(`the name '${name}' in namespace '${ns}' is taken by '${labelOf(a[name], labels)}'`);
+  }
+  return out;
+}
+
+/** A rule as a learner reads it: the sentence and where it comes from. */
+export function explainRule(rule: RuleId): string {
+  return `${ruleText(rule)} [${ruleSource(rule)}]`;
+}
