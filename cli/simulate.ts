@@ -41,8 +41,9 @@ export function simulateCommand(options: SimulateCliOptions): number {
   if (process.stderr.isTTY && steps >= 1000) process.stderr.write("\n");
   const seconds = (performance.now() - started) / 1000;
   const s = sim.store.state;
-  const dead = Object.values(s.actors).filter((a) => a.lifecycle === "DEAD").length;
-  console.log(`profile ${profile}, ${steps} steps, ${sim.store.length} events, ${Object.keys(s.jobs).length} drivers, ${Object.keys(s.actors).length} actors (${dead} dead), ${seconds.toFixed(2)} s`);
+  const live = Object.values(s.actors).filter((a) => a.lifecycle !== "DEAD").length;
+  const actors = Object.keys(s.actors).length + Object.keys(s.destroyed).length;
+  console.log(`profile ${profile}, ${steps} steps, ${sim.store.length} events, ${Object.keys(s.jobs).length + Object.keys(s.finished).length} drivers, ${actors} actors (${live} not DEAD at the end), ${seconds.toFixed(2)} s`);
   if (options.log !== undefined) {
     try {
       writeFileSync(options.log, formatLog(sim.log));
@@ -51,6 +52,6 @@ export function simulateCommand(options: SimulateCliOptions): number {
     }
     console.log(`log ${options.log} (${sim.log.length} records)`);
   }
-  console.log(`fingerprint ${sim.fingerprint}`);
+  console.log(`fingerprint ${sim.fingerprint()}`);
   return EXIT_OK;
 }

@@ -2,7 +2,7 @@ import type { Command } from "./command.js";
 import type { InternalEvent } from "./event.js";
 import { PROFILES } from "./profile.js";
 import type { Actor, State } from "./state.js";
-import { selectOwnerAlive } from "./state.js";
+import { selectActor, selectOwnerAlive } from "./state.js";
 
 /**
  * The internal events enabled in a state, in a documented, deterministic order:
@@ -12,27 +12,47 @@ import { selectOwnerAlive } from "./state.js";
  */
 export function enabledInternalEvents(state: State): InternalEvent[] {
   const out: InternalEvent[] = [];
+  visitInternalEvents(state, (e) => {
+    out.push(e);
+    return false;
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` with each enabled internal event in the documented order,
+ * stopping early when it returns true. Returns the event it stopped at.
+ */
+function visitInternalEvents(state: State, visit: (e: InternalEvent) => boolean): InternalEvent | null {
   const refcount = PROFILES[state.profile].referenceCounting;
   for (const id in state.actors) {
     const actor = state.actors[id];
-    if (!actor.registered) continue;
     if (ownerGone(state, actor)) {
-      out.push({ type: "owner.death.processed", actor: id });
+      const e: InternalEvent = { type: "owner.death.processed", actor: id };
+      if (visit(e)) return e;
       continue;
     }
     if (refcount && outOfScope(state, actor)) {
-      if (!actor.outOfScope) out.push({ type: "actor.out_of_scope", actor: id });
-      out.push({ type: "lineage.released", actor: id });
+      if (!actor.outOfScope) {
+        const e: InternalEvent = { type: "actor.out_of_scope", actor: id };
+        if (visit(e)) return e;
+      }
+      const e: InternalEvent = { type: "lineage.released", actor: id };
+      if (visit(e)) return e;
     }
-    switch (actor.lifecycle) {
-      case "DEPENDENCIES_UNREADY": out.push({ type: "actor.scheduled", actor: id }); break;
-      case "PENDING_CREATION": out.push({ type: "actor.created", actor: id }); break;
-      case "RESTARTING": out.push({ type: "actor.restarted", actor: id }); break;
-      default: break;
+    const type = actor.lifecycle === "DEPENDENCIES_UNREADY" ? "actor.scheduled"
+      : actor.lifecycle === "PENDING_CREATION" ? "actor.created"
+      : actor.lifecycle === "RESTARTING" ? "actor.restarted" : null;
+    if (type !== null) {
+      const e: InternalEvent = { type, actor: id };
+      if (visit(e)) return e;
     }
   }
-  for (const k of state.kills) out.push({ type: "kill.processed", actor: k.actor, noRestart: k.noRestart });
-  return out;
+  for (const k of state.kills) {
+    const e: InternalEvent = { type: "kill.processed", actor: k.actor, noRestart: k.noRestart };
+    if (visit(e)) return e;
+  }
+  return null;
 }
 
 /**
@@ -52,7 +72,7 @@ function outOfScope(state: State, actor: Actor): boolean {
 
 /** The first internal event the settled runner takes, or null when the cluster is quiescent. */
 export function firstInternalEvent(state: State): InternalEvent | null {
-  return enabledInternalEvents(state)[0] ?? null;
+  return visitInternalEvents(state, () => true);
 }
 
 /**
@@ -65,7 +85,7 @@ export function commandEnabled(state: State, command: Command): boolean {
   if (command.type === "continue") return state.inflight[command.caller] !== undefined;
   const caller = state.actors[command.caller];
   if (caller !== undefined && waiting(caller)) return false;
-  if (command.type === "call") return !waiting(state.actors[command.actor]);
+  if (command.type === "call") return !waiting(selectActor(state, command.actor));
   return true;
 }
 

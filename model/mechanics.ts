@@ -66,7 +66,7 @@ function releaseName(d: D, actor: DA): void {
  * leaves the registered actors and its name is freed.
  */
 export function destroy(d: D, actor: DA, cause: DeathCause, fx: Effects, keep = false): void {
-  if (!actor.registered) return;
+  if (d.actors[actor.id] === undefined) return;
   if (actor.lifecycle !== "DEAD") {
     if (actor.lifecycle !== "RESTARTING" && actor.lifecycle !== "DEPENDENCIES_UNREADY") processGone(d, actor, fx);
     actor.deathCause = cause;
@@ -76,8 +76,9 @@ export function destroy(d: D, actor: DA, cause: DeathCause, fx: Effects, keep = 
     actor.outOfScope = true;
     return;
   }
-  actor.registered = false;
   actor.outOfScope = false;
+  d.destroyed[actor.id] = actor;
+  delete d.actors[actor.id];
   // Unchecked, as in Ray: a name released early (profile ray-2.49) is released
   // again here, taking it from whichever actor holds it now (issue #57690).
   releaseName(d, actor);

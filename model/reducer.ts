@@ -61,6 +61,18 @@ export function transition(state: State, event: ModelEvent): Transition {
   return { state: next, observations: fx.observations, rules: fx.rules };
 }
 
+/**
+ * Applies an event to a state the caller owns, changing it in place: the same
+ * cases as `transition`, without immer's copies, for the simulator's hot path
+ * (its store keeps private working copies). `reducer.test.ts` checks that both
+ * agree on random programs.
+ */
+export function applyInPlace(state: State, event: ModelEvent): Omit<Transition, "state"> {
+  const fx = noEffects();
+  apply(state as D, event, fx);
+  return { observations: fx.observations, rules: fx.rules };
+}
+
 /** Redux-style reducer: the next state only. */
 export function reduce(state: State, event: ModelEvent): State {
   return transition(state, event).state;

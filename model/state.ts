@@ -13,8 +13,14 @@ import type { ProfileName } from "./profile.js";
 export interface State {
   readonly profile: ProfileName;
   readonly counters: { readonly job: number; readonly actor: number };
+  /** Running jobs. */
   readonly jobs: Readonly<Record<string, Job>>;
+  /** Finished jobs: their drivers exited; kept for their namespaces. */
+  readonly finished: Readonly<Record<string, Job>>;
+  /** Registered actors (Ray's `registered_actors_`), DEAD ones that still hold their names included. */
   readonly actors: Readonly<Record<string, Actor>>;
+  /** Destroyed actors (Ray's `destroyed_actors_`): kept for state queries and calls through old handles. */
+  readonly destroyed: Readonly<Record<string, Actor>>;
   /** The GCS name registry: namespace → name → actor id. */
   readonly names: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Handles each live caller holds: caller → actor → kind. */
@@ -77,8 +83,6 @@ export interface Actor {
   /** Counts the actor's processes: bumped each time its process dies. */
   readonly incarnation: number;
   readonly deathCause: DeathCause | null;
-  /** In the GCS's registered actors (false once destroyed). */
-  readonly registered: boolean;
   /** The owner reported it out of scope while it could restart (kept for lineage). */
   readonly outOfScope: boolean;
   /** The class's own state; null until the constructor has run. */
@@ -117,7 +121,9 @@ export function initialState(profile: ProfileName): State {
     profile,
     counters: { job: 0, actor: 0 },
     jobs: {},
+    finished: {},
     actors: {},
+    destroyed: {},
     names: {},
     handles: {},
     inflight: {},
@@ -132,7 +138,7 @@ export function isJobId(id: string): boolean {
 
 /** The job a caller runs in: a driver's own job, or the job of the actor's creator. */
 export function selectCallerJob(state: State, caller: string): Job {
-  return isJobId(caller) ? state.jobs[caller] : state.jobs[state.actors[caller].job];
+  return selectJob(state, isJobId(caller) ? caller : selectActor(state, caller).job);
 }
 
 /** The actor registered under (namespace, name), if any. */
@@ -143,19 +149,29 @@ export function selectNamed(state: State, namespace: string, name: string): Acto
 
 /** An owner reference to a caller as it is now. */
 export function ownerRef(state: State, caller: string): Owner {
-  return { caller, incarnation: isJobId(caller) ? 0 : state.actors[caller].incarnation };
+  return { caller, incarnation: isJobId(caller) ? 0 : selectActor(state, caller).incarnation };
 }
 
 /** True while the owner of an actor (a running driver, or an actor in the same process incarnation) lives. */
 export function selectOwnerAlive(state: State, owner: Owner): boolean {
-  if (isJobId(owner.caller)) return state.jobs[owner.caller].lifecycle === "RUNNING";
+  if (isJobId(owner.caller)) return state.jobs[owner.caller] !== undefined;
   const a = state.actors[owner.caller];
-  return a.lifecycle !== "DEAD" && a.incarnation === owner.incarnation;
+  return a !== undefined && a.lifecycle !== "DEAD" && a.incarnation === owner.incarnation;
 }
 
 /** True while a caller can run code: a running driver, or an ALIVE actor. */
 export function selectCallerAlive(state: State, caller: string): boolean {
   return isJobId(caller) ? state.jobs[caller]?.lifecycle === "RUNNING" : state.actors[caller]?.lifecycle === "ALIVE";
+}
+
+/** A job by id, running or finished. */
+export function selectJob(state: State, id: string): Job {
+  return state.jobs[id] ?? state.finished[id];
+}
+
+/** An actor by id, registered or destroyed. */
+export function selectActor(state: State, id: string): Actor {
+  return state.actors[id] ?? state.destroyed[id];
 }
 
 /** The number of restarts an actor has left (Infinity for maxRestarts -1). */

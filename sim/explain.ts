@@ -27,7 +27,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
     const world = worlds[0];
-    const before = world.store.state;
+    const before = world.store.snapshot();
     if (isParallel(item)) {
       const outcome = exploreParallel(world, item, index, 2_000_000);
       const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;

@@ -1,11 +1,11 @@
-import { ruleSource, ruleText, type RuleId, type State } from "../model/index.js";
+import { ruleSource, ruleText, selectActor, selectJob, type RuleId, type State } from "../model/index.js";
 import { labelOf } from "./describe.js";
 
 type Labels = Readonly<Record<string, string>>;
 
 /** An actor in a learner's words: `'c' (Counter 'CounterActor')`. */
 export function actorPhrase(state: State, id: string, labels: Labels): string {
-  const a = state.actors[id];
+  const a = selectActor(state, id);
   const label = labelOf(id, labels);
   const named = a.name === null ? "unnamed" : `'${a.name}'`;
   return `${label === id ? `actor ${id}` : `'${label}'`} (${a.cls} ${named})`;
@@ -17,15 +17,15 @@ export function actorPhrase(state: State, id: string, labels: Labels): string {
  */
 export function describeChanges(before: State, after: State, labels: Labels): string[] {
   const out: string[] = [];
-  for (const id of Object.keys(after.jobs)) {
-    const b = before.jobs[id];
-    const a = after.jobs[id];
+  for (const id of [...Object.keys(after.jobs), ...Object.keys(after.finished)]) {
+    const b = before.jobs[id] ?? before.finished[id];
+    const a = selectJob(after, id);
     if (b === undefined) out.push(`driver ${labelOf(id, labels)} started; its job's namespace is '${a.namespace}'${a.anonymous ? " (anonymous)" : ""}`);
     else if (b.lifecycle !== a.lifecycle) out.push(`the job of ${labelOf(id, labels)} is ${a.lifecycle}`);
   }
-  for (const id of Object.keys(after.actors)) {
-    const b = before.actors[id];
-    const a = after.actors[id];
+  for (const id of [...Object.keys(after.actors), ...Object.keys(after.destroyed)]) {
+    const b = before.actors[id] ?? before.destroyed[id];
+    const a = selectActor(after, id);
     const who = actorPhrase(after, id, labels);
     if (b === undefined) {
       out.push(`${who} was registered${a.detached ? " as a detached actor" : `, owned by ${labelOf(a.owner?.caller ?? "", labels)}`}, in namespace '${a.namespace}'`);
@@ -38,8 +38,8 @@ export function describeChanges(before: State, after: State, labels: Labels): st
       else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who} is ALIVE again: its constructor ran again with its original arguments`);
       else if (a.lifecycle === "ALIVE") out.push(`${who} is ALIVE`);
     }
-    if (b.registered && !a.registered) out.push(`${who} was destroyed: the GCS forgot it`);
-    if (b.lifecycle !== "DEAD" && a.lifecycle === "DEAD" && a.registered && a.name !== null && after.names[a.namespace]?.[a.name] === id) {
+    if (before.actors[id] !== undefined && after.actors[id] === undefined) out.push(`${who} was destroyed: the GCS forgot it`);
+    if (b.lifecycle !== "DEAD" && a.lifecycle === "DEAD" && after.actors[id] !== undefined && a.name !== null && after.names[a.namespace]?.[a.name] === id) {
       out.push(`${who} still holds its name '${a.name}' although it is DEAD`);
     }
   }

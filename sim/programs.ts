@@ -1,5 +1,5 @@
 import {
-  ALL_METHODS, CLASSES, isJobId, type Command, type Fault, type Json, type State,
+  ALL_METHODS, CLASSES, isJobId, selectActor, type Command, type Fault, type Json, type State,
 } from "../model/index.js";
 
 /** Picks an integer in [0, n): a seeded generator's draw, or fast-check's. */
@@ -28,8 +28,9 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
 export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
   const pick = <T>(items: readonly T[]): T => items[choose(items.length)];
   const maybe = <T>(items: readonly T[]): T | undefined => pick([undefined, ...items]);
-  const running = Object.values(state.jobs).filter((j) => j.lifecycle === "RUNNING").map((j) => j.id);
-  const alive = Object.values(state.actors).filter((a) => a.lifecycle === "ALIVE").map((a) => a.id);
+  const running = Object.keys(state.jobs);
+  const alive: string[] = [];
+  for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
   if (running.length === 0 || (running.length < space.drivers && choose(8) === 0)) {
     return strip({ type: "init", namespace: maybe(space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined });
   }
@@ -62,7 +63,7 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
       if (isJobId(caller) && choose(4) !== 0) return { type: "list", caller };
       return { type: "exit", caller };
     case "call": {
-      const methods = Object.keys(CLASSES[state.actors[actor].cls].methods);
+      const methods = Object.keys(CLASSES[selectActor(state, actor).cls].methods);
       return { type: "call", caller, actor, method: choose(30) === 0 ? pick(ALL_METHODS) : pick(methods) };
     }
     case "kill":

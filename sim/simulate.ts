@@ -18,7 +18,8 @@ export interface Simulation {
   readonly store: Store;
   /** The whole log: header, then every command, event and observation. */
   readonly log: LogRecord[];
-  readonly fingerprint: string;
+  /** The fingerprint of the final state (computed on demand: it reads the whole state). */
+  fingerprint(): string;
 }
 
 /** A random program of several drivers, run settled on the model; same options, same log, byte for byte. */
@@ -40,5 +41,5 @@ export function simulate(options: SimulateOptions): Simulation {
     type: "header", format: LOG_FORMAT, rollcall: ROLLCALL_VERSION, profile: options.profile, seed: options.seed,
     run: { mode: "simulate", steps: options.steps, drivers: space.drivers, faults: space.faults },
   };
-  return { store, log: [header, ...store.records], fingerprint: fingerprint(store.state) };
+  return { store, log: [header, ...store.records], fingerprint: () => fingerprint(store.state) };
 }

@@ -1,49 +1,71 @@
-import { isCommand, transition, initialState, type ModelEvent, type Observation, type ProfileName, type State } from "../model/index.js";
+import { applyInPlace, isCommand, initialState, transition, type ModelEvent, type Observation, type ProfileName, type State } from "../model/index.js";
 import type { LogRecord } from "./log.js";
 
+/** How many events lie between two checkpoints of the store. */
+const CHECKPOINT_EVERY = 2048;
+
 /**
- * The event-sourced store: every event dispatched is recorded, with the
- * observations it produced, and every intermediate state is kept (immer shares
- * structure between them), so any index can be revisited: time travel.
+ * The event-sourced store. Every event dispatched is recorded with the
+ * observations it produced. The current state is a private working copy that
+ * events are applied to in place (the reducer's own `apply`, without immer's
+ * copy-on-write: the simulator's hot path); every `CHECKPOINT_EVERY` events a
+ * copy is kept, so the state at any index is rebuilt by replaying from the
+ * nearest checkpoint: time travel.
  */
 export class Store {
   /** Commands, events and observations, in order (no header). */
   readonly records: LogRecord[] = [];
-  /** states[i] is the state after the first i events. */
-  private readonly states: State[];
+  private readonly events: ModelEvent[] = [];
+  private readonly checkpoints: State[];
+  private working: State;
 
   constructor(readonly profile: ProfileName, initial: State = initialState(profile)) {
-    this.states = [initial];
+    this.checkpoints = [clone(initial)];
+    this.working = clone(initial);
   }
 
-  /** The current state. */
+  /**
+   * The current state. It is the store's working copy: read it, do not keep it
+   * across a dispatch (use `snapshot`), never change it.
+   */
   get state(): State {
-    return this.states[this.states.length - 1];
+    return this.working;
+  }
+
+  /** A copy of the current state that later events leave alone. */
+  snapshot(): State {
+    return clone(this.working);
   }
 
   /** The number of events dispatched. */
   get length(): number {
-    return this.states.length - 1;
+    return this.events.length;
   }
 
-  /** The state after the first `index` events. */
+  /** The state after the first `index` events, rebuilt from the nearest checkpoint. */
   stateAt(index: number): State {
-    if (index < 0 || index >= this.states.length) throw new RangeError(`no state at index ${index} (0..${this.length})`);
-    return this.states[index];
+    if (!Number.isInteger(index) || index < 0 || index > this.length) throw new RangeError(`no state at index ${index} (0..${this.length})`);
+    const c = Math.floor(index / CHECKPOINT_EVERY);
+    const state = clone(this.checkpoints[c]);
+    for (let i = c * CHECKPOINT_EVERY; i < index; i++) applyInPlace(state, this.events[i]);
+    return state;
   }
 
   /** A copy that shares history with this store and then goes its own way. */
   fork(): Store {
-    const copy = new Store(this.profile, this.states[0]);
-    copy.states.push(...this.states.slice(1));
+    const copy = new Store(this.profile, this.checkpoints[0]);
     copy.records.push(...this.records);
+    copy.events.push(...this.events);
+    copy.checkpoints.push(...this.checkpoints.slice(1));
+    copy.working = clone(this.working);
     return copy;
   }
 
   /** Applies one event, records it and what it produced, and returns the observations. */
   dispatch(event: ModelEvent): readonly Observation[] {
-    const t = transition(this.state, event);
-    this.states.push(t.state);
+    const t = applyInPlace(this.working, event);
+    this.events.push(event);
+    if (this.events.length % CHECKPOINT_EVERY === 0) this.checkpoints.push(clone(this.working));
     if (isCommand(event)) this.records.push({ type: "command", command: event, rules: t.rules });
     else this.records.push({ type: "event", event, rules: t.rules });
     for (const observation of t.observations) this.records.push({ type: "observation", observation });
@@ -52,8 +74,19 @@ export class Store {
 }
 
 /**
- * Rebuilds the state from a log's commands and events alone, without looking at
- * its observations; returns the state after `upTo` events (all by default).
+ * A copy of a state that later in-place events cannot reach: a deep copy of
+ * everything that can still change, and a shallow copy of the records of
+ * destroyed actors and finished jobs, which never change again.
+ */
+function clone(state: State): State {
+  const { destroyed, finished, ...live } = state;
+  return { ...(JSON.parse(JSON.stringify(live)) as typeof live), destroyed: { ...destroyed }, finished: { ...finished } };
+}
+
+/**
+ * Rebuilds the state from a log's commands and events alone, through the
+ * immer reducer, without looking at its observations; returns the state after
+ * `upTo` events (all by default).
  */
 export function replayState(profile: ProfileName, records: readonly LogRecord[], upTo = Infinity): State {
   let state = initialState(profile);

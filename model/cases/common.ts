@@ -1,7 +1,7 @@
 import { fail, type D, type Effects } from "../effects.js";
 import { deathMessage } from "../mechanics.js";
 import type { Actor, HandleKind } from "../state.js";
-import { isJobId } from "../state.js";
+import { isJobId, selectActor } from "../state.js";
 
 /**
  * Checks that a caller can run code now. A step given to a dead actor fails
@@ -9,7 +9,7 @@ import { isJobId } from "../state.js";
  */
 export function callerCanRun(d: D, caller: string, fx: Effects): boolean {
   if (isJobId(caller)) return true; // a driver that exited issues no steps (scenarios are checked)
-  const actor = d.actors[caller];
+  const actor = selectActor(d, caller);
   if (actor.lifecycle === "ALIVE") return true;
   fail(fx, caller, "ActorDied", deathMessage(actor as Actor), "caller.dead");
   return false;

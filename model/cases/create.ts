@@ -5,7 +5,7 @@ import { fail, reply, type D, type Effects } from "../effects.js";
 import { ACTOR_INITIAL } from "../lifecycle.js";
 import { PROFILES } from "../profile.js";
 import type { CreateRequest, Inflight } from "../state.js";
-import { isJobId, ownerRef } from "../state.js";
+import { isJobId, ownerRef, selectCallerJob } from "../state.js";
 import { addHandle, callerCanRun, lookup } from "./common.js";
 
 type Create = Extract<Command, { type: "create" }>;
@@ -95,7 +95,7 @@ function validate(d: D, cmd: Create, fx: Effects): CreateRequest | null {
   const args = cmd.args ?? [];
   const argError = CLASSES[cmd.cls].checkArgs(args);
   if (argError !== null) return bad(argError, "validate.args");
-  const job = isJobId(cmd.caller) ? d.jobs[cmd.caller] : d.jobs[d.actors[cmd.caller].job];
+  const job = selectCallerJob(d, cmd.caller);
   const lifetime = cmd.lifetime ?? job.defaultLifetime;
   return {
     cls: cmd.cls,
@@ -134,7 +134,6 @@ function register(d: D, caller: string, request: CreateRequest, fx: Effects): bo
     numRestarts: 0,
     incarnation: 0,
     deathCause: null,
-    registered: true,
     outOfScope: false,
     data: null,
   };

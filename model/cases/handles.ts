@@ -3,7 +3,7 @@ import { CLASSES } from "../classes.js";
 import { fail, reply, type D, type Effects } from "../effects.js";
 import { deathMessage, destroy, workerDied } from "../mechanics.js";
 import type { ClassData } from "../classes.js";
-import type { Actor } from "../state.js";
+import { selectActor, type Actor } from "../state.js";
 import { callerCanRun, holdsHandle, removeHandle } from "./common.js";
 
 type Call = Extract<Command, { type: "call" }>;
@@ -13,7 +13,7 @@ type Drop = Extract<Command, { type: "drop" }>;
 /** A method call through a handle: it runs on the actor the handle is bound to, or fails if that actor is DEAD. */
 export function call(d: D, cmd: Call, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx) || !holdsHandle(d, cmd.caller, cmd.actor, fx)) return;
-  const actor = d.actors[cmd.actor];
+  const actor = selectActor(d, cmd.actor);
   if (actor.lifecycle === "DEAD") {
     fail(fx, cmd.caller, "ActorDied", deathMessage(actor as Actor), "call.dead");
     return;
@@ -28,7 +28,7 @@ export function call(d: D, cmd: Call, fx: Effects): void {
     return;
   }
   const result = method(actor.data as ClassData);
-  actor.data = result.data as never;
+  d.actors[cmd.actor].data = result.data as never; // not DEAD, so registered
   reply(fx, cmd.caller, { kind: "value", value: result.value }, "call.ok");
 }
 
@@ -44,7 +44,7 @@ export function killProcessed(d: D, actorId: string, noRestart: boolean, fx: Eff
   const index = d.kills.findIndex((k) => k.actor === actorId && k.noRestart === noRestart);
   if (index >= 0) d.kills.splice(index, 1);
   const actor = d.actors[actorId];
-  if (!actor.registered) {
+  if (actor === undefined) {
     fx.rules.push("kill.gone");
   } else if (noRestart) {
     destroy(d, actor, "RAY_KILL", fx);

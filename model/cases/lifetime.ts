@@ -17,6 +17,8 @@ export function exit(d: D, cmd: Exit, fx: Effects): void {
     const next = nextJobState(job.lifecycle, { type: "driver.exited" });
     if (next === null) throw new Error(`job chart refuses driver.exited in ${job.lifecycle} (${caller})`);
     job.lifecycle = next;
+    d.finished[caller] = job;
+    delete d.jobs[caller];
     delete d.handles[caller];
     reply(fx, caller, { kind: "ok" }, "exit.driver");
     return;
@@ -30,7 +32,7 @@ export function exit(d: D, cmd: Exit, fx: Effects): void {
 /** Fault: the actor's process dies unexpectedly; it restarts if it may. */
 export function crashed(d: D, actorId: string, fx: Effects): void {
   const actor = d.actors[actorId];
-  if (actor.lifecycle !== "ALIVE" && actor.lifecycle !== "PENDING_CREATION") {
+  if (actor === undefined || (actor.lifecycle !== "ALIVE" && actor.lifecycle !== "PENDING_CREATION")) {
     fx.rules.push("crash.noop");
     return;
   }

@@ -1,7 +1,7 @@
 import type { Command } from "../command.js";
 import { fail, reply, type D, type Effects } from "../effects.js";
 import type { QualifiedName } from "../observation.js";
-import { isJobId } from "../state.js";
+import { selectActor, selectCallerJob } from "../state.js";
 import { notFoundMessage } from "./create.js";
 import { addHandle, callerCanRun, lookup } from "./common.js";
 
@@ -10,7 +10,7 @@ type List = Extract<Command, { type: "list" }>;
 type StateQuery = Extract<Command, { type: "state" }>;
 
 function jobNamespace(d: D, caller: string): string {
-  return isJobId(caller) ? d.jobs[caller].namespace : d.jobs[d.actors[caller].job].namespace;
+  return selectCallerJob(d, caller).namespace;
 }
 
 /** `ray.get_actor(name, namespace)`: one GCS lookup; any registered actor, even DEAD, is found; the handle is weak. */
@@ -58,5 +58,5 @@ function cmp(a: string, b: string): number {
 /** The state API: the actor's lifecycle state (destroyed actors report DEAD). */
 export function stateQuery(d: D, cmd: StateQuery, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx)) return;
-  reply(fx, cmd.caller, { kind: "state", state: d.actors[cmd.actor].lifecycle }, "state.ok");
+  reply(fx, cmd.caller, { kind: "state", state: selectActor(d, cmd.actor).lifecycle }, "state.ok");
 }

@@ -1,4 +1,4 @@
-import type { Command, Fault, Json, State } from "../../model/index.js";
+import { selectJob, type Command, type Fault, type Json, type State } from "../../model/index.js";
 import type { NamespaceRef, Step } from "./types.js";
 
 /** Label → model id (a job id for drivers, an actor id for actors). */
@@ -7,7 +7,7 @@ export type Labels = Readonly<Record<string, string>>;
 /** The namespace a scenario's reference names: a string as it is, `{ of: d }` the namespace of driver d. */
 export function resolveNamespace(ref: NamespaceRef | undefined, labels: Labels, state: State): string | undefined {
   if (ref === undefined || typeof ref === "string") return ref;
-  return state.jobs[labels[ref.of]].namespace;
+  return selectJob(state, labels[ref.of]).namespace;
 }
 
 /** The model command (or fault, for `crash`) that a scenario step asks for, in model ids. */
