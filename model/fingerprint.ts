@@ -25,6 +25,58 @@ export function canonicalJson(value: unknown): string {
   return out + "}";
 }
 
+/**
+ * Canonical keys by hash-consing: every distinct value (by canonical content)
+ * gets a small number, and an object's key is built from its children's
+ * numbers, so equal values get equal keys and a key stays short however large
+ * the value. Objects are remembered by identity: only for values that never
+ * change while it is in use (the explorer's states, which immer makes by
+ * sharing every unchanged part). Make a fresh one per exploration.
+ */
+export function memoCanonicalKey(): (value: unknown) => string {
+  const cache = new WeakMap<object, string>();
+  const intern = new Map<string, string>();
+  const quoted = new Map<string, string>();
+  const quote = (k: string): string => {
+    let q = quoted.get(k);
+    if (q === undefined) {
+      q = JSON.stringify(k);
+      quoted.set(k, q);
+    }
+    return q;
+  };
+  const key = (value: unknown): string => {
+    if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+    const hit = cache.get(value);
+    if (hit !== undefined) return hit;
+    let text: string;
+    if (Array.isArray(value)) {
+      text = "[";
+      for (let i = 0; i < value.length; i++) text += (i > 0 ? "," : "") + key(value[i]);
+      text += "]";
+    } else {
+      const record = value as Record<string, unknown>;
+      text = "{";
+      let first = true;
+      for (const k of Object.keys(record).sort()) {
+        const v = record[k];
+        if (v === undefined) continue;
+        text += (first ? "" : ",") + quote(k) + ":" + key(v);
+        first = false;
+      }
+      text += "}";
+    }
+    let id = intern.get(text);
+    if (id === undefined) {
+      id = `#${intern.size}`;
+      intern.set(text, id);
+    }
+    cache.set(value, id);
+    return id;
+  };
+  return key;
+}
+
 /** A 64-bit non-cryptographic hash of a string (cyrb53's mixing, both halves kept), as 16 hex digits. */
 export function hash64(text: string): string {
   let h1 = 0xdeadbeef;

@@ -11,3 +11,4 @@ export * from "./rules.js";
 export * from "./reducer.js";
 export * from "./enabled.js";
 export * from "./fingerprint.js";
+export * from "./laws/index.js";

@@ -90,13 +90,13 @@ function ajvProblems(file: string, errors: readonly ErrorObject[], path: StepPat
     } else if (err.keyword === "enum") {
       detail = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
     } else if (err.keyword === "oneOf") {
-      detail = "has the wrong form";
+      detail = /namespace$/.test(field) ? 'must be a string or { "of": <driver label> }' : "must be a string or an object of the documented form";
     }
     if (path === undefined && parts[0] === "steps" && parts.length >= 1) {
       // A top-level error about a step (for example steps is not an array) still names it.
       field = parts.join(".");
     }
-    if (!byField.has(field) || err.keyword === "additionalProperties" || err.keyword === "required") {
+    if (!byField.has(field) || ["additionalProperties", "required", "oneOf"].includes(err.keyword)) {
       byField.set(field, new ScenarioError(file, detail, path, field === "" ? undefined : field));
     }
   }

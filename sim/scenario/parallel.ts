@@ -1,5 +1,5 @@
 import {
-  canonicalJson, commandEnabled, enabledInternalEvents, transition,
+  canonicalJson, commandEnabled, memoCanonicalKey, enabledInternalEvents, transition,
   type ModelEvent, type Observation, type RuleId, type State,
 } from "../../model/index.js";
 import { stepToEvent, type Labels } from "./command.js";
@@ -41,6 +41,8 @@ interface Node {
 export function exploreParallel(world: World, block: ParallelBlock, index: number, maxStates: number): ParallelOutcome {
   const lists = block.parallel;
   const root: Node = { state: world.store.state, pos: lists.map(() => 0), bound: {}, parent: null, event: null };
+  const canonical = memoCanonicalKey();
+  const key = (node: Node): string => canonical(node.state) + "|" + node.pos.join(",") + "|" + canonicalJson(node.bound);
   const visited = new Set<string>([key(root)]);
   let frontier: Node[] = [root];
   const ends: Node[] = [];
@@ -74,10 +76,6 @@ export function exploreParallel(world: World, block: ParallelBlock, index: numbe
     return { store, labels: { ...world.labels, ...end.bound } };
   });
   return { worlds, explored: visited.size };
-}
-
-function key(node: Node): string {
-  return canonicalJson(node.state) + "|" + node.pos.join(",") + "|" + canonicalJson(node.bound);
 }
 
 function callerOf(step: Step, labels: Labels): string | undefined {
@@ -117,7 +115,8 @@ function advance(
   const event = move.event;
   const pos = [...node.pos];
   const bound: Record<string, string> = { ...node.bound };
-  const labels = (): Labels => ({ ...before, ...bound });
+  let merged: Labels = { ...before, ...bound };
+  const labels = (): Labels => merged;
   for (let i = 0; i < lists.length; i++) {
     if (pos[i] >= lists[i].length) continue;
     const step = lists[i][pos[i]];
@@ -142,6 +141,7 @@ function advance(
     }
     if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;
     if (step.as !== undefined && answer.result.kind === "handle") bound[step.as] = answer.result.actor;
+    merged = { ...before, ...bound };
     pos[i]++;
   }
   return { node: { state, pos, bound, parent: node, event } };

@@ -1,0 +1,34 @@
+import type { Law } from "./law.js";
+import { nameReusableAfterKill, nameUniqueness } from "./names.js";
+import { getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
+import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
+
+export type { Law, Step as LawStep } from "./law.js";
+export { nameReusableAfterKill, nameUniqueness } from "./names.js";
+export { getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
+export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
+
+/**
+ * The laws of the model, shared by fast-check, the explorer and the fuzzer.
+ * (Replay rebuilds the state and same seed gives the same log are laws of the
+ * simulator; properties/ checks them.)
+ */
+export const LAWS: readonly Law[] = [
+  nameUniqueness,
+  getIfExistsIgnoresArguments,
+  detachedSurviveJob,
+  nameReusableAfterKill,
+  handlesNeverMove,
+  namespacesIsolate,
+  ownedDieWithOwner,
+  restartKeepsName,
+];
+
+/** The first law a step breaks, with its message, or null. */
+export function checkLaws(step: Parameters<Law["check"]>[0], laws: readonly Law[] = LAWS): { law: Law; message: string } | null {
+  for (const law of laws) {
+    const message = law.check(step);
+    if (message !== null) return { law, message };
+  }
+  return null;
+}
