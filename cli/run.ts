@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { isProfileName, type ProfileName } from "../model/index.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
@@ -52,9 +53,30 @@ export function runCommand(paths: readonly string[], options: RunCliOptions): nu
   if (options.json === true) {
     console.log(JSON.stringify({ passed, failed, results: results.map(toJson) }, null, 2));
   } else {
+    printTopics(results);
     console.log(`${passed} passed, ${failed} failed`);
   }
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** A summary by folder (topic) when the run spans several. */
+function printTopics(results: readonly ScenarioResult[]): void {
+  const topics = new Map<string, { passed: number; failed: number; profiles: Set<string> }>();
+  for (const r of results) {
+    const topic = dirname(r.file);
+    const t = topics.get(topic) ?? { passed: 0, failed: 0, profiles: new Set<string>() };
+    if (r.passed) t.passed++;
+    else t.failed++;
+    t.profiles.add(r.profile);
+    topics.set(topic, t);
+  }
+  if (topics.size < 2) return;
+  console.log("");
+  const width = Math.max(...[...topics.keys()].map((k) => k.length));
+  for (const [topic, t] of topics) {
+    console.log(`  ${topic.padEnd(width)}  ${String(t.passed + t.failed).padStart(3)} scenarios  ${t.failed === 0 ? "all pass" : `${t.failed} FAIL`}  (${[...t.profiles].sort().join(", ")})`);
+  }
+  console.log("");
 }
 
 function printResult(r: ScenarioResult): void {

@@ -30,3 +30,21 @@ describe("the scenario corpus", () => {
     expect(scenario.about ?? "").not.toBe("");
   });
 });
+
+describe("the corpus tells the profiles apart", () => {
+  const run = (file: string, profile: "ray" | "seed" | "ray-2.49") => runScenario(loadScenarioFile(file), { profile }).passed;
+
+  it("scenarios written for one profile fail under the other where the rules differ", () => {
+    expect(run("scenarios/00-seed/07-no-namespace-ray.json", "seed")).toBe(false);
+    expect(run("scenarios/00-seed/07-no-namespace-seed.json", "ray")).toBe(false);
+    expect(run("scenarios/06-ownership/01-drop-ends-owned-actor-ray.json", "seed")).toBe(false);
+    expect(run("scenarios/13-versions/01-name-reused-after-exit-ray-2.49.json", "ray")).toBe(false);
+    expect(run("scenarios/13-versions/02-name-kept-after-exit-ray.json", "ray-2.49")).toBe(false);
+  });
+
+  it("a good share of the ray scenarios depend on Ray's own rules", () => {
+    const rayFiles = corpus.filter((f) => loadScenarioFile(f).scenario.profile === "ray");
+    const failUnderSeed = rayFiles.filter((f) => !run(f, "seed"));
+    expect(failUnderSeed.length).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// These run the built command line (npm test builds it first), as a user would.
+const CLI = join(process.cwd(), "dist", "cli", "main.js");
+const dir = mkdtempSync(join(tmpdir(), "rollcall-cli-"));
+
+function rollcall(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)/m);
+
+describe("rollcall run", () => {
+  it("passes the seed examples with the closing line", () => {
+    const r = rollcall("run", "scenarios/00-seed");
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split("\n").at(-1)).toBe("8 passed, 0 failed");
+    expect(r.out.match(/^PASS /gm)?.length).toBe(8);
+  });
+
+  it("reports a failing step with expected, observed and the rule, and exits 1", () => {
+    const f = file("fail.json", {
+      title: "expects the wrong thing", profile: "ray",
+      steps: [{ by: "d1", do: "init" }, { by: "d2", do: "init" },
+        { by: "d1", do: "create", class: "Counter", name: "x", as: "x" },
+        { by: "d2", do: "get", name: "x", expect: { actor: "x" } }],
+    });
+    const r = rollcall("run", f);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`FAIL ${f}`);
+    expect(r.out).toContain("at steps[3] (d2 get)");
+    expect(r.out).toContain("expected a handle to 'x'");
+    expect(r.out).toContain("observed error NotFound");
+    expect(r.out).toContain("rule: get.notFound");
+    expect(r.out.trim().split("\n").at(-1)).toBe("0 passed, 1 failed");
+  });
+
+  it("rejects invalid input with exit 2, naming file, step and field, without a stack trace", () => {
+    const f = file("invalid.json", { title: "t", steps: [{ by: "d1", do: "init" }, { by: "d1", do: "get", nam: "x" }] });
+    const r = rollcall("run", f);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${f}: steps[1].nam: unknown field`);
+    expect(r.err).toContain(`${f}: steps[1].name: missing required field`);
+    noStack(r.err);
+    const bad = rollcall("run", file("broken.json", "{ nope"));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/broken\.json: not valid JSON/);
+    noStack(bad.err);
+  });
+
+  it("exits 2 on a missing file, an unknown option, an unknown profile or target", () => {
+    for (const args of [["run", join(dir, "nope.json")], ["run", "--frobnicate", "scenarios"], ["run", "--profile", "ray-1", "scenarios"], ["run", "--target", "ray", "scenarios"]]) {
+      const r = rollcall(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      noStack(r.err);
+    }
+  });
+
+  it("--json gives machine-readable results", () => {
+    const r = rollcall("run", "--json", "scenarios/00-seed/06-kill-frees-name.json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ passed: 1, failed: 0, results: [{ status: "PASS", profile: "seed" }] });
+  });
+
+  it("--profile runs a scenario under another semantics", () => {
+    const r = rollcall("run", "--profile", "seed", "scenarios/00-seed/07-no-namespace-ray.json");
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("(seed)");
+  });
+});
+
+describe("rollcall explain", () => {
+  it("tells each step: what was asked, what happened, what the caller saw, and why", () => {
+    const r = rollcall("explain", "scenarios/00-seed/06-kill-frees-name.json");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Step 5. d1 runs ray.kill(old).");
+    expect(r.out).toContain("the name 'CounterActor' in namespace 'default' is free again");
+    expect(r.out).toContain("Why: A processed ray.kill (no_restart=True) destroys the actor and frees its name.");
+    expect(r.out).toContain("The caller sees: error ActorDied");
+  });
+});
+
+describe("rollcall simulate and replay", () => {
+  it("is deterministic, prints the seed first and the fingerprint last, and replays", () => {
+    const a = join(dir, "a.jsonl");
+    const b = join(dir, "b.jsonl");
+    const r1 = rollcall("simulate", "--seed", "7", "--steps", "2000", "--log", a);
+    const r2 = rollcall("simulate", "--seed", "7", "--steps", "2000", "--log", b);
+    expect(r1.code).toBe(0);
+    expect(r1.out.split("\n")[0]).toBe("seed 7");
+    const fingerprint = r1.out.trim().split("\n").at(-1);
+    expect(fingerprint).toMatch(/^fingerprint [0-9a-f]{16}$/);
+    expect(readFileSync(a, "utf8")).toBe(readFileSync(b, "utf8"));
+    const replay = rollcall("replay", a);
+    expect(replay.code).toBe(0);
+    expect(replay.out.trim().split("\n").at(-1)).toBe(fingerprint);
+  });
+
+  it("replay exits 1 naming the record whose observation was changed, and 2 on a broken log", () => {
+    const a = join(dir, "t.jsonl");
+    rollcall("simulate", "--seed", "9", "--steps", "500", "--log", a);
+    const lines = readFileSync(a, "utf8").split("\n");
+    const target = lines.findIndex((l) => l.includes('"kind":"state"'));
+    lines[target] = lines[target].replace(/"state":"[A-Z_]+"/, '"state":"PENDING_CREATION"');
+    const r = rollcall("replay", file("tampered.jsonl", lines.join("\n")));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`line ${target + 1}:`);
+    const broken = rollcall("replay", file("broken.jsonl", '{"type":"header","profile":"ray"}\n{oops'));
+    expect(broken.code).toBe(2);
+    expect(broken.err).toContain("line 2: not valid JSON");
+    noStack(broken.err);
+  });
+
+  it("exits 2 on a bad --seed", () => {
+    const r = rollcall("simulate", "--seed", "seven");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--seed must be a whole number");
+  });
+});
