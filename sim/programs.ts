@@ -1,3 +1,4 @@
+import { compact } from "./compact.js";
 import {
   ALL_METHODS, CLASSES, isJobId, selectActor, type Command, type Fault, type Json, type State,
 } from "../model/index.js";
@@ -26,48 +27,47 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
  * programs toward the first choices: init, then plain creates).
  */
 export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
-  const pick = <T>(items: readonly T[]): T => items[choose(items.length)];
-  const maybe = <T>(items: readonly T[]): T | undefined => pick([undefined, ...items]);
   const running = Object.keys(state.jobs);
   const alive: string[] = [];
   for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
   if (running.length === 0 || (running.length < space.drivers && choose(8) === 0)) {
-    return strip({ type: "init", namespace: maybe(space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined });
+    return compact({ type: "init", namespace: maybe(choose, space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined });
   }
-  if (space.faults && alive.length > 0 && choose(20) === 0) return { type: "actor.crashed", actor: pick(alive) };
-  const caller = alive.length > 0 && choose(5) === 0 ? pick(alive) : pick(running);
+  if (space.faults && alive.length > 0 && choose(20) === 0) return { type: "actor.crashed", actor: pick(choose, alive) };
+  const caller = alive.length > 0 && choose(5) === 0 ? pick(choose, alive) : pick(choose, running);
   // An actor calling itself would deadlock in Ray (one thread); programs leave it out.
-  const held = Object.keys(state.handles[caller] ?? {}).filter((id) => id !== caller);
-  const ops = ["create", "create", "get", "list", "exit", ...(held.length > 0 ? ["call", "call", "call", "kill", "drop", "state"] : [])];
-  const op = pick(ops);
-  const actor = held.length > 0 ? pick(held) : "";
+  const held: string[] = [];
+  const handles = state.handles[caller];
+  if (handles !== undefined) for (const id in handles) if (id !== caller) held.push(id);
+  const op = pick(choose, held.length > 0 ? OPS_WITH_HANDLES : OPS);
+  const actor = held.length > 0 ? pick(choose, held) : "";
   switch (op) {
     case "create": {
-      const cls = pick(Object.keys(CLASSES)) as keyof typeof CLASSES;
-      const args: Json[] = cls === "Greeter" ? [pick(["hello", "hi"])] : choose(3) === 0 ? [choose(10)] : [];
-      const name = choose(12) === 0 ? "" : maybe(space.names);
-      return strip({
+      const cls = pick(choose, CLASS_NAMES);
+      const args: Json[] = cls === "Greeter" ? [pick(choose, GREETINGS)] : choose(3) === 0 ? [choose(10)] : [];
+      const name = choose(12) === 0 ? "" : maybe(choose, space.names);
+      return compact({
         type: "create", caller, cls, args, name,
-        namespace: choose(4) === 0 ? pick(space.namespaces) : undefined,
-        lifetime: maybe(["detached", "non_detached"]),
+        namespace: choose(4) === 0 ? pick(choose, space.namespaces) : undefined,
+        lifetime: maybe(choose, LIFETIMES),
         getIfExists: choose(3) === 0 ? true : undefined,
-        maxRestarts: maybe([0, 1, -1]),
+        maxRestarts: maybe(choose, MAX_RESTARTS),
       });
     }
     case "get":
-      return strip({ type: "get", caller, name: pick(space.names), namespace: choose(3) === 0 ? pick(space.namespaces) : undefined });
+      return compact({ type: "get", caller, name: pick(choose, space.names), namespace: choose(3) === 0 ? pick(choose, space.namespaces) : undefined });
     case "list":
-      return strip({ type: "list", caller, allNamespaces: choose(2) === 0 ? true : undefined });
+      return compact({ type: "list", caller, allNamespaces: choose(2) === 0 ? true : undefined });
     case "exit":
       // Drivers exit rarely, so programs build up some history first.
       if (isJobId(caller) && choose(4) !== 0) return { type: "list", caller };
       return { type: "exit", caller };
     case "call": {
-      const methods = Object.keys(CLASSES[selectActor(state, actor).cls].methods);
-      return { type: "call", caller, actor, method: choose(30) === 0 ? pick(ALL_METHODS) : pick(methods) };
+      const methods = METHODS[selectActor(state, actor).cls];
+      return { type: "call", caller, actor, method: choose(30) === 0 ? pick(choose, ALL_METHODS) : pick(choose, methods) };
     }
     case "kill":
-      return strip({ type: "kill", caller, actor, noRestart: choose(3) === 0 ? false : undefined });
+      return compact({ type: "kill", caller, actor, noRestart: choose(3) === 0 ? false : undefined });
     case "drop":
       return { type: "drop", caller, actor };
     default:
@@ -75,7 +75,20 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   }
 }
 
-function strip<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+const OPS = ["create", "create", "get", "list", "exit"] as const;
+const OPS_WITH_HANDLES = [...OPS, "call", "call", "call", "kill", "drop", "state"] as const;
+const CLASS_NAMES = Object.keys(CLASSES) as (keyof typeof CLASSES)[];
+const METHODS = Object.fromEntries(CLASS_NAMES.map((c) => [c, Object.keys(CLASSES[c].methods)])) as Record<keyof typeof CLASSES, string[]>;
+const GREETINGS = ["hello", "hi"];
+const LIFETIMES = ["detached", "non_detached"];
+const MAX_RESTARTS = [0, 1, -1];
+
+function pick<T>(choose: Choose, items: readonly T[]): T {
+  return items[choose(items.length)];
+}
+
+/** Nothing (the option left out) or one of the items. */
+function maybe<T>(choose: Choose, items: readonly T[]): T | undefined {
+  const i = choose(items.length + 1);
+  return i === 0 ? undefined : items[i - 1];
 }

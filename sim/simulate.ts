@@ -33,7 +33,7 @@ export function simulate(options: SimulateOptions): Simulation {
       store.dispatch(command);
       settle(store);
     } else {
-      runSettled(store, command);
+      runSettled(store, command, false);
     }
     if (options.progress !== undefined && (i + 1) % 1000 === 0) options.progress(i + 1);
   }

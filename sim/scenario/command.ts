@@ -1,3 +1,4 @@
+import { compact } from "../compact.js";
 import { selectJob, type Command, type Fault, type Json, type State } from "../../model/index.js";
 import type { NamespaceRef, Step } from "./types.js";
 
@@ -17,18 +18,18 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
   const namespace = resolveNamespace(step.namespace, labels, state);
   switch (step.do) {
     case "init":
-      return strip({ type: "init", namespace, defaultLifetime: step.defaultLifetime });
+      return compact({ type: "init", namespace, defaultLifetime: step.defaultLifetime });
     case "create":
-      return strip({
+      return compact({
         type: "create", caller, cls: step.class as string, args: step.args as Json[] | undefined, name: step.name,
         namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts,
       });
     case "get":
-      return strip({ type: "get", caller, name: step.name as string, namespace });
+      return compact({ type: "get", caller, name: step.name as string, namespace });
     case "call":
-      return strip({ type: "call", caller, actor, method: step.method as string, args: step.args as Json[] | undefined });
+      return compact({ type: "call", caller, actor, method: step.method as string, args: step.args as Json[] | undefined });
     case "kill":
-      return strip({ type: "kill", caller, actor, noRestart: step.noRestart });
+      return compact({ type: "kill", caller, actor, noRestart: step.noRestart });
     case "drop":
       return { type: "drop", caller, actor };
     case "exit":
@@ -36,14 +37,8 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
     case "crash":
       return { type: "actor.crashed", actor };
     case "list":
-      return strip({ type: "list", caller, allNamespaces: step.allNamespaces });
+      return compact({ type: "list", caller, allNamespaces: step.allNamespaces });
     case "state":
       return { type: "state", caller, actor };
   }
-}
-
-/** Drops the keys whose value is undefined, so commands print and compare canonically. */
-function strip<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
 }
