@@ -122,9 +122,15 @@ describe("rollcall simulate and replay", () => {
     noStack(broken.err);
   });
 
-  it("exits 2 on a bad --seed", () => {
+  it("exits 2 on a bad --seed, --steps or --drivers", () => {
     const r = rollcall("simulate", "--seed", "seven");
     expect(r.code).toBe(2);
     expect(r.err).toContain("--seed must be a whole number");
+    expect(rollcall("simulate", "--seed", "4294967296").err).toContain("--seed must be at most 4294967295");
+    for (const args of [["--steps", "-1"], ["--steps", "1e3"], ["--drivers", "0"]]) {
+      const bad = rollcall("simulate", "--seed", "1", ...args);
+      expect(bad.code, args.join(" ")).toBe(2);
+      noStack(bad.err);
+    }
   });
 });

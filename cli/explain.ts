@@ -2,7 +2,7 @@ import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
 import { explainScenario } from "../sim/explain.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from "./errors.js";
-import { parseProfile } from "./run.js";
+import { parseProfile } from "./options.js";
 
 /** `rollcall explain FILE`: the scenario told step by step, for a learner. */
 export function explainCommand(file: string, options: { profile?: string }): number {

@@ -26,6 +26,7 @@ function program(): Command {
     .option("--target <target>", "implementation to run on", "model")
     .addOption(profileOption())
     .option("--json", "print results as JSON")
+    .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
     .action((paths: string[], opts) => {
       exitCode = runCommand(paths, opts);
     });

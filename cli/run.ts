@@ -1,23 +1,17 @@
 import { dirname } from "node:path";
-import { isProfileName, type ProfileName } from "../model/index.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
 import { describeFailure, runScenario, type ScenarioResult } from "../sim/scenario/run.js";
 import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
+import { parseCount, parseProfile } from "./options.js";
 
 export interface RunCliOptions {
   readonly target: string;
   readonly profile?: string;
   readonly json?: boolean;
-}
-
-/** Parses `--profile`, naming the known ones when it is wrong. */
-export function parseProfile(value: string | undefined): ProfileName | undefined {
-  if (value === undefined) return undefined;
-  if (!isProfileName(value)) throw new InputError(`unknown profile '${value}' (known: seed, ray, ray-2.49)`);
-  return value;
+  readonly maxStates?: string;
 }
 
 /** Loads every file first; any invalid one stops the run before anything runs (exit 2). */
@@ -42,9 +36,12 @@ export function runCommand(paths: readonly string[], options: RunCliOptions): nu
   const profile = parseProfile(options.profile);
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
+  const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
   const results: ScenarioResult[] = [];
   for (const scenario of loaded) {
-    const result = runScenario(scenario, { profile });
+    const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\r${scenario.file}: ${n} states explored…`) : undefined;
+    const result = runScenario(scenario, { profile, maxStates, progress });
+    if (progress !== undefined && result.explored >= 10_000) process.stderr.write("\n");
     results.push(result);
     if (options.json !== true) printResult(result);
   }
@@ -85,6 +82,11 @@ function printResult(r: ScenarioResult): void {
     console.log(`PASS ${r.file} (${r.profile}): ${r.title}${extra}`);
     return;
   }
+  if (r.incomplete !== undefined) {
+    console.log(`INCOMPLETE ${r.file} (${r.profile}): ${r.title}`);
+    console.log(`  ${r.incomplete}`);
+    return;
+  }
   const f = r.failure!;
   const who = f.step.by === undefined ? "" : `${f.step.by} `;
   console.log(`FAIL ${r.file} (${r.profile}): ${r.title}`);
@@ -97,7 +99,8 @@ function toJson(r: ScenarioResult): object {
     file: r.file,
     title: r.title,
     profile: r.profile,
-    status: r.passed ? "PASS" : "FAIL",
+    status: r.passed ? "PASS" : r.incomplete !== undefined ? "INCOMPLETE" : "FAIL",
+    incomplete: r.incomplete,
     outcomes: r.worlds,
     failure: r.failure === undefined ? undefined : {
       step: formatStepPath(r.failure.path),

@@ -4,7 +4,7 @@ import { formatLog } from "../sim/log.js";
 import { DEFAULT_SPACE } from "../sim/programs.js";
 import { simulate } from "../sim/simulate.js";
 import { EXIT_OK, InputError } from "./errors.js";
-import { parseProfile } from "./run.js";
+import { parseCount, parseProfile } from "./options.js";
 
 export interface SimulateCliOptions {
   readonly seed?: string;
@@ -15,17 +15,11 @@ export interface SimulateCliOptions {
   readonly faults: boolean;
 }
 
-/** A whole number from an option, or an input error naming the option. */
-export function parseCount(value: string, option: string, min = 0): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${option} must be a whole number ≥ ${min}, got '${value}'`);
-  return n;
-}
-
 /** `rollcall simulate`: prints the seed first, writes the log, prints the final fingerprint last. */
 export function simulateCommand(options: SimulateCliOptions): number {
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
+  if (seed > 0xffffffff) throw new InputError(`--seed must be at most 4294967295 (the generator takes 32 bits), got ${seed}`);
   const steps = parseCount(options.steps, "--steps");
   const drivers = parseCount(options.drivers, "--drivers", 1);
   const profile = parseProfile(options.profile) ?? DEFAULT_PROFILE;

@@ -78,10 +78,14 @@ export function firstInternalEvent(state: State): InternalEvent | null {
 /**
  * True when a command can take its first step now. A call waits while its
  * actor is being created or restarted; code inside an actor waits while the
- * actor is not yet (or not again) running.
+ * actor is not yet (or not again) running; a caller whose kill is not yet
+ * processed waits for it.
  */
 export function commandEnabled(state: State, command: Command): boolean {
   if (command.type === "init") return true;
+  // A caller's requests reach the GCS in order: after its ray.kill, its next
+  // step waits until the kill is processed (test_get_actor_after_killed).
+  for (const k of state.kills) if (k.by === command.caller) return false;
   if (command.type === "continue") return state.inflight[command.caller] !== undefined;
   const caller = state.actors[command.caller];
   if (caller !== undefined && waiting(caller)) return false;

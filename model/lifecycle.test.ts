@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ACTOR_CHART_EVENTS, ACTOR_INITIAL, ACTOR_STATES, JOB_CHART_EVENTS, JOB_INITIAL, JOB_STATES,
-  actorChart, chartTransition, jobChart, nextActorState, nextJobState,
+  actorChart, chartTransition, jobChart, nextActorState, nextJobState, type ActorChartEvent, type ActorLifecycle,
 } from "./lifecycle.js";
 
 describe("the compiled lifecycle tables agree with XState", () => {
@@ -19,14 +19,32 @@ describe("the compiled lifecycle tables agree with XState", () => {
   });
 });
 
+/**
+ * Ray's diagram (gcs_actor_manager.h, actor-lifecycle.rst §4.1), written out by
+ * hand: every (state, event) and where it leads, null where it is refused. The
+ * chart must say exactly this.
+ */
+const EXPECTED: Record<ActorLifecycle, [string, ActorLifecycle | null][]> = {
+  DEPENDENCIES_UNREADY: [["dependencies.resolved", "PENDING_CREATION"], ["creation.succeeded", null], ["worker.died|true", null], ["worker.died|false", null], ["actor.destroyed", "DEAD"]],
+  PENDING_CREATION: [["dependencies.resolved", null], ["creation.succeeded", "ALIVE"], ["worker.died|true", "RESTARTING"], ["worker.died|false", "DEAD"], ["actor.destroyed", "DEAD"]],
+  ALIVE: [["dependencies.resolved", null], ["creation.succeeded", null], ["worker.died|true", "RESTARTING"], ["worker.died|false", "DEAD"], ["actor.destroyed", "DEAD"]],
+  RESTARTING: [["dependencies.resolved", null], ["creation.succeeded", "ALIVE"], ["worker.died|true", "RESTARTING"], ["worker.died|false", "DEAD"], ["actor.destroyed", "DEAD"]],
+  DEAD: [["dependencies.resolved", null], ["creation.succeeded", null], ["worker.died|true", null], ["worker.died|false", null], ["actor.destroyed", "DEAD"]],
+};
+
+function parse(key: string): ActorChartEvent {
+  const [type, guard] = key.split("|");
+  return type === "worker.died" ? { type, canRestart: guard === "true" } : ({ type } as ActorChartEvent);
+}
+
 describe("the actor chart says what Ray's diagram says", () => {
-  it("restarts only when the guard allows, and DEAD is final but for destruction", () => {
-    expect(nextActorState("ALIVE", { type: "worker.died", canRestart: true })).toBe("RESTARTING");
-    expect(nextActorState("ALIVE", { type: "worker.died", canRestart: false })).toBe("DEAD");
-    expect(nextActorState("RESTARTING", { type: "creation.succeeded" })).toBe("ALIVE");
-    expect(nextActorState("DEAD", { type: "creation.succeeded" })).toBeNull();
-    expect(nextActorState("DEAD", { type: "worker.died", canRestart: true })).toBeNull();
-    expect(nextActorState("DEPENDENCIES_UNREADY", { type: "creation.succeeded" })).toBeNull();
-    for (const s of ACTOR_STATES) expect(nextActorState(s, { type: "actor.destroyed" })).toBe("DEAD");
+  it.each(ACTOR_STATES.flatMap((s) => EXPECTED[s].map(([e, to]) => [s, e, to] as const)))("%s on %s → %s", (state, event, to) => {
+    expect(chartTransition(actorChart, state, parse(event))).toBe(to);
+    expect(nextActorState(state, parse(event))).toBe(to);
+  });
+
+  it("a job finishes once, when its driver exits", () => {
+    expect(chartTransition(jobChart, "RUNNING", { type: "driver.exited" })).toBe("FINISHED");
+    expect(chartTransition(jobChart, "FINISHED", { type: "driver.exited" })).toBeNull();
   });
 });

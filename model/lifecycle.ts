@@ -58,7 +58,13 @@ export const actorChart = setup({
       },
     },
     RESTARTING: {
-      on: { "creation.succeeded": "ALIVE", "actor.destroyed": "DEAD" },
+      // ray.kill(no_restart=False) of an actor being rescheduled cancels the
+      // scheduling and restarts it again, using up a restart (§4.2).
+      on: {
+        "creation.succeeded": "ALIVE",
+        "worker.died": [{ guard: "canRestart", target: "RESTARTING" }, { target: "DEAD" }],
+        "actor.destroyed": "DEAD",
+      },
     },
     DEAD: {
       on: { "actor.destroyed": "DEAD" },

@@ -40,7 +40,7 @@ export const RULES = {
   "actor.restarted": ["A restart re-runs the constructor with the original arguments; the actor keeps its id and name.", "ray-semantics §4.2"],
   "kill.destroy": ["A processed ray.kill (no_restart=True) destroys the actor and frees its name.", "ray-semantics §3.3, §8"],
   "kill.restart": ["ray.kill(no_restart=False) kills the process; the actor restarts if it has a restart left, using it up, and keeps its name.", "ray-semantics §4.2, test_kill_pending_actor_with_no_restart_false"],
-  "kill.noop": ["ray.kill(no_restart=False) on an actor with no running process does nothing.", "ray-semantics §4.2"],
+  "kill.noop": ["ray.kill(no_restart=False) on an actor not yet scheduled, or DEAD, does nothing.", "ray-semantics §4.2"],
   "kill.gone": ["ray.kill of an actor already destroyed does nothing.", "ray-semantics §8"],
   "crash.restart": ["A crashed actor with restarts left (and a live owner, or detached) restarts and keeps its name.", "ray-semantics §4.2"],
   "crash.dead": ["A crashed actor with no restarts left, or whose owner is dead, is DEAD for good.", "ray-semantics §4.2"],

@@ -113,6 +113,8 @@ export interface CreateRequest {
 export interface PendingKill {
   readonly actor: string;
   readonly noRestart: boolean;
+  /** The caller that sent it: its next request reaches the GCS after the kill (one channel). */
+  readonly by: string;
 }
 
 /** The state of a fresh cluster under a profile. */

@@ -46,7 +46,10 @@ export function runProgram(
     }
     // Interleaved: a new command, a caller's next atomic step, or any internal event.
     const options: ModelEvent[] = [...enabledInternalEvents(state)];
-    for (const caller of Object.keys(state.inflight)) options.push({ type: "continue", caller });
+    for (const caller of Object.keys(state.inflight)) {
+      const next = { type: "continue" as const, caller };
+      if (commandEnabled(state, next)) options.push(next);
+    }
     const command = nextCommand(state, choose, space);
     const busy = "caller" in command && state.inflight[command.caller] !== undefined;
     if (!busy && (command.type === "actor.crashed" || commandEnabled(state, command))) options.push(command);

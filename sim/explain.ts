@@ -1,10 +1,8 @@
 import { DEFAULT_PROFILE, type ProfileName } from "../model/index.js";
 import { describeChanges, explainRule } from "./narrate.js";
-import { exploreParallel } from "./scenario/parallel.js";
-import { describeResult, runStep } from "./scenario/run.js";
-import { checkExpectation } from "./scenario/expect.js";
+import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
 import { isParallel, type LoadedScenario, type Step } from "./scenario/types.js";
-import type { World } from "./scenario/world.js";
+import { labelTable, type World } from "./scenario/world.js";
 import { Store } from "./store.js";
 
 /** The story of one step: what was asked, what the cluster did, what the caller saw, and why. */
@@ -22,18 +20,21 @@ export interface StepStory {
 export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName): { profile: ProfileName; stories: StepStory[] } {
   const { scenario } = loaded;
   const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile), labels: {} }];
+  let worlds: World[] = [{ store: new Store(profile), labels: labelTable() }];
   const stories: StepStory[] = [];
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
-    const world = worlds[0];
-    const before = world.store.snapshot();
     if (isParallel(item)) {
-      const outcome = exploreParallel(world, item, index, 2_000_000);
+      const before = worlds[0].store.snapshot();
+      const outcome = exploreBlock(worlds, item, index, {});
       const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;
       if ("failure" in outcome) {
         const f = outcome.failure;
         stories.push({ index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)], verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false });
+        break;
+      }
+      if ("incomplete" in outcome) {
+        stories.push({ index, asked, cluster: [], saw: "not decided", why: [], verdict: outcome.incomplete, ok: false });
         break;
       }
       worlds = outcome.worlds;
@@ -41,33 +42,36 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
       stories.push({
         index, asked,
         cluster: describeChanges(before, after.store.state, after.labels),
-        saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story goes on with the first)" : ""}`,
+        saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story shows the first, and later steps are checked in all)" : ""}`,
         why: [], verdict: "as expected", ok: true,
       });
       continue;
     }
-    const from = world.store.length;
-    const result = runStep(world, item, { index });
-    const store = world.store;
-    const records = store.records.slice(recordIndex(store, from));
+    // Run the step in every possible history; tell the story of the first one where it fails, else of the first.
+    const befores = worlds.map((w) => ({ state: w.store.snapshot(), from: w.store.length }));
+    const results = worlds.map((w) => runStep(w, item, { index }));
+    const failing = results.findIndex((r) => "failure" in r);
+    const shown = failing >= 0 ? failing : 0;
+    const result = results[shown];
+    const store = worlds[shown].store;
+    const records = store.records.slice(recordIndex(store, befores[shown].from));
     const rules = [...new Set(records.flatMap((r) => (r.type === "command" || r.type === "event" ? r.rules : [])))];
-    const labels = "world" in result ? result.world.labels : world.labels;
+    const labels = "world" in result ? result.world.labels : worlds[shown].labels;
     const answer = records.find((r) => r.type === "observation");
     const saw = answer?.type === "observation" ? describeResult(answer.observation.result, labels) : "nothing (a fault has no caller)";
-    const story: StepStory = {
+    const where = worlds.length > 1 ? ` (in ${failing >= 0 ? "one" : "each"} of the ${worlds.length} possible histories)` : "";
+    stories.push({
       index,
       asked: askedText(item),
-      cluster: describeChanges(before, store.state, labels),
+      cluster: describeChanges(befores[shown].state, store.state, labels),
       saw,
       why: rules.map(explainRule),
-      verdict: "failure" in result ? `expected ${result.failure.expected}` : item.expect === undefined ? "succeeded" : "as expected",
+      verdict: "failure" in result ? `expected ${result.failure.expected}${where}` : `${item.expect === undefined ? "succeeded" : "as expected"}${where}`,
       ok: !("failure" in result),
-    };
-    stories.push(story);
+    });
     if ("failure" in result) break;
-    worlds[0] = result.world;
+    worlds = results.map((r) => (r as { world: World }).world);
   }
-  void checkExpectation;
   return { profile, stories };
 }
 

@@ -32,6 +32,9 @@ export function describeChanges(before: State, after: State, labels: Labels): st
       if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who} is ${a.lifecycle}`);
       continue;
     }
+    if (b.lifecycle === a.lifecycle && a.numRestarts > b.numRestarts) {
+      out.push(`${who} died and restarted (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts}): its constructor ran again with its original arguments`);
+    }
     if (b.lifecycle !== a.lifecycle) {
       if (a.lifecycle === "DEAD") out.push(`${who} is DEAD (${a.deathCause ?? "unknown cause"})`);
       else if (a.lifecycle === "RESTARTING") out.push(`${who} is RESTARTING (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts})`);

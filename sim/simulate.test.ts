@@ -50,6 +50,21 @@ describe("replay", () => {
     if (!outcome.ok) expect(outcome.line).toBe(target + 1);
   });
 
+  it("refuses a log whose internal events the model could not have taken", () => {
+    const lines = text.split("\n");
+    const target = lines.findIndex((l) => l.includes('"owner.death.processed"') || l.includes('"kill.processed"'));
+    const removed = [...lines.slice(0, target), ...lines.slice(target + 1)];
+    const outcome = replayLog(removed.join("\n"));
+    expect(outcome.ok).toBe(false);
+    const doubled = [...lines.slice(0, target + 1), lines[target], ...lines.slice(target + 1)];
+    const again = replayLog(doubled.join("\n"));
+    expect(again.ok).toBe(false);
+    if (!again.ok) {
+      expect(again.line).toBe(target + 2);
+      expect(again.replayed).toMatch(/not possible here/);
+    }
+  });
+
   it("rebuilds the state at any index through the immer reducer (time travel)", () => {
     const store = sim.store;
     for (const index of [0, 1, 17, 600, 2047, 2048, 2049, store.length]) {

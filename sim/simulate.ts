@@ -39,7 +39,7 @@ export function simulate(options: SimulateOptions): Simulation {
   }
   const header: LogRecord = {
     type: "header", format: LOG_FORMAT, rollcall: ROLLCALL_VERSION, profile: options.profile, seed: options.seed,
-    run: { mode: "simulate", steps: options.steps, drivers: space.drivers, faults: space.faults },
+    run: { mode: "simulate", settled: true, steps: options.steps, drivers: space.drivers, faults: space.faults },
   };
   return { store, log: [header, ...store.records], fingerprint: () => fingerprint(store.state) };
 }

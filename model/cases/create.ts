@@ -20,27 +20,38 @@ type Create = Extract<Command, { type: "create" }>;
 export function create(d: D, cmd: Create, fx: Effects): void {
   const caller = cmd.caller;
   if (!callerCanRun(d, caller, fx)) return;
-  const request = validate(d, cmd, fx);
+  const request = validateOptions(d, cmd, fx);
   if (request === null) return;
+  // The constructor's arguments are only bound when a creation goes ahead:
+  // an existing actor found by get-or-create, or a name already taken, wins.
+  const argsProblem = classAndArgsProblem(cmd);
+  const badArgs = (): void => fail(fx, caller, "InvalidArgument", argsProblem as string, "validate.args");
   if (request.name === null) {
-    register(d, caller, request, fx);
+    if (argsProblem !== null) badArgs();
+    else register(d, caller, request, fx);
     return;
   }
   const existing = lookup(d, request.namespace, request.name);
-  if (cmd.getIfExists === true) {
-    if (existing !== undefined) {
-      addHandle(d, caller, existing, "weak");
-      reply(fx, caller, { kind: "handle", actor: existing }, "getIfExists.existing");
-    } else {
-      d.inflight[caller] = castDraft({ op: "getIfExists", next: "register", request });
-    }
+  if (cmd.getIfExists === true && existing !== undefined) {
+    addHandle(d, caller, existing, "weak");
+    reply(fx, caller, { kind: "handle", actor: existing }, "getIfExists.existing");
     return;
   }
   if (existing !== undefined) {
     fail(fx, caller, "NameTaken", precheckMessage(request.name, cmd.namespace), "create.precheckTaken");
     return;
   }
-  d.inflight[caller] = castDraft({ op: "create", next: "register", request });
+  if (argsProblem !== null) {
+    badArgs();
+    return;
+  }
+  d.inflight[caller] = castDraft({ op: cmd.getIfExists === true ? "getIfExists" : "create", next: "register", request } as const);
+}
+
+/** What is wrong with the class or the constructor's arguments, or null. */
+function classAndArgsProblem(cmd: Create): string | null {
+  if (!isClassName(cmd.cls)) return `Unknown actor class ${cmd.cls}`;
+  return CLASSES[cmd.cls].checkArgs(cmd.args ?? []);
 }
 
 /** The next atomic step of a creation the caller has begun. */
@@ -76,8 +87,12 @@ function precheckMessage(name: string, namespaceOption: string | undefined): str
   return `The name ${name} (namespace=${ns}) is already taken. Please use a different name or get the existing actor using ray.get_actor('${name}', namespace='${ns}')`;
 }
 
-/** Ray's option checks (ray-semantics §3.1), then the request with namespace and lifetime resolved. */
-function validate(d: D, cmd: Create, fx: Effects): CreateRequest | null {
+/**
+ * Ray's option checks (ray-semantics §3.1: at `.options()`, before any
+ * lookup), then the request with namespace and lifetime resolved. The class
+ * and arguments are checked later, only if a creation goes ahead.
+ */
+function validateOptions(d: D, cmd: Create, fx: Effects): CreateRequest | null {
   const bad = (message: string, rule: Parameters<typeof fail>[4]): null => {
     fail(fx, cmd.caller, "InvalidArgument", message, rule);
     return null;
@@ -91,15 +106,11 @@ function validate(d: D, cmd: Create, fx: Effects): CreateRequest | null {
   }
   if (cmd.name === "") return bad("Actor name cannot be an empty string.", "validate.name");
   if (cmd.namespace === "") return bad('"" is not a valid namespace. Pass None to not specify a namespace.', "validate.namespace");
-  if (!isClassName(cmd.cls)) return bad(`Unknown actor class ${cmd.cls}`, "validate.args");
-  const args = cmd.args ?? [];
-  const argError = CLASSES[cmd.cls].checkArgs(args);
-  if (argError !== null) return bad(argError, "validate.args");
   const job = selectCallerJob(d, cmd.caller);
   const lifetime = cmd.lifetime ?? job.defaultLifetime;
   return {
-    cls: cmd.cls,
-    args,
+    cls: cmd.cls as CreateRequest["cls"], // checked before registration
+    args: cmd.args ?? [],
     name: cmd.name ?? null,
     namespace: cmd.namespace ?? job.namespace,
     detached: lifetime === "detached",

@@ -35,7 +35,7 @@ export function call(d: D, cmd: Call, fx: Effects): void {
 /** `ray.kill(handle, no_restart)`: sent to the GCS fire-and-forget; the caller does not wait. */
 export function kill(d: D, cmd: Kill, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx) || !holdsHandle(d, cmd.caller, cmd.actor, fx)) return;
-  d.kills.push({ actor: cmd.actor, noRestart: cmd.noRestart ?? true });
+  d.kills.push({ actor: cmd.actor, noRestart: cmd.noRestart ?? true, by: cmd.caller });
   reply(fx, cmd.caller, { kind: "ok" }, "kill.sent");
 }
 
@@ -49,9 +49,10 @@ export function killProcessed(d: D, actorId: string, noRestart: boolean, fx: Eff
   } else if (noRestart) {
     destroy(d, actor, "RAY_KILL", fx);
     fx.rules.push("kill.destroy");
-  } else if (actor.lifecycle === "ALIVE" || actor.lifecycle === "PENDING_CREATION") {
-    // The worker is force-exited; the restart (if any) uses one up. With none
-    // left the death cause is WORKER_DIED, not RAY_KILL (GcsActorManager::KillActor).
+  } else if (actor.lifecycle === "ALIVE" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING") {
+    // The worker is force-exited (or its scheduling cancelled); the restart
+    // (if any) uses one up. With none left the death cause is WORKER_DIED,
+    // not RAY_KILL (GcsActorManager::KillActor).
     fx.rules.push(workerDied(d, actor, "WORKER_DIED", true, fx) ?? "kill.restart");
   } else {
     fx.rules.push("kill.noop");

@@ -1,18 +1,21 @@
 import { CLASSES } from "../classes.js";
 import { canonicalJson } from "../fingerprint.js";
-import { selectActor, selectOwnerAlive } from "../state.js";
+import { isJobId, selectActor, selectOwnerAlive } from "../state.js";
 import type { Law } from "./law.js";
 
 /** (3) Detached actors survive their job's exit. */
 export const detachedSurviveJob: Law = {
   name: "detached-survive-job",
   sentence: "A detached actor that has been scheduled never dies because its creator's job ended: only a kill, a failure or its own exit ends it.",
-  check({ before, after }) {
+  check({ event, before, after }) {
+    const jobEnd = (event.type === "exit" && isJobId(event.caller)) || event.type === "owner.death.processed";
     for (const id in before.actors) {
       const b = before.actors[id];
       if (!b.detached || b.lifecycle === "DEPENDENCIES_UNREADY" || b.lifecycle === "DEAD") continue;
       const a = selectActor(after, id);
       if (a.lifecycle === "DEAD" && a.deathCause === "OWNER_DIED") return `the detached actor ${id} died with cause OWNER_DIED`;
+      // A driver's exit, or the processing of an owner's death, leaves every scheduled detached actor as it was.
+      if (jobEnd && (after.actors[id] === undefined || a.lifecycle !== b.lifecycle)) return `${event.type} changed the detached actor ${id} (${b.lifecycle} → ${a.lifecycle})`;
     }
     return null;
   },
@@ -53,10 +56,10 @@ export const restartKeepsName: Law = {
     if (canonicalJson(a.data) !== canonicalJson(CLASSES[a.cls].construct(a.args))) return `${a.id}'s state after the restart is not its constructor's`;
     return null;
   },
-  companion: "a named actor that had changed its state restarts",
+  companion: "a named actor whose state had changed restarts",
   reached: ({ event, before }) => {
     if (event.type !== "actor.restarted") return false;
     const b = before.actors[event.actor];
-    return b !== undefined && b.name !== null;
+    return b !== undefined && b.name !== null && canonicalJson(b.data) !== canonicalJson(CLASSES[b.cls].construct(b.args));
   },
 };

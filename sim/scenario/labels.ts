@@ -59,17 +59,18 @@ export function checkLabels(file: string, scenario: Scenario): ScenarioError[] {
         if (callers.has(by)) problems.push(new ScenarioError(file, `'${by}' already has a list in this parallel block`, { index, list: l, position: 0 }, "by"));
         callers.add(by);
       }
-      merge(after, own);
+      merge(after, own, by);
     });
     scope = after;
   });
   return problems;
 }
 
-function merge(into: Scope, from: Scope): void {
+/** Brings a list's effects into the scope after the block: new labels, exits, and what its own caller holds. */
+function merge(into: Scope, from: Scope, caller: string | undefined): void {
   for (const [d, s] of from.drivers) if (s === "exited" || !into.drivers.has(d)) into.drivers.set(d, s);
   for (const a of from.actors) into.actors.add(a);
-  for (const [caller, labels] of from.held) into.held.set(caller, labels);
+  if (caller !== undefined && from.held.has(caller)) into.held.set(caller, from.held.get(caller) as Set<string>);
 }
 
 function checkStep(file: string, scope: Scope, step: Step, path: StepPath, problems: ScenarioError[], blockLabels: Set<string> | null): void {
@@ -91,8 +92,11 @@ function checkStep(file: string, scope: Scope, step: Step, path: StepPath, probl
   };
   checkNamespace(step.namespace, "namespace");
   if (step.expect !== undefined && "names" in step.expect) {
+    const all = step.allNamespaces === true;
     step.expect.names.forEach((n, i) => {
       if (typeof n === "object") checkNamespace(n.namespace, `expect.names.${i}.namespace`);
+      if (all && typeof n !== "object") problem(`with allNamespaces, list returns { "name", "namespace" } objects`, `expect.names.${i}`);
+      if (!all && typeof n === "object") problem("without allNamespaces, list returns plain names (strings)", `expect.names.${i}`);
     });
   }
   // The actor operated on.

@@ -83,4 +83,23 @@ describe("invalid scenarios are rejected with file, step and field", () => {
   it("accepts a lifetime the model must reject at run time (an unknown lifetime is InvalidArgument)", () => {
     expect(problems(scenario([init("d1"), { by: "d1", do: "create", class: "Counter", lifetime: "forever", expect: { error: "InvalidArgument" } }]))).toEqual([]);
   });
+
+  it("after a parallel block each caller keeps what it held before and what it bound in its own list", () => {
+    const steps = [init("d1"), init("d2"), { by: "d1", do: "create", class: "Counter", as: "z" },
+      { parallel: [[{ by: "d1", do: "create", class: "Counter", as: "x" }], [{ by: "d2", do: "create", class: "Counter", as: "y" }]] },
+      { by: "d1", do: "call", actor: "x", method: "incr" }, { by: "d1", do: "call", actor: "z", method: "incr" },
+      { by: "d2", do: "call", actor: "y", method: "incr" }];
+    expect(problems(scenario(steps))).toEqual([]);
+    expect(problems(scenario([...steps, { by: "d2", do: "call", actor: "x", method: "incr" }]))[0]).toMatch(/steps\[7\]\.actor: 'd2' holds no handle to 'x'/);
+  });
+
+  it("list expectations must have the shape list returns", () => {
+    expect(problems(scenario([init("d1"), { by: "d1", do: "list", allNamespaces: true, expect: { names: ["x"] } }]))[0]).toMatch(/steps\[1\]\.expect\.names\.0: with allNamespaces/);
+    expect(problems(scenario([init("d1"), { by: "d1", do: "list", expect: { names: [{ name: "x", namespace: "n" }] } }]))[0]).toMatch(/steps\[1\]\.expect\.names\.0: without allNamespaces/);
+  });
+
+  it("an empty caller label is rejected", () => {
+    expect(problems(scenario([{ by: "", do: "init" }]))).toEqual(["bad.json: steps[0].by: must NOT have fewer than 1 characters"]);
+  });
 });
+

@@ -34,11 +34,16 @@ describe("parallel blocks are checked over every interleaving", () => {
     expect(r.failure?.interleaving?.length).toBe(3);
   });
 
-  it("a get racing a kill may see the actor or not, so only its absence of expectations passes", () => {
+  it("a get racing a kill may see the actor or not, so neither outcome can be expected", () => {
     const base = [...initAll(2), { by: "d1", do: "create", class: "Counter", name: "k", lifetime: "detached", as: "k" }];
     const race = (expectGet: object | undefined) => [{ parallel: [[{ by: "d1", do: "kill", actor: "k" }], [{ by: "d2", do: "get", name: "k", ...(expectGet === undefined ? {} : { expect: expectGet }) }]] }];
     expect(run([...base, ...race({ error: "NotFound" })]).passed).toBe(false);
     expect(run([...base, ...race({ actor: "k" })]).passed).toBe(false);
+    // A step without expect must succeed, and the get fails in some orders:
+    expect(run([...base, ...race(undefined)]).failure?.interleaving).toEqual(["d1 kill k", "kill of k processed", "d2 get 'k'"]);
+    // A list racing the kill always succeeds; after the block the name is gone in every outcome.
+    const listing = [{ parallel: [[{ by: "d1", do: "kill", actor: "k" }], [{ by: "d2", do: "list" }]] }];
+    expect(run([...base, ...listing, { by: "d2", do: "get", name: "k", expect: { error: "NotFound" } }]).failure).toBeUndefined();
   });
 
   it("the same as label in several lists must name one actor", () => {
@@ -46,4 +51,25 @@ describe("parallel blocks are checked over every interleaving", () => {
     expect(r.passed).toBe(false);
     expect(r.failure?.observed).toMatch(/another list bound 'x'/);
   });
+
+  it("two labels bound in one block never name the same actor", () => {
+    const r = run([...initAll(2), { parallel: [[{ ...getOrCreate("d1"), as: "x" }], [{ ...getOrCreate("d2"), as: "y" }]] }]);
+    expect(r.passed).toBe(false);
+    expect(r.failure?.observed).toMatch(/already labelled/);
+  });
+
+  it("the killing caller's next step comes after its kill is processed", () => {
+    const base = [...initAll(1), { by: "d1", do: "create", class: "Counter", name: "k", lifetime: "detached", as: "k" }];
+    const r = run([...base, { parallel: [[{ by: "d1", do: "kill", actor: "k" }, { by: "d1", do: "get", name: "k", expect: { error: "NotFound" } }]] }]);
+    expect(r.failure).toBeUndefined();
+  });
+
+  it("says INCOMPLETE, not FAIL, when a block has more states than the bound", () => {
+    const lists = [1, 2, 3].map((i) => [getOrCreate(`d${i}`)]);
+    const r = runScenario(parseScenario("big.json", JSON.stringify({ title: "big", profile: "ray", steps: [...initAll(3), { parallel: lists }] })), { maxStates: 20 });
+    expect(r.passed).toBe(false);
+    expect(r.failure).toBeUndefined();
+    expect(r.incomplete).toMatch(/more than 20 states/);
+  });
 });
+

@@ -6,7 +6,7 @@ import { stepToEvent, type Labels } from "./command.js";
 import { checkExpectation } from "./expect.js";
 import { describeEvent } from "../describe.js";
 import type { ParallelBlock, Step, StepPath } from "./types.js";
-import { alreadyNamed, answerFor, type World } from "./world.js";
+import { alreadyNamed, answerFor, labelTable, type World } from "./world.js";
 
 export interface ParallelFailure {
   readonly path: StepPath;
@@ -19,7 +19,8 @@ export interface ParallelFailure {
 
 export type ParallelOutcome =
   | { readonly worlds: World[]; readonly explored: number }
-  | { readonly failure: ParallelFailure; readonly explored: number };
+  | { readonly failure: ParallelFailure; readonly explored: number }
+  | { readonly incomplete: true; readonly explored: number };
 
 /** A point of the exploration: a model state, how far each list has got, and the labels bound in the block. */
 interface Node {
@@ -38,9 +39,9 @@ interface Node {
  * path; the first violation found is on a shortest path. Ends, when all lists
  * are done and the cluster is quiescent, are the worlds that carry on.
  */
-export function exploreParallel(world: World, block: ParallelBlock, index: number, maxStates: number): ParallelOutcome {
+export function exploreParallel(world: World, block: ParallelBlock, index: number, maxStates: number, progress?: (states: number) => void): ParallelOutcome {
   const lists = block.parallel;
-  const root: Node = { state: world.store.state, pos: lists.map(() => 0), bound: {}, parent: null, event: null };
+  const root: Node = { state: world.store.state, pos: lists.map(() => 0), bound: labelTable(), parent: null, event: null };
   const canonical = memoCanonicalKey();
   const key = (node: Node): string => canonical(node.state) + "|" + node.pos.join(",") + "|" + canonicalJson(node.bound);
   const visited = new Set<string>([key(root)]);
@@ -49,7 +50,7 @@ export function exploreParallel(world: World, block: ParallelBlock, index: numbe
   while (frontier.length > 0) {
     const next: Node[] = [];
     for (const node of frontier) {
-      const labels = { ...world.labels, ...node.bound };
+      const labels = labelTable(world.labels, node.bound);
       const moves = successors(node, lists, labels);
       if (moves.length === 0) {
         if (node.pos.every((p, i) => p >= lists[i].length)) ends.push(node);
@@ -62,9 +63,8 @@ export function exploreParallel(world: World, block: ParallelBlock, index: numbe
         const k = key(child.node);
         if (visited.has(k)) continue;
         visited.add(k);
-        if (visited.size > maxStates) {
-          return fail(node, null, { index }, lists, `at most ${maxStates} states`, "the block's state space is larger (raise the bound)", labels);
-        }
+        if (visited.size > maxStates) return { incomplete: true, explored: visited.size };
+        if (progress !== undefined && visited.size % 10_000 === 0) progress(visited.size);
         next.push(child.node);
       }
     }
@@ -73,7 +73,7 @@ export function exploreParallel(world: World, block: ParallelBlock, index: numbe
   const worlds = ends.map((end) => {
     const store = world.store.fork();
     for (const event of pathOf(end)) store.dispatch(event);
-    return { store, labels: { ...world.labels, ...end.bound } };
+    return { store, labels: labelTable(world.labels, end.bound) };
   });
   return { worlds, explored: visited.size };
 }
@@ -114,8 +114,8 @@ function advance(
 ): { node: Node } | { failure: ParallelFailure } {
   const event = move.event;
   const pos = [...node.pos];
-  const bound: Record<string, string> = { ...node.bound };
-  let merged: Labels = { ...before, ...bound };
+  const bound = labelTable(node.bound);
+  let merged: Labels = labelTable(before, bound);
   const labels = (): Labels => merged;
   for (let i = 0; i < lists.length; i++) {
     if (pos[i] >= lists[i].length) continue;
@@ -132,7 +132,7 @@ function advance(
     const current = labels();
     const bindable = (id: string): string | null => {
       if (step.as !== undefined && bound[step.as] !== undefined) return bound[step.as] === id ? null : `but another list bound '${step.as}' to ${bound[step.as]}`;
-      return alreadyNamed(before, id);
+      return alreadyNamed(before, id) ?? alreadyNamed(bound, id);
     };
     const mismatch = checkExpectation(step, answer, current, state, bindable);
     if (mismatch !== null) {
@@ -141,7 +141,7 @@ function advance(
     }
     if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;
     if (step.as !== undefined && answer.result.kind === "handle") bound[step.as] = answer.result.actor;
-    merged = { ...before, ...bound };
+    merged = labelTable(before, bound);
     pos[i]++;
   }
   return { node: { state, pos, bound, parent: node, event } };

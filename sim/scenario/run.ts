@@ -4,8 +4,8 @@ import { Store } from "../store.js";
 import { stepToEvent } from "./command.js";
 import { checkExpectation, describeResult } from "./expect.js";
 import { exploreParallel, type ParallelFailure } from "./parallel.js";
-import { isParallel, type LoadedScenario, type Step, type StepPath } from "./types.js";
-import { alreadyNamed, answerFor, type World } from "./world.js";
+import { isParallel, type LoadedScenario, type ParallelBlock, type Step, type StepPath } from "./types.js";
+import { alreadyNamed, answerFor, labelTable, type World } from "./world.js";
 
 /** The first step that did not do what the file expects. */
 export interface StepFailure {
@@ -28,6 +28,8 @@ export interface ScenarioResult {
   /** Model states visited while exploring parallel blocks. */
   readonly explored: number;
   readonly failure?: StepFailure;
+  /** Set when a bound was hit before the scenario could be decided. */
+  readonly incomplete?: string;
   /** The worlds at the end (or up to the failure): for explain, logs and the viewer. */
   readonly final: readonly World[];
 }
@@ -37,13 +39,15 @@ export interface RunOptions {
   readonly profile?: ProfileName;
   /** Bound on states explored per parallel block. */
   readonly maxStates?: number;
+  /** Told how many states a parallel block's exploration has visited, now and then. */
+  readonly progress?: (states: number) => void;
 }
 
 /** Runs a checked scenario on the model, settled step by step, every interleaving inside parallel blocks. */
 export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): ScenarioResult {
   const { scenario, file } = loaded;
   const profile = options.profile ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile), labels: {} }];
+  let worlds: World[] = [{ store: new Store(profile), labels: labelTable() }];
   let explored = 0;
   const done = (failure?: StepFailure): ScenarioResult => ({
     file, title: scenario.title, profile, passed: failure === undefined, worlds: worlds.length, explored, failure, final: worlds,
@@ -51,21 +55,11 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): S
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
     if (isParallel(item)) {
-      const next: World[] = [];
-      const seen = new Set<string>();
-      for (const world of worlds) {
-        const outcome = exploreParallel(world, item, index, options.maxStates ?? 2_000_000);
-        explored += outcome.explored;
-        if ("failure" in outcome) return done(toStepFailure(outcome.failure));
-        for (const w of outcome.worlds) {
-          const key = canonicalJson([w.store.state, w.labels]);
-          if (!seen.has(key)) {
-            seen.add(key);
-            next.push(w);
-          }
-        }
-      }
-      worlds = next;
+      const outcome = exploreBlock(worlds, item, index, options);
+      explored += outcome.explored;
+      if ("failure" in outcome) return done(toStepFailure(outcome.failure));
+      if ("incomplete" in outcome) return { ...done(), passed: false, incomplete: outcome.incomplete };
+      worlds = outcome.worlds;
       continue;
     }
     for (let i = 0; i < worlds.length; i++) {
@@ -78,6 +72,38 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): S
     }
   }
   return done();
+}
+
+/** Default bound on the states explored for one parallel block. */
+export const DEFAULT_MAX_STATES = 100_000;
+
+/**
+ * Explores a parallel block from every world, and returns the distinct worlds
+ * it can end in (or the first failure, or why the exploration stopped short).
+ */
+export function exploreBlock(
+  worlds: readonly World[], block: ParallelBlock, index: number, options: RunOptions,
+): { worlds: World[]; explored: number } | { failure: ParallelFailure; explored: number } | { incomplete: string; explored: number } {
+  const next: World[] = [];
+  const seen = new Set<string>();
+  let explored = 0;
+  const max = options.maxStates ?? DEFAULT_MAX_STATES;
+  for (const world of worlds) {
+    const outcome = exploreParallel(world, block, index, max - explored, options.progress);
+    explored += outcome.explored;
+    if ("failure" in outcome) return { failure: outcome.failure, explored };
+    if ("incomplete" in outcome) {
+      return { incomplete: `the parallel block at steps[${index}] has more than ${max} states (raise --max-states)`, explored };
+    }
+    for (const w of outcome.worlds) {
+      const key = canonicalJson([w.store.state, w.labels]);
+      if (!seen.has(key)) {
+        seen.add(key);
+        next.push(w);
+      }
+    }
+  }
+  return { worlds: next, explored };
 }
 
 function toStepFailure(f: ParallelFailure): StepFailure {
@@ -98,7 +124,7 @@ export function runStep(world: World, step: Step, path: StepPath): { world: Worl
   if (answer === undefined) {
     return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
   }
-  const labels = { ...world.labels };
+  const labels = labelTable(world.labels);
   const mismatch = checkExpectation(step, answer, labels, world.store.state, (id) => alreadyNamed(labels, id));
   if (mismatch !== null) return { failure: { path, step, ...mismatch, rule: answer.rule } };
   const result = answer.result;

@@ -5,7 +5,7 @@
  */
 
 const json = {};
-const nonEmpty = { type: "string" };
+const nonEmpty = { type: "string", minLength: 1 };
 const namespaceRef = {
   oneOf: [
     { type: "string" },

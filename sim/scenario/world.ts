@@ -11,6 +11,16 @@ export interface World {
   readonly labels: Labels;
 }
 
+/**
+ * Label tables without a prototype, so any label a file uses (`toString`,
+ * `__proto__`) is just a key: merges the given tables, later ones winning.
+ */
+export function labelTable(...parts: Labels[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const part of parts) for (const k of Object.keys(part)) out[k] = part[k];
+  return out;
+}
+
 /** The observation that answers a caller's step among those an event produced. */
 export function answerFor(observations: readonly Observation[], caller: string | null): Observation | undefined {
   // An init's caller is the job it creates (or "" when it failed), unknown beforehand.

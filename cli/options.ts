@@ -1,0 +1,16 @@
+import { isProfileName, type ProfileName } from "../model/index.js";
+import { InputError } from "./errors.js";
+
+/** Parses `--profile`, naming the known ones when it is wrong. */
+export function parseProfile(value: string | undefined): ProfileName | undefined {
+  if (value === undefined) return undefined;
+  if (!isProfileName(value)) throw new InputError(`unknown profile '${value}' (known: seed, ray, ray-2.49)`);
+  return value;
+}
+
+/** A whole number from an option, or an input error naming the option. */
+export function parseCount(value: string, option: string, min = 0): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InputError(`${option} must be a whole number ≥ ${min}, got '${value}'`);
+  return n;
+}
