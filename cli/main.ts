@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INTERNAL, EXIT_INVALID, InputError } from "./errors.js";
 import { runCommand } from "./run.js";
+import { serveModel } from "../adapters/model-server.js";
 import { explainCommand } from "./explain.js";
 import { simulateCommand } from "./simulate.js";
 import { replayCommand } from "./replay.js";
@@ -23,12 +24,13 @@ function program(): Command {
   p.command("run")
     .description("run scenario files (or folders of them) and check every expectation")
     .argument("<paths...>", "scenario files or folders")
-    .option("--target <target>", "implementation to run on", "model")
+    .option("--target <target>", "implementation to run on: model, ray (npm run ray:install first), or cmd:<command> speaking docs/adapter-protocol.md", "model")
+    .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .addOption(profileOption())
     .option("--json", "print results as JSON")
     .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
-    .action((paths: string[], opts) => {
-      exitCode = runCommand(paths, opts);
+    .action(async (paths: string[], opts) => {
+      exitCode = await runCommand(paths, opts);
     });
 
   p.command("explain")
@@ -56,6 +58,12 @@ function program(): Command {
     .argument("<file>", "a log written by simulate")
     .action((file: string) => {
       exitCode = replayCommand(file);
+    });
+
+  p.command("serve-model")
+    .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
+    .action(async () => {
+      await serveModel();
     });
 
   return p;

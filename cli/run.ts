@@ -1,17 +1,34 @@
 import { dirname } from "node:path";
+import type { ProfileName } from "../model/index.js";
+import { runOnTarget, type TargetResult } from "../adapters/run-target.js";
+import type { Target } from "../adapters/target.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
-import { describeFailure, runScenario, type ScenarioResult } from "../sim/scenario/run.js";
+import { describeFailure, runScenario, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
-import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
+import { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { parseCount, parseProfile } from "./options.js";
+import { parseTarget, startTarget } from "./targets.js";
 
 export interface RunCliOptions {
   readonly target: string;
   readonly profile?: string;
   readonly json?: boolean;
   readonly maxStates?: string;
+  readonly stepTimeout: string;
+}
+
+/** One scenario's outcome, whatever ran it. */
+interface Outcome {
+  readonly file: string;
+  readonly title: string;
+  readonly profile: ProfileName;
+  readonly status: "PASS" | "FAIL" | "INCOMPLETE" | "ERROR";
+  readonly failure?: StepFailure;
+  readonly note?: string;
+  readonly outcomes?: number;
+  readonly seconds?: number;
 }
 
 /** Loads every file first; any invalid one stops the run before anything runs (exit 2). */
@@ -31,85 +48,115 @@ export function loadAll(paths: readonly string[], out: (line: string) => void): 
 }
 
 /** `rollcall run`: every scenario on the target, PASS or FAIL, and `N passed, M failed`. */
-export function runCommand(paths: readonly string[], options: RunCliOptions): number {
-  if (options.target !== "model") throw new InputError(`unknown target '${options.target}' (this version runs --target model)`);
+export async function runCommand(paths: readonly string[], options: RunCliOptions): Promise<number> {
+  const target = parseTarget(options.target);
   const profile = parseProfile(options.profile);
+  const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
+  const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
-  const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
-  const results: ScenarioResult[] = [];
-  for (const scenario of loaded) {
-    const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\r${scenario.file}: ${n} states explored…`) : undefined;
-    const result = runScenario(scenario, { profile, maxStates, progress });
-    if (progress !== undefined && result.explored >= 10_000) process.stderr.write("\n");
-    results.push(result);
-    if (options.json !== true) printResult(result);
-  }
-  const passed = results.filter((r) => r.passed).length;
-  const failed = results.length - passed;
-  if (options.json === true) {
-    console.log(JSON.stringify({ passed, failed, results: results.map(toJson) }, null, 2));
+  const outcomes: Outcome[] = [];
+  const report = (o: Outcome): void => {
+    outcomes.push(o);
+    if (options.json !== true) printOutcome(o);
+  };
+  if (target.kind === "model") {
+    for (const scenario of loaded) {
+      const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\r${scenario.file}: ${n} states explored…`) : undefined;
+      const result = runScenario(scenario, { profile, maxStates, progress });
+      if (progress !== undefined && result.explored >= 10_000) process.stderr.write("\n");
+      report(fromModel(result));
+    }
   } else {
-    printTopics(results);
+    let running: Target | null = null;
+    try {
+      for (const scenario of loaded) {
+        running ??= startTarget(target, stepTimeoutMs);
+        const result = await runOnTarget(scenario, running, profile);
+        report(fromTarget(result));
+        if (result.verdict !== undefined) {
+          // A misbehaving implementation is stopped; the next scenario gets a fresh one.
+          await running.close();
+          running = null;
+        }
+      }
+    } finally {
+      await running?.close();
+    }
+  }
+  const passed = outcomes.filter((o) => o.status === "PASS").length;
+  const failed = outcomes.length - passed;
+  if (options.json === true) {
+    console.log(JSON.stringify({ target: options.target, passed, failed, results: outcomes.map(toJson) }, null, 2));
+  } else {
+    printTopics(outcomes);
     console.log(`${passed} passed, ${failed} failed`);
   }
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+function fromModel(r: ScenarioResult): Outcome {
+  const status = r.passed ? "PASS" : r.incomplete !== undefined ? "INCOMPLETE" : "FAIL";
+  return { file: r.file, title: r.title, profile: r.profile, status, failure: r.failure, note: r.incomplete, outcomes: r.worlds };
+}
+
+function fromTarget(r: TargetResult): Outcome {
+  if (r.verdict !== undefined) {
+    const where = r.verdict.path === null ? "before the first step" : `at ${formatStepPath(r.verdict.path)}`;
+    return { file: r.file, title: r.title, profile: r.profile, status: "ERROR", note: `${r.verdict.kind} ${where}: ${r.verdict.message}`, seconds: r.seconds };
+  }
+  return { file: r.file, title: r.title, profile: r.profile, status: r.passed ? "PASS" : "FAIL", failure: r.failure, seconds: r.seconds };
+}
+
 /** A summary by folder (topic) when the run spans several. */
-function printTopics(results: readonly ScenarioResult[]): void {
+function printTopics(outcomes: readonly Outcome[]): void {
   const topics = new Map<string, { passed: number; failed: number; profiles: Set<string> }>();
-  for (const r of results) {
-    const topic = dirname(r.file);
+  for (const o of outcomes) {
+    const topic = dirname(o.file);
     const t = topics.get(topic) ?? { passed: 0, failed: 0, profiles: new Set<string>() };
-    if (r.passed) t.passed++;
+    if (o.status === "PASS") t.passed++;
     else t.failed++;
-    t.profiles.add(r.profile);
+    t.profiles.add(o.profile);
     topics.set(topic, t);
   }
   if (topics.size < 2) return;
   console.log("");
   const width = Math.max(...[...topics.keys()].map((k) => k.length));
   for (const [topic, t] of topics) {
-    console.log(`  ${topic.padEnd(width)}  ${String(t.passed + t.failed).padStart(3)} scenarios  ${t.failed === 0 ? "all pass" : `${t.failed} FAIL`}  (${[...t.profiles].sort().join(", ")})`);
+    console.log(`  ${topic.padEnd(width)}  ${String(t.passed + t.failed).padStart(3)} scenarios  ${t.failed === 0 ? "all pass" : `${t.failed} not passing`}  (${[...t.profiles].sort().join(", ")})`);
   }
   console.log("");
 }
 
-function printResult(r: ScenarioResult): void {
-  const extra = r.worlds > 1 ? ` [${r.worlds} possible outcomes]` : "";
-  if (r.passed) {
-    console.log(`PASS ${r.file} (${r.profile}): ${r.title}${extra}`);
-    return;
+function printOutcome(o: Outcome): void {
+  const extra = (o.outcomes ?? 1) > 1 ? ` [${o.outcomes} possible outcomes]` : "";
+  const time = o.seconds === undefined ? "" : ` (${o.seconds.toFixed(1)} s)`;
+  console.log(`${o.status} ${o.file} (${o.profile}): ${o.title}${extra}${time}`);
+  if (o.note !== undefined) console.log(`  ${o.note}`);
+  if (o.failure !== undefined) {
+    const who = o.failure.step.by === undefined ? "" : `${o.failure.step.by} `;
+    console.log(`  at ${formatStepPath(o.failure.path)} (${who}${o.failure.step.do}):`);
+    console.log(`    ${describeFailure(o.failure)}`);
   }
-  if (r.incomplete !== undefined) {
-    console.log(`INCOMPLETE ${r.file} (${r.profile}): ${r.title}`);
-    console.log(`  ${r.incomplete}`);
-    return;
-  }
-  const f = r.failure!;
-  const who = f.step.by === undefined ? "" : `${f.step.by} `;
-  console.log(`FAIL ${r.file} (${r.profile}): ${r.title}`);
-  console.log(`  at ${formatStepPath(f.path)} (${who}${f.step.do}):`);
-  console.log(`    ${describeFailure(f)}`);
 }
 
-function toJson(r: ScenarioResult): object {
+function toJson(o: Outcome): object {
   return {
-    file: r.file,
-    title: r.title,
-    profile: r.profile,
-    status: r.passed ? "PASS" : r.incomplete !== undefined ? "INCOMPLETE" : "FAIL",
-    incomplete: r.incomplete,
-    outcomes: r.worlds,
-    failure: r.failure === undefined ? undefined : {
-      step: formatStepPath(r.failure.path),
-      by: r.failure.step.by,
-      do: r.failure.step.do,
-      expected: r.failure.expected,
-      observed: r.failure.observed,
-      rule: r.failure.rule,
-      interleaving: r.failure.interleaving,
+    file: o.file,
+    title: o.title,
+    profile: o.profile,
+    status: o.status,
+    note: o.note,
+    outcomes: o.outcomes,
+    seconds: o.seconds,
+    failure: o.failure === undefined ? undefined : {
+      step: formatStepPath(o.failure.path),
+      by: o.failure.step.by,
+      do: o.failure.step.do,
+      expected: o.failure.expected,
+      observed: o.failure.observed,
+      rule: o.failure.rule,
+      interleaving: o.failure.interleaving,
     },
   };
 }

@@ -1,6 +1,6 @@
-import { canonicalJson, type Observation, type Result, type State } from "../../model/index.js";
-import { resolveNamespace, type Labels } from "./command.js";
-import type { Step } from "./types.js";
+import { canonicalJson, type Result } from "../../model/index.js";
+import type { Labels } from "./command.js";
+import type { NamespaceRef, Step } from "./types.js";
 
 /** Why a step's outcome did not meet the file's expectation. */
 export interface Mismatch {
@@ -28,12 +28,12 @@ export function describeResult(result: Result, labels: Labels): string {
 }
 
 /**
- * Checks a step's observation against its expectation (scenario-format
- * "Expectations"); `bindable` says whether an id may be bound to a new `as`
- * label. Returns null when it holds.
+ * Checks a step's result against its expectation (scenario-format
+ * "Expectations"); `namespaceOf` resolves `{ "of": d }` references;
+ * `bindable` says whether an id may be bound to a new `as` label. Returns
+ * null when it holds. Shared by the model runner and real targets.
  */
-export function checkExpectation(step: Step, observation: Observation, labels: Labels, state: State, bindable: (id: string) => string | null): Mismatch | null {
-  const result = observation.result;
+export function checkExpectation(step: Step, result: Result, labels: Labels, namespaceOf: (ref: NamespaceRef | undefined) => string | undefined, bindable: (id: string) => string | null): Mismatch | null {
   const observed = describeResult(result, labels);
   const expect = step.expect;
   if (expect === undefined) {
@@ -56,7 +56,7 @@ export function checkExpectation(step: Step, observation: Observation, labels: L
   if ("state" in expect) {
     return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed };
   }
-  const wanted = expect.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: resolveNamespace(n.namespace, labels, state) ?? "" })));
+  const wanted = expect.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: namespaceOf(n.namespace) ?? "" })));
   const expected = `names [${wanted.join(", ")}] in any order`;
   if (result.kind !== "names") return { expected, observed };
   const got = result.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: n.namespace })));

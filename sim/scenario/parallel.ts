@@ -2,7 +2,7 @@ import {
   canonicalJson, commandEnabled, memoCanonicalKey, enabledInternalEvents, transition,
   type ModelEvent, type Observation, type RuleId, type State,
 } from "../../model/index.js";
-import { stepToEvent, type Labels } from "./command.js";
+import { resolveNamespace, stepToEvent, type Labels } from "./command.js";
 import { checkExpectation } from "./expect.js";
 import { describeEvent } from "../describe.js";
 import type { ParallelBlock, Step, StepPath } from "./types.js";
@@ -134,7 +134,7 @@ function advance(
       if (step.as !== undefined && bound[step.as] !== undefined) return bound[step.as] === id ? null : `but another list bound '${step.as}' to ${bound[step.as]}`;
       return alreadyNamed(before, id) ?? alreadyNamed(bound, id);
     };
-    const mismatch = checkExpectation(step, answer, current, state, bindable);
+    const mismatch = checkExpectation(step, answer.result, current, (ref) => resolveNamespace(ref, current, state), bindable);
     if (mismatch !== null) {
       const failing: Node = { state, pos, bound, parent: node, event };
       return { failure: { path, step, ...mismatch, rule: answer.rule, interleaving: pathOf(failing).map(describeEvent(current)) } };

@@ -1,7 +1,7 @@
 import { DEFAULT_PROFILE, canonicalJson, ruleText, type ProfileName, type RuleId } from "../../model/index.js";
 import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
-import { stepToEvent } from "./command.js";
+import { resolveNamespace, stepToEvent } from "./command.js";
 import { checkExpectation, describeResult } from "./expect.js";
 import { exploreParallel, type ParallelFailure } from "./parallel.js";
 import { isParallel, type LoadedScenario, type ParallelBlock, type Step, type StepPath } from "./types.js";
@@ -125,7 +125,8 @@ export function runStep(world: World, step: Step, path: StepPath): { world: Worl
     return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
   }
   const labels = labelTable(world.labels);
-  const mismatch = checkExpectation(step, answer, labels, world.store.state, (id) => alreadyNamed(labels, id));
+  const state = world.store.state;
+  const mismatch = checkExpectation(step, answer.result, labels, (ref) => resolveNamespace(ref, labels, state), (id) => alreadyNamed(labels, id));
   if (mismatch !== null) return { failure: { path, step, ...mismatch, rule: answer.rule } };
   const result = answer.result;
   if (step.do === "init" && result.kind === "driver") labels[step.by as string] = result.job;

@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { PROTOCOL_VERSION, replyProblem, type Reply, type Request, type StepRequest } from "./protocol.js";
+import { TargetError, type Target } from "./target.js";
+
+/** Distributes Omit over a union (TypeScript's Omit does not). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface ProcessTargetOptions {
+  /** Deadline for each step and settle, in milliseconds (a reset gets three times as long). */
+  readonly stepTimeoutMs: number;
+  readonly cwd?: string;
+}
+
+interface Pending {
+  readonly resolve: (reply: Reply) => void;
+  readonly reject: (error: TargetError) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly what: string;
+}
+
+/**
+ * An implementation that speaks the adapter protocol over stdio
+ * (docs/adapter-protocol.md). It runs in a process group of its own, so a
+ * verdict (timeout, death, broken protocol) stops it and everything it
+ * started, and rollcall never hangs on it.
+ */
+export class ProcessTarget implements Target {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, Pending>();
+  private readonly stderrTail: string[] = [];
+  private nextId = 1;
+  private failure: TargetError | null = null;
+  private exited = false;
+
+  constructor(readonly command: string, private readonly options: ProcessTargetOptions) {
+    this.child = spawn(command, { shell: true, cwd: options.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.on("error", (e) => this.fail(new TargetError("died", `cannot start '${command}': ${e.message}`)));
+    this.child.on("exit", (code, signal) => {
+      this.exited = true;
+      const how = signal !== null ? `killed by ${signal}` : `exited with status ${code}`;
+      this.fail(new TargetError("died", `the implementation ${how}${this.tail()}`));
+    });
+    this.child.stdin?.on("error", () => undefined); // a dead child's closed pipe is reported by "exit"
+    createInterface({ input: this.child.stdout! }).on("line", (line) => this.onLine(line));
+    createInterface({ input: this.child.stderr! }).on("line", (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > 20) this.stderrTail.shift();
+    });
+  }
+
+  get description(): string {
+    return `cmd:${this.command}`;
+  }
+
+  async hello(): Promise<{ name: string; version: string; profiles: readonly string[] }> {
+    const reply = await this.request({ type: "hello", protocol: PROTOCOL_VERSION }, this.options.stepTimeoutMs, "hello");
+    const r = reply.ok ? reply.result : {};
+    return { name: String(r.name ?? "?"), version: String(r.version ?? "?"), profiles: Array.isArray(r.profiles) ? r.profiles.map(String) : [] };
+  }
+
+  async reset(profile: string): Promise<void> {
+    const reply = await this.request({ type: "reset", profile }, this.options.stepTimeoutMs * 3, "reset");
+    if (!reply.ok) throw new TargetError("protocol", `reset to profile ${profile} refused: ${reply.error.kind}: ${reply.error.message}`);
+  }
+
+  step(request: StepRequest): Promise<Reply> {
+    return this.request({ type: "step", ...request }, this.options.stepTimeoutMs, `step ${request.do}`);
+  }
+
+  async settle(): Promise<void> {
+    const reply = await this.request({ type: "settle" }, this.options.stepTimeoutMs, "settle");
+    if (!reply.ok) throw new TargetError("protocol", `settle failed: ${reply.error.kind}: ${reply.error.message}`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.exited && this.failure === null) {
+      try {
+        await this.request({ type: "shutdown" }, 10_000, "shutdown");
+      } catch {
+        // Stopped below either way.
+      }
+    }
+    await this.kill();
+  }
+
+  private request(body: DistributiveOmit<Request, "id">, timeoutMs: number, what: string): Promise<Reply> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new TargetError("timeout", `no answer to ${what} within ${(timeoutMs / 1000).toFixed(1)} s${this.tail()}`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, what });
+      this.child.stdin?.write(JSON.stringify({ id, ...body }) + "\n");
+    });
+  }
+
+  private onLine(line: string): void {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      this.fail(new TargetError("protocol", `the implementation wrote a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}`));
+      return;
+    }
+    const problem = replyProblem(value);
+    if (problem !== null) {
+      this.fail(new TargetError("protocol", `${problem}: ${line.slice(0, 200)}`));
+      return;
+    }
+    const reply = value as Reply;
+    const pending = this.pending.get(reply.id);
+    if (pending === undefined) {
+      this.fail(new TargetError("protocol", `the implementation answered id ${reply.id}, which was not asked (or was answered already)`));
+      return;
+    }
+    clearTimeout(pending.timer);
+    this.pending.delete(reply.id);
+    pending.resolve(reply);
+  }
+
+  /** Records the first verdict, fails every request in flight, and stops the process group. */
+  private fail(error: TargetError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new TargetError(error.verdict, `${p.what}: ${error.message}`));
+    }
+    this.pending.clear();
+    void this.kill();
+  }
+
+  private tail(): string {
+    return this.stderrTail.length === 0 ? "" : `; its last words on stderr: ${this.stderrTail.slice(-5).join(" | ")}`;
+  }
+
+  /** Stops the whole process group: SIGTERM, then SIGKILL if it lingers. */
+  private async kill(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    const signalGroup = (signal: NodeJS.Signals): boolean => {
+      try {
+        process.kill(-pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (!signalGroup("SIGTERM")) return;
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!signalGroup(0 as unknown as NodeJS.Signals)) return;
+    }
+    signalGroup("SIGKILL");
+  }
+}

@@ -1,0 +1,36 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProcessTarget } from "../adapters/process.js";
+import type { Target } from "../adapters/target.js";
+import { InputError } from "./errors.js";
+
+/** The repository's root (dist/cli/… → the root). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The command that starts the Ray bridge, or an input error saying how to install it. */
+export function rayBridgeCommand(): string {
+  const python = join(REPO_ROOT, "adapters", "ray", ".venv", "bin", "python");
+  if (!existsSync(python)) throw new InputError("Ray is not installed here: run `npm run ray:install` first (it makes adapters/ray/.venv with ray==2.60.0)");
+  return `${JSON.stringify(python)} ${JSON.stringify(join(REPO_ROOT, "adapters", "ray", "bridge.py"))}`;
+}
+
+/** What `--target` names: the model itself, or a program speaking the adapter protocol. */
+export type TargetSpec = { readonly kind: "model" } | { readonly kind: "process"; readonly command: string; readonly label: string };
+
+/** Parses `--target model | ray | cmd:<command>`. */
+export function parseTarget(value: string): TargetSpec {
+  if (value === "model") return { kind: "model" };
+  if (value === "ray") return { kind: "process", command: rayBridgeCommand(), label: "ray" };
+  if (value.startsWith("cmd:")) {
+    const command = value.slice(4).trim();
+    if (command === "") throw new InputError("--target cmd: needs a command, e.g. --target cmd:'python3 my_adapter.py'");
+    return { kind: "process", command, label: value };
+  }
+  throw new InputError(`unknown target '${value}' (known: model, ray, cmd:<command>)`);
+}
+
+/** Starts a process target. */
+export function startTarget(spec: Extract<TargetSpec, { kind: "process" }>, stepTimeoutMs: number): Target {
+  return new ProcessTarget(spec.command, { stepTimeoutMs, cwd: process.cwd() });
+}
