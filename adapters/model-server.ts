@@ -1,9 +1,10 @@
 import { createInterface } from "node:readline";
-import { commandEnabled, firstInternalEvent, isProfileName, type Command, type Fault, type Result } from "../model/index.js";
+import { commandEnabled, firstInternalEvent, isProfileName, type Command, type Fault, type ProfileName, type Result } from "../model/index.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { compact } from "../sim/compact.js";
 import { Store } from "../sim/store.js";
 import { PROTOCOL_VERSION, type Reply, type Request, type StepRequest } from "./protocol.js";
+import type { Target } from "./target.js";
 
 /**
  * The model behind the adapter protocol: `rollcall serve-model` answers
@@ -13,6 +14,9 @@ import { PROTOCOL_VERSION, type Reply, type Request, type StepRequest } from "./
  * parallel block); `settle` runs the cluster's internal events.
  */
 export class ModelServer {
+  /** `forced`: behave as this profile whatever `reset` asks (a deliberately wrong implementation, for testing the harness). */
+  constructor(private readonly forced?: ProfileName) {}
+
   private store = new Store("ray");
   /** Driver label → job id. */
   private drivers = new Map<string, string>();
@@ -22,7 +26,7 @@ export class ModelServer {
       case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: ["ray", "seed", "ray-2.49"] });
       case "reset":
         if (!isProfileName(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile}`);
-        this.store = new Store(req.profile);
+        this.store = new Store(this.forced ?? req.profile);
         this.drivers.clear();
         return ok(req.id, {});
       case "settle":
@@ -104,8 +108,8 @@ function fromResult(id: number, r: Result): Reply {
 }
 
 /** Serves the protocol on stdin/stdout until shutdown or end of input. */
-export function serveModel(): Promise<void> {
-  const server = new ModelServer();
+export function serveModel(forced?: ProfileName): Promise<void> {
+  const server = new ModelServer(forced);
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin });
     rl.on("line", (line) => {
@@ -130,4 +134,33 @@ export function serveModel(): Promise<void> {
   });
 }
 
-void PROTOCOL_VERSION;
+
+/** The model as an in-process target: the same server, without a process in between. */
+export class InProcessModelTarget implements Target {
+  private readonly server: ModelServer;
+  private id = 0;
+  readonly description = "model (in process)";
+
+  constructor(forced?: ProfileName) {
+    this.server = new ModelServer(forced);
+  }
+
+  async hello(): Promise<{ name: string; version: string; profiles: readonly string[] }> {
+    const r = this.server.handle({ id: ++this.id, type: "hello", protocol: PROTOCOL_VERSION });
+    return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [] } : { name: "?", version: "?", profiles: [] };
+  }
+
+  async reset(profile: string): Promise<void> {
+    this.server.handle({ id: ++this.id, type: "reset", profile });
+  }
+
+  async step(request: StepRequest): Promise<Reply> {
+    return this.server.handle({ id: ++this.id, type: "step", ...request });
+  }
+
+  async settle(): Promise<void> {
+    this.server.handle({ id: ++this.id, type: "settle" });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from "commander";
 import { EXIT_INTERNAL, EXIT_INVALID, InputError } from "./errors.js";
 import { runCommand } from "./run.js";
 import { serveModel } from "../adapters/model-server.js";
+import { fuzzCommand } from "./fuzz.js";
+import { parseProfile } from "./options.js";
 import { explainCommand } from "./explain.js";
 import { simulateCommand } from "./simulate.js";
 import { replayCommand } from "./replay.js";
@@ -60,10 +62,24 @@ function program(): Command {
       exitCode = replayCommand(file);
     });
 
+  p.command("fuzz")
+    .description("differential fuzzing: random programs of several drivers on a target and on the model, compared step by step; a difference is shrunk and written as a scenario")
+    .option("--target <target>", "implementation to fuzz: ray, cmd:<command>, or model", "model")
+    .option("--runs <n>", "programs to run", "100")
+    .option("--seed <n>", "seed (default: picked from the clock, and printed)")
+    .addOption(profileOption())
+    .option("--max-moves <n>", "moves per program at most", "25")
+    .option("--out <dir>", "where a difference is written as a scenario", "fuzz-failures")
+    .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
+    .action(async (opts) => {
+      exitCode = await fuzzCommand(opts);
+    });
+
   p.command("serve-model")
     .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
-    .action(async () => {
-      await serveModel();
+    .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses").hideHelp())
+    .action(async (opts: { asProfile?: string }) => {
+      await serveModel(parseProfile(opts.asProfile));
     });
 
   return p;

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { parseScenario } from "../sim/scenario/load.js";
+import { runScenario } from "../sim/scenario/run.js";
+import { fuzz } from "./fuzz.js";
+import { InProcessModelTarget } from "./model-server.js";
+import { runOnTarget } from "./run-target.js";
+
+describe("the differential fuzzer", () => {
+  it("finds no difference between the model and itself", async () => {
+    const report = await fuzz({ runs: 300, seed: 5, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget() });
+    expect(report.difference).toBeUndefined();
+    expect(report.programs).toBe(300);
+    expect(report.steps).toBeGreaterThan(2000);
+  });
+
+  it.each([["seed"], ["ray-2.49"]] as const)("finds, shrinks and writes a difference with an implementation that behaves like %s", async (wrong) => {
+    const report = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget(wrong) });
+    expect(report.difference).toBeDefined();
+    const scenario = report.difference!.scenario;
+    expect(scenario.steps.length).toBeLessThanOrEqual(8);
+    const loaded = parseScenario("found.json", JSON.stringify(scenario));
+    // The written scenario passes on the model and fails on the wrong implementation.
+    expect(runScenario(loaded).passed).toBe(true);
+    const again = await runOnTarget(loaded, new InProcessModelTarget(wrong));
+    expect(again.passed).toBe(false);
+    expect(again.failure?.path.index).toBe(scenario.steps.length - 1);
+  });
+});

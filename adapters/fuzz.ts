@@ -1,0 +1,83 @@
+import fc from "fast-check";
+import type { ProfileName } from "../model/index.js";
+import { generateScenario } from "../sim/generate.js";
+import { DEFAULT_SPACE, type ProgramSpace } from "../sim/programs.js";
+import { parseScenario } from "../sim/scenario/load.js";
+import type { Scenario } from "../sim/scenario/types.js";
+import { runOnTarget, type TargetResult } from "./run-target.js";
+import type { Target } from "./target.js";
+
+export interface FuzzOptions {
+  readonly runs: number;
+  readonly seed: number;
+  readonly profile: ProfileName;
+  /** Moves per program at most. */
+  readonly maxMoves: number;
+  readonly space?: ProgramSpace;
+  /** A target for each program (the same one, reset, or a fresh one after a verdict). */
+  readonly target: () => Target;
+  /** Called after each program with what has been done so far. */
+  readonly progress?: (done: { programs: number; steps: number; seconds: number }) => void;
+}
+
+export interface FuzzReport {
+  /** Programs run before the first difference (all of them when none was found). */
+  readonly programs: number;
+  readonly steps: number;
+  readonly seconds: number;
+  /** Programs run while shrinking. */
+  readonly shrinkRuns: number;
+  /** The shrunk program where the target and the model part, as a scenario, with the failing run. */
+  readonly difference?: { readonly scenario: Scenario; readonly result: TargetResult; readonly shrinks: number; readonly foundAfterSeconds: number };
+}
+
+/**
+ * The differential fuzzer: fast-check generates programs (every operation,
+ * several drivers, code inside actors, crashes), each becomes a scenario whose
+ * expectations are the model's, and it runs on the target. The first program
+ * where the target fails a step is shrunk by fast-check (fewer, simpler moves)
+ * and returned as a scenario, cut after its failing step.
+ */
+export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const started = performance.now();
+  let programs = 0;
+  let steps = 0;
+  let found: { programs: number; steps: number; seconds: number } | null = null;
+  let target: Target | null = null;
+  let last: { scenario: Scenario; result: TargetResult } | null = null;
+  const run = async (moves: number[][]): Promise<boolean> => {
+    const scenario = generateScenario(moves, options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
+    if (scenario.steps.length === 0) return true;
+    target ??= options.target();
+    const result = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, options.profile);
+    programs++;
+    steps += scenario.steps.length;
+    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000 });
+    if (result.verdict !== undefined) {
+      await target.close();
+      target = null;
+    }
+    if (!result.passed) {
+      last = { scenario, result };
+      found ??= { programs, steps, seconds: (performance.now() - started) / 1000 };
+    }
+    return result.passed;
+  };
+  const arb = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 10, maxLength: 10 }), { minLength: 1, maxLength: options.maxMoves, size: "max" });
+  try {
+    const outcome = await fc.check(fc.asyncProperty(arb, run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
+    const seconds = (performance.now() - started) / 1000;
+    if (!outcome.failed || last === null || found === null) return { programs, steps, seconds, shrinkRuns: 0 };
+    const first = found as { programs: number; steps: number; seconds: number };
+    const shrunk = last as { scenario: Scenario; result: TargetResult };
+    // fast-check's last failing run is the shrunk one; cut the scenario after its failing step.
+    const failing = shrunk.result.failure?.path.index ?? shrunk.result.verdict?.path?.index ?? shrunk.scenario.steps.length - 1;
+    const scenario = { ...shrunk.scenario, steps: shrunk.scenario.steps.slice(0, failing + 1) };
+    return {
+      programs: first.programs, steps: first.steps, seconds, shrinkRuns: programs - first.programs,
+      difference: { scenario, result: shrunk.result, shrinks: outcome.numShrinks, foundAfterSeconds: first.seconds },
+    };
+  } finally {
+    await (target as Target | null)?.close();
+  }
+}

@@ -1,0 +1,65 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_PROFILE } from "../model/index.js";
+import { fuzz } from "../adapters/fuzz.js";
+import { InProcessModelTarget } from "../adapters/model-server.js";
+import { describeFailure } from "../sim/scenario/run.js";
+import { formatStepPath } from "../sim/scenario/types.js";
+import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
+import { parseCount, parseProfile } from "./options.js";
+import { parseTarget, startTarget } from "./targets.js";
+
+export interface FuzzCliOptions {
+  readonly target: string;
+  readonly runs: string;
+  readonly seed?: string;
+  readonly profile?: string;
+  readonly maxMoves: string;
+  readonly out: string;
+  readonly stepTimeout: string;
+}
+
+/** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
+export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
+  const spec = parseTarget(options.target);
+  const runs = parseCount(options.runs, "--runs", 1);
+  const maxMoves = parseCount(options.maxMoves, "--max-moves", 1);
+  const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
+  const profile = parseProfile(options.profile) ?? DEFAULT_PROFILE;
+  // The only place a seed is picked: from the clock, when none is given.
+  const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
+  if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);
+  console.log(`seed ${seed}`);
+  console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
+  const tty = process.stderr.isTTY;
+  let lastReport = 0;
+  const report = await fuzz({
+    runs, seed, profile, maxMoves,
+    target: () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs)),
+    progress: ({ programs, steps, seconds }) => {
+      const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s`;
+      if (tty) process.stderr.write(`\r${line}`);
+      else if (seconds - lastReport >= 30) {
+        lastReport = seconds;
+        process.stderr.write(`${line}\n`);
+      }
+    },
+  });
+  if (tty) process.stderr.write("\n");
+  const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
+  console.log(`programs ${report.programs}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
+  if (report.difference === undefined) return EXIT_OK;
+  const { scenario, result, shrinks, foundAfterSeconds } = report.difference;
+  mkdirSync(options.out, { recursive: true });
+  const file = join(options.out, `fuzz-seed${seed}.json`);
+  writeFileSync(file, JSON.stringify(scenario, null, 2) + "\n");
+  console.log(`difference found after ${report.programs} programs (${foundAfterSeconds.toFixed(1)} s); shrunk ${shrinks} times (${report.shrinkRuns} more runs) to a scenario of ${scenario.steps.length} steps: ${file}`);
+  if (result.failure !== undefined) {
+    console.log(`  at ${formatStepPath(result.failure.path)} (${result.failure.step.by ?? ""} ${result.failure.step.do}):`);
+    console.log(`    ${describeFailure(result.failure)}`);
+  } else if (result.verdict !== undefined) {
+    console.log(`  the target misbehaved: ${result.verdict.kind}: ${result.verdict.message}`);
+  }
+  console.log(`replay it: rollcall run --target ${options.target.includes(" ") ? `'${options.target}'` : options.target} ${file}`);
+  return EXIT_FAILED;
+}
