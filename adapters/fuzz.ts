@@ -5,7 +5,8 @@ import { DEFAULT_SPACE, type ProgramSpace } from "../sim/programs.js";
 import { parseScenario } from "../sim/scenario/load.js";
 import type { Scenario } from "../sim/scenario/types.js";
 import { runOnTarget, type TargetResult } from "./run-target.js";
-import type { Target } from "./target.js";
+import { TargetError, type Target } from "./target.js";
+import { arbRace, checkRace, generateRace, type RaceCheck } from "./race.js";
 
 export interface FuzzOptions {
   readonly runs: number;
@@ -77,6 +78,50 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       programs: first.programs, steps: first.steps, seconds, shrinkRuns: programs - first.programs,
       difference: { scenario, result: shrunk.result, shrinks: outcome.numShrinks, foundAfterSeconds: first.seconds },
     };
+  } finally {
+    await (target as Target | null)?.close();
+  }
+}
+
+export interface RaceFuzzReport {
+  readonly programs: number;
+  readonly seconds: number;
+  readonly difference?: RaceCheck;
+}
+
+/**
+ * Race mode: each program is a settled prefix and a parallel block; the
+ * target's outcome of the block must be one of those the model allows over
+ * every interleaving. The first race that breaks this is shrunk.
+ */
+export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<RaceFuzzReport> {
+  const started = performance.now();
+  let programs = 0;
+  let steps = 0;
+  let target: Target | null = null;
+  let last: RaceCheck | null = null;
+  const run = async ([prefix, block]: [number[][], number[]]): Promise<boolean> => {
+    const race = generateRace(prefix, block, options.profile);
+    target ??= options.target();
+    let check: RaceCheck;
+    try {
+      check = await checkRace(race, target, options.profile);
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      await target.close();
+      target = null;
+      check = { passed: false, observed: `${e.verdict}: ${e.message}`, scenario: { title: "race", steps: [] } };
+    }
+    programs++;
+    steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
+    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000 });
+    if (!check.passed) last = check;
+    return check.passed;
+  };
+  try {
+    const outcome = await fc.check(fc.asyncProperty(arbRace(options.maxMoves), run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
+    const seconds = (performance.now() - started) / 1000;
+    return outcome.failed && last !== null ? { programs, seconds, difference: last } : { programs, seconds };
   } finally {
     await (target as Target | null)?.close();
   }

@@ -18,7 +18,7 @@ export interface TargetResult {
 }
 
 /** The scenario's labels as the implementation names them: drivers keep theirs; actors get handle ids. */
-class Bindings {
+export class Bindings {
   readonly ids: Record<string, string> = Object.create(null) as Record<string, string>;
   readonly drivers = new Set<string>();
   readonly namespaces = new Map<string, string>();
@@ -30,7 +30,7 @@ class Bindings {
 }
 
 /** Turns a scenario step into the protocol's request. */
-function toRequest(step: Step, b: Bindings): StepRequest {
+export function toRequest(step: Step, b: Bindings): StepRequest {
   const { by, expect, as, actor, ...rest } = step;
   void expect;
   void as;
@@ -43,7 +43,7 @@ function toRequest(step: Step, b: Bindings): StepRequest {
 }
 
 /** A reply as the model's Result, so the same expectation checks apply. */
-function toResult(step: Step, reply: Reply): Result {
+export function toResult(step: Step, reply: Reply): Result {
   if (!reply.ok) {
     const kind = reply.error.kind as ErrorKind;
     if (!ERROR_KINDS.includes(kind)) return { kind: "error", error: kind, message: `${reply.error.kind}: ${reply.error.message}` };
@@ -67,11 +67,10 @@ function toResult(step: Step, reply: Reply): Result {
  * cluster settles; the lists of a parallel block run at once. A misbehaving
  * implementation gives a verdict naming the step.
  */
-export async function runOnTarget(loaded: LoadedScenario, target: Target, profileOverride?: ProfileName): Promise<TargetResult> {
+export async function runOnTarget(loaded: LoadedScenario, target: Target, profileOverride?: ProfileName, b: Bindings = new Bindings()): Promise<TargetResult> {
   const { scenario, file } = loaded;
   const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
   const started = performance.now();
-  const b = new Bindings();
   const done = (extra: Partial<TargetResult>): TargetResult => ({
     file, title: scenario.title, profile, passed: extra.failure === undefined && extra.verdict === undefined, seconds: (performance.now() - started) / 1000, ...extra,
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_PROFILE } from "../model/index.js";
-import { fuzz } from "../adapters/fuzz.js";
+import { fuzz, fuzzRaces } from "../adapters/fuzz.js";
 import { InProcessModelTarget } from "../adapters/model-server.js";
 import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath } from "../sim/scenario/types.js";
@@ -17,6 +17,7 @@ export interface FuzzCliOptions {
   readonly maxMoves: string;
   readonly out: string;
   readonly stepTimeout: string;
+  readonly race?: boolean;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -33,18 +34,17 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
   const tty = process.stderr.isTTY;
   let lastReport = 0;
-  const report = await fuzz({
-    runs, seed, profile, maxMoves,
-    target: () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs)),
-    progress: ({ programs, steps, seconds }) => {
+  const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs));
+  const progress = ({ programs, steps, seconds }: { programs: number; steps: number; seconds: number }) => {
       const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s`;
       if (tty) process.stderr.write(`\r${line}`);
       else if (seconds - lastReport >= 30) {
         lastReport = seconds;
         process.stderr.write(`${line}\n`);
       }
-    },
-  });
+  };
+  if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress }, tty);
+  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress });
   if (tty) process.stderr.write("\n");
   const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
   console.log(`programs ${report.programs}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
@@ -61,5 +61,22 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
     console.log(`  the target misbehaved: ${result.verdict.kind}: ${result.verdict.message}`);
   }
   console.log(`replay it: rollcall run --target ${options.target.includes(" ") ? `'${options.target}'` : options.target} ${file}`);
+  return EXIT_FAILED;
+}
+
+async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<typeof fuzzRaces>[0], tty: boolean): Promise<number> {
+  const report = await fuzzRaces(fuzzOptions);
+  if (tty) process.stderr.write("\n");
+  const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
+  console.log(`races ${report.programs}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
+  if (report.difference === undefined) return EXIT_OK;
+  const d = report.difference;
+  mkdirSync(options.out, { recursive: true });
+  const file = join(options.out, `race-seed${fuzzOptions.seed}.json`);
+  writeFileSync(file, JSON.stringify({ ...d.scenario, about: `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}` }, null, 2) + "\n");
+  console.log(d.prefixFailed === true ? `the settled prefix already differs: ${d.observed}` : "the target's outcome of the race is not one the model allows");
+  console.log(`  observed: ${d.observed}`);
+  for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
+  console.log(`written: ${file}`);
   return EXIT_FAILED;
 }

@@ -70,6 +70,7 @@ function program(): Command {
     .addOption(profileOption())
     .option("--max-moves <n>", "moves per program at most", "25")
     .option("--out <dir>", "where a difference is written as a scenario", "fuzz-failures")
+    .option("--race", "race mode: each program ends in a parallel block whose outcome must be one the model allows")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .action(async (opts) => {
       exitCode = await fuzzCommand(opts);

@@ -35,6 +35,15 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   }
   if (space.faults && alive.length > 0 && choose(20) === 0) return { type: "actor.crashed", actor: pick(choose, alive) };
   const caller = alive.length > 0 && choose(5) === 0 ? pick(choose, alive) : pick(choose, running);
+  return nextCommandBy(state, caller, choose, space);
+}
+
+/**
+ * The next command of a given caller (a running driver or an ALIVE actor),
+ * valid in `state` by construction: create, get, list, exit, and through the
+ * handles it holds call, kill, drop and state.
+ */
+export function nextCommandBy(state: State, caller: string, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command {
   // An actor calling itself would deadlock in Ray (one thread); programs leave it out.
   const held: string[] = [];
   const handles = state.handles[caller];

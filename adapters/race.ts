@@ -1,0 +1,187 @@
+import fc from "fast-check";
+import {
+  canonicalJson, commandEnabled, enabledInternalEvents, selectJob, transition,
+  type Command, type ModelEvent, type ProfileName, type Result, type State,
+} from "../model/index.js";
+import { compact } from "../sim/compact.js";
+import { generateProgram, type GeneratedProgram } from "../sim/generate.js";
+import { DEFAULT_SPACE, nextCommandBy, type Choose } from "../sim/programs.js";
+import { parseScenario } from "../sim/scenario/load.js";
+import type { Scenario, Step } from "../sim/scenario/types.js";
+import { runSettled } from "../sim/settle.js";
+import { Bindings, runOnTarget, toRequest, toResult } from "./run-target.js";
+import type { Target } from "./target.js";
+
+/** A settled prefix, then a block of lists that race. */
+export interface RaceProgram {
+  readonly prefix: GeneratedProgram;
+  /** Each list: one caller's steps, in the model's ids and as scenario steps. */
+  readonly lists: readonly { readonly commands: readonly Command[]; readonly steps: readonly Step[] }[];
+}
+
+/** What one list step returned, in words both sides share: labels for known actors, `new:<id>` for others. */
+type Outcome = string;
+
+/**
+ * Builds a race: the prefix as a generated program, at least two drivers, then
+ * 2–3 lists of 1–2 steps each by distinct callers, drawn from the state the
+ * prefix leaves (an `exit` or `drop` only last in its list).
+ */
+export function generateRace(prefixMoves: readonly (readonly number[])[], blockMoves: readonly number[], profile: ProfileName): RaceProgram {
+  const prefix = generateProgram(prefixMoves, profile, DEFAULT_SPACE, "a race where the target and the model part");
+  const steps = prefix.scenario.steps as Step[];
+  let k = 0;
+  const choose: Choose = (n) => (blockMoves[k++ % Math.max(1, blockMoves.length)] ?? 0) % n;
+  let drivers = steps.filter((s) => s.do === "init").length;
+  while (Object.keys(prefix.store.state.jobs).length < 2) {
+    const label = `d${++drivers}`;
+    const seen = runSettled(prefix.store, { type: "init" });
+    const job = seen[0].result.kind === "driver" ? seen[0].result.job : "";
+    prefix.labelOf.set(job, label);
+    steps.push({ by: label, do: "init" });
+  }
+  const state = prefix.store.state;
+  const callers = [...Object.keys(state.jobs)];
+  const lists: { commands: Command[]; steps: Step[] }[] = [];
+  const count = Math.min(callers.length, 2 + choose(2));
+  for (let i = 0; i < count; i++) {
+    const caller = callers.splice(choose(callers.length), 1)[0];
+    const commands: Command[] = [];
+    for (let j = 0; j < 1 + choose(2); j++) {
+      const command = nextCommandBy(state, caller, choose);
+      commands.push(command);
+      if (command.type === "exit" || command.type === "drop") break;
+    }
+    lists.push({ commands, steps: commands.map((c) => bareStep(c, prefix.labelOf)) });
+  }
+  return { prefix, lists };
+}
+
+/** A command as a scenario step without expectations. */
+function bareStep(c: Command, labelOf: Map<string, string>): Step {
+  if (c.type === "init" || c.type === "continue") throw new Error(`no ${c.type} in a race`);
+  const by = labelOf.get(c.caller) as string;
+  const actor = "actor" in c ? labelOf.get(c.actor) : undefined;
+  const base = { by, do: c.type, actor } as const;
+  switch (c.type) {
+    case "create": return compact({ by, do: "create" as const, class: c.cls, args: c.args, name: c.name, namespace: c.namespace, lifetime: c.lifetime, getIfExists: c.getIfExists, maxRestarts: c.maxRestarts });
+    case "get": return compact({ by, do: "get" as const, name: c.name, namespace: c.namespace });
+    case "call": return compact({ ...base, do: "call" as const, method: c.method, args: c.args });
+    case "kill": return compact({ ...base, do: "kill" as const, noRestart: c.noRestart });
+    case "list": return compact({ by, do: "list" as const, allNamespaces: c.allNamespaces });
+    default: return compact(base) as Step;
+  }
+}
+
+/** A result in race words. `name` maps an actor id to its label, or undefined; `nsName` maps a namespace to its words. */
+function describe(r: Result, name: (id: string) => string | undefined, nsName: (ns: string) => string): Outcome {
+  switch (r.kind) {
+    case "error": return `error ${r.error}`;
+    case "handle": return `handle ${name(r.actor) ?? `new:${r.actor}`}`;
+    case "value": return `value ${canonicalJson(r.value)}`;
+    case "names": return `names ${r.names.map((n) => (typeof n === "string" ? n : `${n.name}@${nsName(n.namespace)}`)).sort().join(",")}`;
+    case "state": return `state ${r.state}`;
+    default: return "ok";
+  }
+}
+
+/** Numbers new actors by first appearance, so two vectors that differ only in ids compare equal. */
+function canonicalVector(vector: readonly Outcome[][]): string {
+  const seen = new Map<string, string>();
+  return JSON.stringify(vector.map((list) => list.map((o) => o.replace(/new:(\S+)/g, (_m, id: string) => {
+    if (!seen.has(id)) seen.set(id, `new#${seen.size}`);
+    return seen.get(id) as string;
+  }))));
+}
+
+/** Every outcome vector the model allows for the block: all interleavings of its lists' atomic steps and the cluster's events. */
+export function allowedOutcomes(race: RaceProgram, maxStates = 200_000): Set<string> | null {
+  const labelOf = race.prefix.labelOf;
+  const nsName = (state: State) => (ns: string): string => {
+    for (const [id, label] of labelOf) if (id.startsWith("j") && selectJob(state, id).anonymous && selectJob(state, id).namespace === ns) return `of:${label}`;
+    return ns;
+  };
+  interface Node { state: State; pos: number[]; out: Outcome[][] }
+  const allowed = new Set<string>();
+  const visited = new Set<string>();
+  let frontier: Node[] = [{ state: race.prefix.store.snapshot(), pos: race.lists.map(() => 0), out: race.lists.map(() => []) }];
+  while (frontier.length > 0) {
+    const next: Node[] = [];
+    for (const node of frontier) {
+      if (node.pos.every((p, i) => p >= race.lists[i].commands.length)) {
+        allowed.add(canonicalVector(node.out));
+        continue;
+      }
+      const moves: { event: ModelEvent; list: number | null }[] = [];
+      race.lists.forEach((list, i) => {
+        if (node.pos[i] >= list.commands.length) return;
+        const command = list.commands[node.pos[i]];
+        const caller = (command as { caller: string }).caller;
+        const event: ModelEvent = node.state.inflight[caller] !== undefined ? { type: "continue", caller } : command;
+        if (commandEnabled(node.state, event as Command)) moves.push({ event, list: i });
+      });
+      for (const event of enabledInternalEvents(node.state)) moves.push({ event, list: null });
+      for (const move of moves) {
+        const t = transition(node.state, move.event);
+        const pos = [...node.pos];
+        const out = node.out.map((o) => [...o]);
+        race.lists.forEach((list, i) => {
+          if (pos[i] >= list.commands.length) return;
+          const caller = (list.commands[pos[i]] as { caller: string }).caller;
+          const answer = t.observations.find((o) => o.caller === caller);
+          if (answer === undefined) return;
+          out[i].push(describe(answer.result, (id) => labelOf.get(id), nsName(t.state)));
+          pos[i]++;
+        });
+        const key = canonicalJson(t.state) + "|" + pos.join(",") + "|" + JSON.stringify(out);
+        if (visited.has(key)) continue;
+        visited.add(key);
+        if (visited.size > maxStates) return null;
+        next.push({ state: t.state, pos, out });
+      }
+    }
+    frontier = next;
+  }
+  return allowed;
+}
+
+export interface RaceCheck {
+  readonly passed: boolean;
+  readonly prefixFailed?: boolean;
+  readonly observed?: string;
+  readonly allowed?: readonly string[];
+  readonly scenario: Scenario;
+}
+
+/** Runs a race on the target: the prefix settled (checked like any scenario), then the lists at once; the outcome must be one the model allows. */
+export async function checkRace(race: RaceProgram, target: Target, profile: ProfileName): Promise<RaceCheck> {
+  const scenario: Scenario = {
+    ...race.prefix.scenario,
+    steps: [...race.prefix.scenario.steps, { parallel: race.lists.map((l) => [...l.steps]) }],
+  };
+  const b = new Bindings();
+  const prefix = await runOnTarget(parseScenario("race.json", JSON.stringify(race.prefix.scenario)), target, profile, b);
+  if (!prefix.passed) return { passed: false, prefixFailed: true, scenario, observed: prefix.failure?.observed ?? prefix.verdict?.message };
+  const labelOfHandle = (id: string): string | undefined => Object.keys(b.ids).find((label) => b.ids[label] === id);
+  const nsName = (ns: string): string => {
+    for (const [label, n] of b.namespaces) if (n === ns && /^[0-9a-f]{8}-/.test(ns)) return `of:${label}`;
+    return ns;
+  };
+  const vector = await Promise.all(race.lists.map(async (list) => {
+    const outs: Outcome[] = [];
+    for (const step of list.steps) outs.push(describe(toResult(step, await target.step(toRequest(step, b))), labelOfHandle, nsName));
+    return outs;
+  }));
+  await target.settle();
+  const observed = canonicalVector(vector);
+  const allowed = allowedOutcomes(race);
+  if (allowed === null || allowed.has(observed)) return { passed: true, scenario };
+  return { passed: false, observed, allowed: [...allowed], scenario };
+}
+
+/** fast-check's arbitrary for races: prefix moves and block choices. */
+export const arbRace = (maxMoves: number) =>
+  fc.tuple(
+    fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 10, maxLength: 10 }), { minLength: 1, maxLength: maxMoves, size: "max" }),
+    fc.array(fc.nat({ max: 1_000_000 }), { minLength: 12, maxLength: 12 }),
+  );
