@@ -80,6 +80,37 @@ describe("rollcall run", () => {
   });
 });
 
+describe("rollcall run on a real implementation", () => {
+  const served = (profile: string) => `cmd:node ${JSON.stringify(CLI)} serve-model --as-profile ${profile}`;
+
+  it("runs scenarios through the adapter protocol", () => {
+    const r = rollcall("run", "--target", served("seed"), "scenarios/00-seed/01-name-then-get.json", "scenarios/00-seed/07-no-namespace-ray.json");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^PASS scenarios\/00-seed\/01-name-then-get\.json/m);
+    expect(r.out).toMatch(/^FAIL scenarios\/00-seed\/07-no-namespace-ray\.json/m);
+  });
+
+  it("counts a known difference that happens as recorded, and fails one that no longer does", () => {
+    const known = file("known.json", { differences: [
+      { file: "scenarios/00-seed/07-no-namespace-ray.json", step: "steps[3]", observed: "a handle to 'a'", why: "one shared namespace" },
+      { file: "scenarios/00-seed/01-name-then-get.json", step: "steps[1]", observed: "?", why: "stale entry" },
+    ] });
+    const r = rollcall("run", "--known", known, "--target", served("seed"), "scenarios/00-seed/07-no-namespace-ray.json", "scenarios/00-seed/01-name-then-get.json");
+    expect(r.out).toMatch(/^KNOWN scenarios\/00-seed\/07-no-namespace-ray\.json/m);
+    expect(r.out).toContain("passes now: update the list");
+    expect(r.out.trim().split("\n").at(-1)).toBe("1 passed, 1 failed");
+    expect(r.code).toBe(1);
+  });
+
+  it("gives an implementation that hangs a verdict within the step timeout", () => {
+    const started = Date.now();
+    const r = rollcall("run", "--step-timeout", "1", "--target", `cmd:node -e "setInterval(() => {}, 1000)"`, "scenarios/00-seed/01-name-then-get.json");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^ERROR .*\n  timeout before the first step: no answer to reset within 3\.0 s/m);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
 describe("rollcall explain", () => {
   it("tells each step: what was asked, what happened, what the caller saw, and why", () => {
     const r = rollcall("explain", "scenarios/00-seed/06-kill-frees-name.json");

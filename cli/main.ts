@@ -28,6 +28,7 @@ function program(): Command {
     .argument("<paths...>", "scenario files or folders")
     .option("--target <target>", "implementation to run on: model, ray (npm run ray:install first), or cmd:<command> speaking docs/adapter-protocol.md", "model")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
+    .option("--known <file>", "known differences of the target (JSON): such a scenario failing at its listed step counts as KNOWN")
     .addOption(profileOption())
     .option("--json", "print results as JSON")
     .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
