@@ -106,7 +106,7 @@ describe("rollcall run on a real implementation", () => {
     const started = Date.now();
     const r = rollcall("run", "--step-timeout", "1", "--target", `cmd:node -e "setInterval(() => {}, 1000)"`, "scenarios/00-seed/01-name-then-get.json");
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^ERROR .*\n  timeout before the first step: no answer to reset within 3\.0 s/m);
+    expect(r.out).toMatch(/^ERROR .*\n  timeout before the first step: reset: no answer to reset within 3\.0 s/m);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
