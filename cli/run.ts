@@ -56,7 +56,7 @@ interface Outcome {
   readonly file: string;
   readonly title: string;
   readonly profile: ProfileName;
-  readonly status: "PASS" | "FAIL" | "INCOMPLETE" | "ERROR" | "KNOWN";
+  readonly status: "PASS" | "FAIL" | "INCOMPLETE" | "ERROR" | "KNOWN" | "SKIP";
   readonly failure?: StepFailure;
   readonly note?: string;
   readonly outcomes?: number;
@@ -103,9 +103,22 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     }
   } else {
     let running: Target | null = null;
+    let profiles: readonly string[] | null = null;
     try {
       for (const scenario of loaded) {
-        running ??= startTarget(target, stepTimeoutMs);
+        if (running === null) {
+          running = startTarget(target, stepTimeoutMs);
+          try {
+            profiles = (await running.hello()).profiles;
+          } catch {
+            profiles = null; // its verdict comes with the scenario's own run
+          }
+        }
+        const wanted = profile ?? scenario.scenario.profile ?? "ray";
+        if (profiles !== null && profiles.length > 0 && !profiles.includes(wanted)) {
+          report({ file: scenario.file, title: scenario.scenario.title, profile: wanted as ProfileName, status: "SKIP", note: `profile ${wanted}: this target implements ${profiles.join(", ")}` });
+          continue;
+        }
         const result = await runOnTarget(scenario, running, profile);
         report(fromTarget(result));
         if (result.verdict !== undefined) {
@@ -119,12 +132,14 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     }
   }
   const passed = outcomes.filter((o) => o.status === "PASS" || o.status === "KNOWN").length;
-  const failed = outcomes.length - passed;
+  const skipped = outcomes.filter((o) => o.status === "SKIP").length;
+  const failed = outcomes.length - passed - skipped;
   const knownCount = outcomes.filter((o) => o.status === "KNOWN").length;
   if (options.json === true) {
-    console.log(JSON.stringify({ target: options.target, passed, failed, results: outcomes.map(toJson) }, null, 2));
+    console.log(JSON.stringify({ target: options.target, passed, failed, skipped, results: outcomes.map(toJson) }, null, 2));
   } else {
     printTopics(outcomes);
+    if (skipped > 0) console.log(`(${skipped} skipped: written for a profile this target does not implement)`);
     if (knownCount > 0) console.log(`(${knownCount} of the passed are known differences of this target, listed in ${options.known})`);
     console.log(`${passed} passed, ${failed} failed`);
   }
@@ -163,6 +178,7 @@ function printTopics(outcomes: readonly Outcome[]): void {
   for (const o of outcomes) {
     const topic = dirname(o.file);
     const t = topics.get(topic) ?? { passed: 0, failed: 0, profiles: new Set<string>() };
+    if (o.status === "SKIP") continue;
     if (o.status === "PASS" || o.status === "KNOWN") t.passed++;
     else t.failed++;
     t.profiles.add(o.profile);

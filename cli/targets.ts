@@ -8,10 +8,11 @@ import { InputError } from "./errors.js";
 /** The repository's root (dist/cli/… → the root). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The command that starts the Ray bridge, or an input error saying how to install it. */
+/** The command that starts the Ray bridge, or an input error saying how to install it. ROLLCALL_RAY_VENV names another virtual environment. */
 export function rayBridgeCommand(): string {
-  const python = join(REPO_ROOT, "adapters", "ray", ".venv", "bin", "python");
-  if (!existsSync(python)) throw new InputError("Ray is not installed here: run `npm run ray:install` first (it makes adapters/ray/.venv with ray==2.60.0)");
+  const venv = process.env["ROLLCALL_RAY_VENV"] ?? join(REPO_ROOT, "adapters", "ray", ".venv");
+  const python = join(venv, "bin", "python");
+  if (!existsSync(python)) throw new InputError(`Ray is not installed here (no ${python}): run \`npm run ray:install\` first (it makes adapters/ray/.venv with ray==2.60.0), or point ROLLCALL_RAY_VENV at a virtual environment that has it`);
   return `${JSON.stringify(python)} ${JSON.stringify(join(REPO_ROOT, "adapters", "ray", "bridge.py"))}`;
 }
 

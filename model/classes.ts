@@ -10,29 +10,29 @@ export type ClassName = "Counter" | "Greeter";
 /** The class's own state, plain data. */
 export type ClassData = { readonly count: number } | { readonly greeting: Json };
 
-interface MethodResult {
-  readonly data: ClassData;
-  readonly value: Json;
-}
+/** A method's outcome: the new state and the return value, or the exception it raised. */
+type MethodResult = { readonly data: ClassData; readonly value: Json } | { readonly raised: string };
 
 interface ClassSpec {
-  /** An error message when the arguments do not fit the constructor, or null. */
+  /**
+   * An error message when the arguments do not fit the constructor's
+   * signature, or null. Like Python (and Ray's `.remote()`), it checks how many
+   * arguments there are, not their types.
+   */
   checkArgs(args: readonly Json[]): string | null;
   construct(args: readonly Json[]): ClassData;
   methods: Record<string, (data: ClassData) => MethodResult>;
 }
 
 const counter: ClassSpec = {
-  checkArgs: (args) =>
-    args.length > 1
-      ? `Counter(start=0) takes at most 1 argument, got ${args.length}`
-      : args.length === 1 && !Number.isInteger(args[0])
-        ? "Counter(start=0): start must be an integer"
-        : null,
+  checkArgs: (args) => (args.length > 1 ? `Counter.__init__() takes from 1 to 2 positional arguments but ${args.length + 1} were given` : null),
   construct: (args) => ({ count: args.length === 1 ? (args[0] as number) : 0 }),
   methods: {
     incr: (data) => {
-      const count = (data as { count: number }).count + 1;
+      const current = (data as { count: Json }).count;
+      // A Counter started with something that is not a number raises, as `self.n += 1` would.
+      if (typeof current !== "number") return { raised: `TypeError: can only concatenate ${typeof current} (not "int") to ${typeof current}` };
+      const count = current + 1;
       return { data: { count }, value: count };
     },
     value: (data) => ({ data, value: (data as { count: number }).count }),
@@ -40,7 +40,7 @@ const counter: ClassSpec = {
 };
 
 const greeter: ClassSpec = {
-  checkArgs: (args) => (args.length === 1 ? null : `Greeter(greeting) takes exactly 1 argument, got ${args.length}`),
+  checkArgs: (args) => (args.length === 1 ? null : `Greeter.__init__() takes 2 positional arguments but ${args.length + 1} were given`),
   construct: (args) => ({ greeting: args[0] }),
   methods: {
     say_hello: (data) => ({ data, value: (data as { greeting: Json }).greeting }),

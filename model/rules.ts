@@ -27,6 +27,7 @@ export const RULES = {
   "get.dead": ["get_actor returns any registered actor, even a DEAD one still holding its name; calls on it fail.", "ray-semantics §3.3, §5, issue #44083"],
   "get.notFound": ["No registered actor holds the name in that namespace.", "ray-semantics §5"],
   "call.ok": ["The method ran on the actor the handle is bound to.", "scenario-format: Classes"],
+  "call.raised": ["The method raised an exception inside the actor (for example incr on a Counter started with a string).", "Python semantics; the format has no error kind for it"],
   "call.dead": ["A call on a DEAD actor fails with ActorDiedError.", "ray-semantics §5, §8"],
   "caller.dead": ["Code cannot run inside an actor that is dead.", "ray-semantics §5"],
   "kill.sent": ["ray.kill sends the kill to the GCS and returns at once; the GCS acts later.", "ray-semantics §8"],

@@ -28,6 +28,11 @@ export function call(d: D, cmd: Call, fx: Effects): void {
     return;
   }
   const result = method(actor.data as ClassData);
+  if ("raised" in result) {
+    // The format has no kind for an exception raised by a method; InvalidArgument is the nearest (REPORT.md).
+    fail(fx, cmd.caller, "InvalidArgument", result.raised, "call.raised");
+    return;
+  }
   d.actors[cmd.actor].data = result.data as never; // not DEAD, so registered
   reply(fx, cmd.caller, { kind: "value", value: result.value }, "call.ok");
 }

@@ -1,0 +1,1 @@
+"""The Ray side of rollcall's Ray bridge (see ../README.md)."""

@@ -1,0 +1,358 @@
+"""A Ray driver process, talking to the bridge over its stdin/stdout.
+
+Two roles:
+
+- `driver`: one scenario driver. Its `init` request calls
+  `ray.init(address=..., namespace=..., job_config=JobConfig(default_actor_lifetime=...))`;
+  `step` requests run steps with the handles this driver holds; `exit` calls
+  `ray.shutdown()` and ends the process so that its job finishes.
+- `controller`: the bridge's own connection to the cluster (one for the
+  whole session, in an anonymous namespace; it never creates an actor and
+  holds only weak handles). It runs steps "by" actors (by calling their
+  `_rollcall_step`), reads the GCS actor and job tables, looks names up for
+  settle, kills what a scenario left behind at reset, and finds the pid of
+  an actor's worker for `crash`.
+
+Requests are JSON lines {"rid": n, "op": ..., ...}; replies are JSON lines
+{"rid": n, "ok": ..., "result"|"error": ...}. Each request runs in a thread
+of its own, so a parallel block's steps (and settle's probes) run at once.
+The protocol uses a private copy of the original stdout; file descriptor 1
+is pointed at stderr so that nothing Ray prints can corrupt it.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+
+def _die_with_parent():
+    """SIGKILL this process when the bridge dies (even if the bridge is SIGKILLed)."""
+    import ctypes
+    import signal
+
+    parent = int(os.environ.get("ROLLCALL_RAY_BRIDGE_PID", "0"))
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if parent and os.getppid() != parent:
+        os._exit(3)  # the bridge is already gone
+
+
+_die_with_parent()
+_proto_out = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+
+import ray  # noqa: E402
+
+from rollcall_ray import steps  # noqa: E402
+
+ROLE = sys.argv[1] if len(sys.argv) > 1 else "driver"
+ADDRESS = os.environ.get("ROLLCALL_RAY_ADDRESS")  # or given by the init/connect request
+HANDLE_DIR = os.environ.get("ROLLCALL_RAY_HANDLE_DIR", "")
+_write_lock = threading.Lock()
+holder = {}  # this driver's handles: ActorID hex -> [ActorHandle]
+_weak = {}  # controller only: ActorID hex -> weak ActorHandle
+
+
+def log(msg):
+    sys.stderr.write(f"[ray-bridge {ROLE} {os.getpid()}] {msg}\n")
+    sys.stderr.flush()
+
+
+def send(obj):
+    line = json.dumps(obj)
+    with _write_lock:
+        _proto_out.write(line + "\n")
+        _proto_out.flush()
+
+
+def connect(namespace=None, default_lifetime=None, address=None):
+    from ray.job_config import JobConfig
+
+    kwargs = {}
+    if default_lifetime is not None:
+        kwargs["job_config"] = JobConfig(default_actor_lifetime=default_lifetime)
+    ray.init(
+        address=address or ADDRESS,
+        namespace=namespace,
+        log_to_driver=False,
+        logging_level="WARNING",
+        configure_logging=True,
+        **kwargs,
+    )
+    ctx = ray.get_runtime_context()
+    return {
+        "namespace": ctx.namespace,
+        "jobId": ctx.get_job_id(),
+        "workerId": ctx.get_worker_id(),
+        "pid": os.getpid(),
+    }
+
+
+# ---------------------------------------------------------------- driver ops
+
+
+def op_init(req):
+    step = req["step"]
+    try:
+        info = connect(step.get("namespace"), step.get("defaultLifetime"), req.get("address"))
+    except Exception as e:  # noqa: BLE001
+        return steps.error_reply(e)
+    return {"ok": True, "result": info}
+
+
+def op_step(req):
+    return steps.run(req["step"], holder)
+
+
+def op_local_states(req):
+    if not ray.is_initialized():
+        return {"ok": True, "result": {}}
+    return {"ok": True, "result": steps.local_states(req["actors"])}
+
+
+# ------------------------------------------------------------ controller ops
+
+
+def weak_handle(actor_id, wait_s=0.0):
+    """A handle to the actor that neither owns nor borrows it (weak_ref=True).
+
+    Made from the bytes the actor published in its constructor; waits up to
+    `wait_s` for them (an actor created a moment ago may not have run its
+    constructor yet).
+    """
+    h = _weak.get(actor_id)
+    if h is not None:
+        return h
+    from ray.actor import ActorHandle
+
+    path = os.path.join(HANDLE_DIR, actor_id)
+    deadline = time.time() + wait_s
+    while True:
+        try:
+            with open(path, "rb") as f:
+                serialized = f.read()
+            break
+        except OSError:
+            if time.time() >= deadline:
+                raise LookupError(f"actor {actor_id} has not published its handle (its constructor never ran)")
+            time.sleep(0.02)
+    h = ActorHandle._deserialization_helper(serialized, True, None)
+    _weak[actor_id] = h
+    return h
+
+
+def op_actor_step(req):
+    step = req["step"]
+    try:
+        h = weak_handle(req["actor"], wait_s=30)
+    except LookupError as e:
+        return steps.err(steps.KIND_INTERNAL, str(e))
+    ref = h._rollcall_step.remote(step)
+    try:
+        return ray.get(ref, timeout=steps.CALL_TIMEOUT_S)
+    except ray.exceptions.RayActorError as e:
+        if step.get("do") == "exit":
+            # exit_actor(): the caller of that task sees the actor die.
+            return {"ok": True, "result": {}}
+        return steps.err(steps.KIND_INTERNAL, f"the actor could not run the step: {e}")
+    except Exception as e:  # noqa: BLE001
+        return steps.err(steps.KIND_INTERNAL, f"the actor could not run the step: {e!r}")
+
+
+def op_actor_local_states(req):
+    try:
+        h = weak_handle(req["actor"])
+        return {"ok": True, "result": ray.get(h._rollcall_local_states.remote(req["actors"]), timeout=20)}
+    except Exception as e:  # noqa: BLE001
+        return steps.err(steps.KIND_INTERNAL, f"{type(e).__name__}: {e}")
+
+
+def _actor_record(data):
+    from ray.core.generated import gcs_pb2
+
+    def binary_to_hex(b):
+        return bytes(b).hex()
+
+    dc = data.death_cause
+    cause = dc.WhichOneof("context") if dc is not None else None
+    reason = None
+    if cause == "actor_died_error_context":
+        ctx = dc.actor_died_error_context
+        try:
+            reason = ctx.Reason.Name(ctx.reason)
+        except Exception:  # noqa: BLE001
+            reason = str(ctx.reason)
+    return {
+        "id": binary_to_hex(data.actor_id),
+        "state": gcs_pb2.ActorTableData.ActorState.Name(data.state),
+        "name": data.name,
+        "namespace": data.ray_namespace,
+        "detached": data.is_detached,
+        "jobId": binary_to_hex(data.job_id),
+        "ownerWorkerId": binary_to_hex(data.owner_address.worker_id),
+        "workerId": binary_to_hex(data.address.worker_id),
+        "pid": data.pid,
+        "numRestarts": data.num_restarts,
+        "maxRestarts": data.max_restarts,
+        "deathCause": cause,
+        "deathReason": reason,
+        "className": data.class_name,
+    }
+
+
+def op_tables(req):
+    """The GCS actor table for the given jobs, and (if asked) their job table entries."""
+    import ray._private.state as state
+    from ray._raylet import JobID
+    from ray.core.generated import gcs_pb2
+
+    jobs_wanted = list(req.get("jobs", []))
+    accessor = state.state._connect_and_get_accessor()
+    actors = []
+    for job in jobs_wanted:
+        for raw in accessor.get_actor_table(JobID.from_hex(job), None):
+            rec = _actor_record(gcs_pb2.ActorTableData.FromString(raw))
+            if rec["jobId"] == job:
+                actors.append(rec)
+    jobs = {}
+    if req.get("withJobs"):
+        wanted = set(jobs_wanted)
+        for raw in accessor.get_job_table(skip_submission_job_info_field=True, skip_is_running_tasks_field=True):
+            entry = gcs_pb2.JobTableData.FromString(raw)
+            jid = entry.job_id.hex()
+            if jid in wanted:
+                jobs[jid] = {"isDead": entry.is_dead, "driverPid": entry.driver_pid}
+    return {"ok": True, "result": {"actors": actors, "jobs": jobs}}
+
+
+def op_lookup(req):
+    """Which actor holds (namespace, name) in the GCS name registry.
+
+    Used by settle to see whether a dead actor `expect` still holds its name.
+    It goes through ray.get_actor, i.e. this process's named-actor cache
+    first; that cache can hold `expect` only while this process has not yet
+    handled its DEAD notification, so the answer is "lagging" until the
+    controller's own core worker has seen `expect` die.
+    Result: {"holder": <actor id hex> | None} or {"lagging": True}.
+    """
+    expect = req.get("expect")
+    if expect:
+        st = steps.local_states([expect]).get(expect)
+        if st in steps.LIVE_LOCAL_STATES:
+            return {"ok": True, "result": {"lagging": True}}
+    try:
+        h = ray.get_actor(req["name"], namespace=req["namespace"])
+    except ValueError:
+        return {"ok": True, "result": {"holder": None}}
+    actor_id = h._actor_id.hex()
+    del h
+    return {"ok": True, "result": {"holder": actor_id}}
+
+
+def op_kill(req):
+    """ray.kill(no_restart=True) of every actor given (reset).
+
+    `actors`: [{"id", "name", "namespace"}]. The handle is the weak one made
+    from the bytes the actor published; an actor that never ran its
+    constructor has none, so a named one is reached by ray.get_actor.
+    """
+    done, failed = [], {}
+    for rec in req["actors"]:
+        actor_id = rec["id"]
+        try:
+            try:
+                h = weak_handle(actor_id)
+            except LookupError:
+                if not rec.get("name"):
+                    raise
+                h = ray.get_actor(rec["name"], namespace=rec["namespace"])
+                if h._actor_id.hex() != actor_id:
+                    raise LookupError(f"the name {rec['name']!r} is held by another actor")
+            ray.kill(h, no_restart=True)
+            done.append(actor_id)
+        except Exception as e:  # noqa: BLE001
+            failed[actor_id] = repr(e)
+    return {"ok": True, "result": {"killed": done, "failed": failed}}
+
+
+def op_forget(req):
+    for actor_id in req.get("actors", []):
+        _weak.pop(actor_id, None)
+    return {"ok": True, "result": {}}
+
+
+def op_ping(req):
+    return {"ok": True, "result": {"pid": os.getpid(), "connected": ray.is_initialized()}}
+
+
+def op_connect(req):
+    try:
+        return {"ok": True, "result": connect(None, None, req.get("address"))}
+    except Exception as e:  # noqa: BLE001
+        return steps.error_reply(e)
+
+
+OPS = {
+    "init": op_init,
+    "step": op_step,
+    "local_states": op_local_states,
+    "actor_step": op_actor_step,
+    "actor_local_states": op_actor_local_states,
+    "tables": op_tables,
+    "lookup": op_lookup,
+    "kill": op_kill,
+    "forget": op_forget,
+    "ping": op_ping,
+    "connect": op_connect,
+}
+
+
+def handle(req):
+    rid = req.get("rid")
+    try:
+        fn = OPS.get(req.get("op"))
+        if fn is None:
+            reply = steps.err(steps.KIND_INTERNAL, f"unknown op {req.get('op')!r}")
+        else:
+            reply = fn(req)
+    except BaseException as e:  # noqa: BLE001
+        reply = steps.err(steps.KIND_INTERNAL, "".join(traceback.format_exception(type(e), e, e.__traceback__))[-4000:])
+    reply["rid"] = rid
+    try:
+        send(reply)
+    except (TypeError, ValueError) as e:
+        send({"rid": rid, "ok": False, "error": {"kind": "Internal", "message": f"reply not JSON: {e}"}})
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req = json.loads(line)
+        if req.get("op") == "exit":
+            # Finish the driver: its job ends, the actors it owns die.
+            try:
+                if ray.is_initialized():
+                    ray.shutdown()
+                send({"rid": req.get("rid"), "ok": True, "result": {}})
+            except BaseException as e:  # noqa: BLE001
+                send({"rid": req.get("rid"), "ok": False, "error": {"kind": "Internal", "message": repr(e)}})
+            _proto_out.close()
+            os._exit(0)
+        threading.Thread(target=handle, args=(req,), daemon=True).start()
+    # stdin closed: the bridge is gone or wants us gone.
+    try:
+        if ray.is_initialized():
+            ray.shutdown()
+    finally:
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Cluster keeper: owns one local Ray head node and guarantees its teardown.
+
+Started by the bridge in a session of its own (so a signal to the bridge's
+process group does not kill it before it has cleaned up). It makes itself a
+child subreaper, runs `ray start --head --block ...` as its child, prints
+`READY <gcs address>` on stdout once the head is up, and then waits on stdin.
+When stdin says `stop` or reaches EOF (the bridge exited, even by SIGKILL),
+it SIGKILLs every process below it (ray start, gcs_server, raylet, the
+agents, every worker: orphans are re-parented to it because it is a
+subreaper) until none is left, prints `STOPPED` and exits.
+
+Usage: keeper.py <ray executable> <temp dir> <port> <num cpus> [<dir to remove at the end>]
+"""
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def log(msg):
+    try:
+        sys.stderr.write(f"[ray-bridge keeper {os.getpid()}] {msg}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # the bridge (and its stderr) may be gone; cleanup must go on
+
+
+def say(line):
+    """A line to the bridge; it may be gone (EPIPE), which must not stop cleanup."""
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def descendants(root):
+    """Every live process below `root` (by parent pid), deepest last."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                data = f.read().decode("latin-1")
+            # The command name is in parentheses and may contain spaces.
+            rest = data[data.rindex(")") + 2:].split()
+            state, ppid = rest[0], int(rest[1])
+        except (OSError, ValueError):
+            continue
+        if state == "Z":
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        for c in children.get(p, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_everything():
+    me = os.getpid()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        procs = descendants(me)
+        if not procs:
+            return True
+        for p in procs:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
+        reap()
+    left = descendants(me)
+    if left:
+        log(f"could not kill {left}")
+    return not left
+
+
+def main():
+    ray_exe, temp_dir, port, num_cpus = sys.argv[1:5]
+    remove_dir = sys.argv[5] if len(sys.argv) > 5 else None
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        log("prctl(PR_SET_CHILD_SUBREAPER) failed; cleanup relies on the process tree")
+    os.makedirs(temp_dir, exist_ok=True)
+    out_path = os.path.join(temp_dir, "ray-start.log")
+    cmd = [
+        ray_exe, "start", "--head", "--block",
+        "--node-ip-address=127.0.0.1", f"--port={port}",
+        "--include-dashboard=false", "--disable-usage-stats",
+        f"--num-cpus={num_cpus}", f"--temp-dir={temp_dir}",
+    ]
+    log("starting: " + " ".join(cmd))
+    stop = threading.Event()
+
+    def watch_stdin():
+        for line in sys.stdin:
+            if line.strip() == "stop":
+                break
+        stop.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    address_file = os.path.join(temp_dir, "ray_current_cluster")
+    started = time.time()
+    ready = False
+    while not stop.is_set() and time.time() - started < 120:
+        if proc.poll() is not None:
+            break
+        try:
+            with open(out_path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        if "Ray runtime started" in text and os.path.exists(address_file):
+            with open(address_file) as f:
+                address = f.read().strip()
+            if address:
+                say(f"READY {address}")
+                ready = True
+                break
+        time.sleep(0.05)
+    if not ready:
+        try:
+            with open(out_path, "rb") as f:
+                tail = f.read().decode("utf-8", "replace")[-3000:]
+        except OSError:
+            tail = ""
+        log(f"ray start did not come up (exit status {proc.poll()}):\n{tail}")
+        say("FAILED")
+        kill_everything()
+        if remove_dir:
+            import shutil
+
+            shutil.rmtree(remove_dir, ignore_errors=True)
+        os._exit(1)
+    while not stop.is_set():
+        stop.wait(0.5)
+        reap()
+        if proc.poll() is not None and not stop.is_set():
+            log(f"ray start exited unexpectedly with status {proc.returncode}")
+            break
+    ok = kill_everything()
+    log("cluster stopped" if ok else "cluster stopped, with leftovers")
+    if remove_dir and ok:
+        import shutil
+
+        shutil.rmtree(remove_dir, ignore_errors=True)
+    say("STOPPED")
+    os._exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        # Whatever went wrong above, never leave the cluster behind.
+        kill_everything()
+        os._exit(1)

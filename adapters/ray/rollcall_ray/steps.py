@@ -1,0 +1,201 @@
+"""Runs one scenario step with the real Ray API, in a driver or inside an actor.
+
+Shared by the driver processes (rollcall_ray.driver) and the actors
+(rollcall_ray.actors). `holder` is the caller's table of the handles it
+holds: ActorID hex -> list of ActorHandle objects (the strong handle from
+`.remote()` and/or weak ones from `ray.get_actor`). Nothing else in the
+process keeps a handle, so `drop` really lets go of every reference.
+
+Every step returns a reply body: {"ok": True, "result": {...}} or
+{"ok": False, "error": {"kind": K, "message": M}}.
+"""
+
+import gc
+import os
+import traceback
+
+import ray
+
+CALL_TIMEOUT_S = float(os.environ.get("ROLLCALL_RAY_CALL_TIMEOUT", "45"))
+
+KIND_NAME_TAKEN = "NameTaken"
+KIND_NOT_FOUND = "NotFound"
+KIND_ACTOR_DIED = "ActorDied"
+KIND_INVALID = "InvalidArgument"
+KIND_INTERNAL = "Internal"
+
+# Local (core worker) states that mean this process has handled a notification
+# that the actor is up and has not yet handled its DEAD notification. A
+# process that never subscribed to the actor keeps the queue's initial
+# DEPENDENCIES_UNREADY and has no named-actor cache entry for it.
+LIVE_LOCAL_STATES = ("ALIVE", "RESTARTING", "PENDING_CREATION")
+
+
+def ok(result):
+    return {"ok": True, "result": result}
+
+
+def err(kind, message):
+    return {"ok": False, "error": {"kind": kind, "message": message}}
+
+
+def classify(exc):
+    """Maps an exception raised by Ray's API to one of the format's error kinds."""
+    from ray import exceptions as rex
+
+    msg = str(exc)
+    already = getattr(rex, "ActorAlreadyExistsError", None)
+    if already is not None and isinstance(exc, already):
+        return KIND_NAME_TAKEN
+    if isinstance(exc, rex.GetTimeoutError):
+        return KIND_INTERNAL
+    if isinstance(exc, rex.RayActorError):  # ActorDiedError, ActorUnavailableError
+        return KIND_ACTOR_DIED
+    if isinstance(exc, rex.RayTaskError):  # the method itself raised
+        return KIND_INTERNAL
+    if isinstance(exc, ValueError):
+        if "is already taken" in msg or "already exists" in msg:
+            return KIND_NAME_TAKEN
+        if "Failed to look up actor" in msg:
+            return KIND_NOT_FOUND
+        return KIND_INVALID
+    if isinstance(exc, TypeError):
+        return KIND_INVALID
+    return KIND_INTERNAL
+
+
+def error_reply(exc):
+    kind = classify(exc)
+    message = f"{type(exc).__name__}: {exc}"
+    if kind == KIND_INTERNAL:
+        message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
+    return err(kind, message)
+
+
+def _classes():
+    from rollcall_ray import actors
+
+    return {"Counter": actors.Counter, "Greeter": actors.Greeter}
+
+
+def _handle(holder, actor_id):
+    handles = holder.get(actor_id)
+    if not handles:
+        raise LookupError(f"the caller holds no handle to actor {actor_id}")
+    return handles[-1]
+
+
+def _keep(holder, handle):
+    actor_id = handle._actor_id.hex()
+    holder.setdefault(actor_id, []).append(handle)
+    return actor_id
+
+
+def actor_state(actor_id):
+    """The actor's state as the GCS actor table reports it (ray._private.state)."""
+    import ray._private.state as state
+
+    info = state.actors(actor_id)
+    if not info:
+        raise LookupError(f"the GCS actor table has no actor {actor_id}")
+    return info["State"]
+
+
+def run(step, holder):
+    """Runs `step` (a translated protocol step) for a caller holding `holder`."""
+    do = step.get("do")
+    try:
+        if do == "create":
+            classes = _classes()
+            cls_name = step.get("class")
+            if cls_name not in classes:
+                return err(KIND_INTERNAL, f"unknown class {cls_name!r}")
+            opts = {}
+            if "name" in step:
+                opts["name"] = step["name"]
+            if "namespace" in step:
+                opts["namespace"] = step["namespace"]
+            if "lifetime" in step:
+                opts["lifetime"] = step["lifetime"]
+            if "getIfExists" in step:
+                opts["get_if_exists"] = step["getIfExists"]
+            if "maxRestarts" in step:
+                opts["max_restarts"] = step["maxRestarts"]
+            args = step.get("args", [])
+            cls = classes[cls_name]
+            handle = (cls.options(**opts) if opts else cls).remote(*args)
+            actor_id = _keep(holder, handle)
+            del handle
+            return ok({"handle": actor_id})
+        if do == "get":
+            kwargs = {}
+            if "namespace" in step:
+                kwargs["namespace"] = step["namespace"]
+            handle = ray.get_actor(step.get("name"), **kwargs)
+            actor_id = _keep(holder, handle)
+            del handle
+            return ok({"handle": actor_id})
+        if do == "call":
+            handle = _handle(holder, step["actor"])
+            method = getattr(handle, step["method"])
+            ref = method.remote(*step.get("args", []))
+            del handle, method
+            value = ray.get(ref, timeout=CALL_TIMEOUT_S)
+            return ok({"value": value})
+        if do == "kill":
+            handle = _handle(holder, step["actor"])
+            ray.kill(handle, no_restart=step.get("noRestart", True))
+            del handle
+            return ok({})
+        if do == "drop":
+            handles = holder.pop(step["actor"], [])
+            n = len(handles)
+            handles.clear()
+            del handles
+            gc.collect()
+            return ok({"dropped": n})
+        if do == "list":
+            all_ns = bool(step.get("allNamespaces", False))
+            names = ray.util.list_named_actors(all_namespaces=all_ns)
+            if all_ns:
+                names = [{"name": n["name"], "namespace": n["namespace"]} for n in names]
+            return ok({"names": list(names)})
+        if do == "state":
+            return ok({"state": actor_state(step["actor"])})
+        return err(KIND_INTERNAL, f"step {do!r} cannot run here")
+    except LookupError as e:
+        return err(KIND_INTERNAL, str(e))
+    except Exception as e:  # noqa: BLE001 - every Ray error becomes a reply
+        return error_reply(e)
+
+
+def local_states(actor_ids):
+    """What this process's core worker believes about each actor.
+
+    `get_local_actor_state` reads the state the core worker's actor task
+    submitter keeps from the GCS pub/sub notifications; the DEAD notification
+    updates it in the same handler that erases the actor's entry from the
+    per-process named-actor cache (ActorManager::HandleActorStateNotification),
+    so "DEAD" here means this process can no longer return a cached handle to
+    it. None: this process never registered a handle to that actor.
+    """
+    from ray._raylet import ActorID
+
+    core_worker = ray._private.worker.global_worker.core_worker
+    out = {}
+    for actor_id in actor_ids:
+        try:
+            st = core_worker.get_local_actor_state(ActorID.from_hex(actor_id))
+        except Exception as e:  # noqa: BLE001
+            out[actor_id] = f"error: {e}"
+            continue
+        if st is None:
+            out[actor_id] = None
+        else:
+            from ray.core.generated import gcs_pb2
+
+            try:
+                out[actor_id] = gcs_pb2.ActorTableData.ActorState.Name(st)
+            except Exception:  # noqa: BLE001
+                out[actor_id] = str(st)
+    return out
