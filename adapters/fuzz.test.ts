@@ -25,4 +25,17 @@ describe("the differential fuzzer", () => {
     expect(again.passed).toBe(false);
     expect(again.failure?.path.index).toBe(scenario.steps.length - 1);
   });
+
+  it("stops shrinking at its time bound and keeps the smallest failure found so far", async () => {
+    const full = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget("seed") });
+    const cut = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget("seed"), shrinkSeconds: 0 });
+    expect(full.shrinkCut).toBe(false);
+    expect(cut.shrinkCut).toBe(true);
+    // The same first difference, found after the same programs, but (almost) no shrinking.
+    expect(cut.programs).toBe(full.programs);
+    expect(cut.shrinkRuns).toBeLessThan(full.shrinkRuns);
+    const loaded = parseScenario("cut.json", JSON.stringify(cut.difference!.scenario));
+    expect(runScenario(loaded).passed).toBe(true);
+    expect((await runOnTarget(loaded, new InProcessModelTarget("seed"))).passed).toBe(false);
+  });
 });

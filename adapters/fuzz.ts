@@ -18,7 +18,14 @@ export interface FuzzOptions {
   /** A target for each program (the same one, reset, or a fresh one after a verdict). */
   readonly target: () => Target;
   /** Called after each program with what has been done so far. */
-  readonly progress?: (done: { programs: number; steps: number; seconds: number }) => void;
+  readonly progress?: (done: { programs: number; steps: number; seconds: number; shrinking: boolean }) => void;
+  /**
+   * Seconds that shrinking may take after the first difference (default: no
+   * bound). Past it, the smallest failing program found so far is the answer:
+   * on a slow target (real Ray runs a program in seconds) fast-check's
+   * shrinker could otherwise run for hours.
+   */
+  readonly shrinkSeconds?: number;
 }
 
 export interface FuzzReport {
@@ -28,6 +35,8 @@ export interface FuzzReport {
   readonly seconds: number;
   /** Programs run while shrinking. */
   readonly shrinkRuns: number;
+  /** True when shrinking stopped at its time bound rather than at a minimal program. */
+  readonly shrinkCut?: boolean;
   /** The shrunk program where the target and the model part, as a scenario, with the failing run. */
   readonly difference?: { readonly scenario: Scenario; readonly result: TargetResult; readonly shrinks: number; readonly foundAfterSeconds: number };
 }
@@ -46,14 +55,20 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let found: { programs: number; steps: number; seconds: number } | null = null;
   let target: Target | null = null;
   let last: { scenario: Scenario; result: TargetResult } | null = null;
+  let shrinkCut = false;
   const run = async (moves: number[][]): Promise<boolean> => {
+    if (found !== null && options.shrinkSeconds !== undefined && performance.now() - started > (found.seconds + options.shrinkSeconds) * 1000) {
+      // Out of shrinking time: every further candidate counts as passing, so fast-check keeps the smallest failure so far.
+      shrinkCut = true;
+      return true;
+    }
     const scenario = generateScenario(moves, options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
     if (scenario.steps.length === 0) return true;
     target ??= options.target();
     const result = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, options.profile);
     programs++;
     steps += scenario.steps.length;
-    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000 });
+    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: found !== null });
     if (result.verdict !== undefined) {
       await target.close();
       target = null;
@@ -75,7 +90,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     const failing = shrunk.result.failure?.path.index ?? shrunk.result.verdict?.path?.index ?? shrunk.scenario.steps.length - 1;
     const scenario = { ...shrunk.scenario, steps: shrunk.scenario.steps.slice(0, failing + 1) };
     return {
-      programs: first.programs, steps: first.steps, seconds, shrinkRuns: programs - first.programs,
+      programs: first.programs, steps: first.steps, seconds, shrinkRuns: programs - first.programs, shrinkCut,
       difference: { scenario, result: shrunk.result, shrinks: outcome.numShrinks, foundAfterSeconds: first.seconds },
     };
   } finally {
@@ -86,6 +101,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
 export interface RaceFuzzReport {
   readonly programs: number;
   readonly seconds: number;
+  readonly shrinkCut?: boolean;
   readonly difference?: RaceCheck;
 }
 
@@ -100,7 +116,13 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
   let steps = 0;
   let target: Target | null = null;
   let last: RaceCheck | null = null;
+  let foundAt: number | null = null;
+  let shrinkCut = false;
   const run = async ([prefix, block]: [number[][], number[]]): Promise<boolean> => {
+    if (foundAt !== null && options.shrinkSeconds !== undefined && performance.now() - foundAt > options.shrinkSeconds * 1000) {
+      shrinkCut = true;
+      return true;
+    }
     const race = generateRace(prefix, block, options.profile);
     target ??= options.target();
     let check: RaceCheck;
@@ -114,14 +136,17 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     }
     programs++;
     steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
-    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000 });
-    if (!check.passed) last = check;
+    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: last !== null });
+    if (!check.passed) {
+      last = check;
+      foundAt ??= performance.now();
+    }
     return check.passed;
   };
   try {
     const outcome = await fc.check(fc.asyncProperty(arbRace(options.maxMoves), run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
     const seconds = (performance.now() - started) / 1000;
-    return outcome.failed && last !== null ? { programs, seconds, difference: last } : { programs, seconds };
+    return outcome.failed && last !== null ? { programs, seconds, difference: last, shrinkCut } : { programs, seconds };
   } finally {
     await (target as Target | null)?.close();
   }

@@ -18,6 +18,7 @@ export interface FuzzCliOptions {
   readonly out: string;
   readonly stepTimeout: string;
   readonly race?: boolean;
+  readonly shrinkTime: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -27,6 +28,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const maxMoves = parseCount(options.maxMoves, "--max-moves", 1);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   const profile = parseProfile(options.profile) ?? DEFAULT_PROFILE;
+  const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
   if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);
@@ -35,16 +37,16 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const tty = process.stderr.isTTY;
   let lastReport = 0;
   const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs));
-  const progress = ({ programs, steps, seconds }: { programs: number; steps: number; seconds: number }) => {
-      const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s`;
+  const progress = ({ programs, steps, seconds, shrinking }: { programs: number; steps: number; seconds: number; shrinking: boolean }) => {
+      const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s${shrinking ? " (shrinking a difference)" : ""}`;
       if (tty) process.stderr.write(`\r${line}`);
       else if (seconds - lastReport >= 30) {
         lastReport = seconds;
         process.stderr.write(`${line}\n`);
       }
   };
-  if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress }, tty);
-  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress });
+  if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds }, tty);
+  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds });
   if (tty) process.stderr.write("\n");
   const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
   console.log(`programs ${report.programs}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
@@ -53,7 +55,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   mkdirSync(options.out, { recursive: true });
   const file = join(options.out, `fuzz-seed${seed}.json`);
   writeFileSync(file, JSON.stringify(scenario, null, 2) + "\n");
-  console.log(`difference found after ${report.programs} programs (${foundAfterSeconds.toFixed(1)} s); shrunk ${shrinks} times (${report.shrinkRuns} more runs) to a scenario of ${scenario.steps.length} steps: ${file}`);
+  console.log(`difference found after ${report.programs} programs (${foundAfterSeconds.toFixed(1)} s); shrunk ${shrinks} times (${report.shrinkRuns} more runs${report.shrinkCut === true ? `, stopped at the --shrink-time bound of ${shrinkSeconds} s` : ""}) to a scenario of ${scenario.steps.length} steps: ${file}`);
   if (result.failure !== undefined) {
     console.log(`  at ${formatStepPath(result.failure.path)} (${result.failure.step.by ?? ""} ${result.failure.step.do}):`);
     console.log(`    ${describeFailure(result.failure)}`);
@@ -77,6 +79,7 @@ async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<type
   console.log(d.prefixFailed === true ? `the settled prefix already differs: ${d.observed}` : "the target's outcome of the race is not one the model allows");
   console.log(`  observed: ${d.observed}`);
   for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
+  if (report.shrinkCut === true) console.log(`(shrinking stopped at the --shrink-time bound of ${fuzzOptions.shrinkSeconds} s)`);
   console.log(`written: ${file}`);
   return EXIT_FAILED;
 }

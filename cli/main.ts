@@ -72,6 +72,7 @@ function program(): Command {
     .option("--max-moves <n>", "moves per program at most", "25")
     .option("--out <dir>", "where a difference is written as a scenario", "fuzz-failures")
     .option("--race", "race mode: each program ends in a parallel block whose outcome must be one the model allows")
+    .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .action(async (opts) => {
       exitCode = await fuzzCommand(opts);
