@@ -68,14 +68,14 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     const result = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, options.profile);
     programs++;
     steps += scenario.steps.length;
+    if (!result.passed) {
+      last = { scenario, result };
+      found ??= { programs, steps, seconds: (performance.now() - started) / 1000 };
+    }
     options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: found !== null });
     if (result.verdict !== undefined) {
       await target.close();
       target = null;
-    }
-    if (!result.passed) {
-      last = { scenario, result };
-      found ??= { programs, steps, seconds: (performance.now() - started) / 1000 };
     }
     return result.passed;
   };
@@ -136,11 +136,11 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     }
     programs++;
     steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
-    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: last !== null });
     if (!check.passed) {
       last = check;
       foundAt ??= performance.now();
     }
+    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: last !== null });
     return check.passed;
   };
   try {

@@ -36,9 +36,14 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
   const tty = process.stderr.isTTY;
   let lastReport = 0;
+  let announced = false;
   const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs));
   const progress = ({ programs, steps, seconds, shrinking }: { programs: number; steps: number; seconds: number; shrinking: boolean }) => {
       const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s${shrinking ? " (shrinking a difference)" : ""}`;
+      if (shrinking && !announced) {
+        announced = true;
+        process.stderr.write(`${tty ? "\n" : ""}a difference in program ${programs} after ${seconds.toFixed(1)} s: shrinking it (at most ${shrinkSeconds} s)\n`);
+      }
       if (tty) process.stderr.write(`\r${line}`);
       else if (seconds - lastReport >= 30) {
         lastReport = seconds;
@@ -48,8 +53,10 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds }, tty);
   const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds });
   if (tty) process.stderr.write("\n");
-  const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
-  console.log(`programs ${report.programs}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
+  // The rate counts every program run, the shrinker's too, over the whole time.
+  const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
+  const shrinkRuns = report.shrinkRuns > 0 ? ` (+${report.shrinkRuns} while shrinking)` : "";
+  console.log(`programs ${report.programs}${shrinkRuns}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const { scenario, result, shrinks, foundAfterSeconds } = report.difference;
   mkdirSync(options.out, { recursive: true });

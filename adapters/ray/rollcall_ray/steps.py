@@ -51,8 +51,10 @@ def classify(exc):
         return KIND_INTERNAL
     if isinstance(exc, rex.RayActorError):  # ActorDiedError, ActorUnavailableError
         return KIND_ACTOR_DIED
-    if isinstance(exc, rex.RayTaskError):  # the method itself raised
-        return KIND_INTERNAL
+    if isinstance(exc, rex.RayTaskError):
+        # The method itself raised (incr on a Counter started with a string):
+        # the model's rule call.raised, InvalidArgument as the nearest kind.
+        return KIND_INVALID
     if isinstance(exc, ValueError):
         if "is already taken" in msg or "already exists" in msg:
             return KIND_NAME_TAKEN
@@ -137,7 +139,12 @@ def run(step, holder):
             return ok({"handle": actor_id})
         if do == "call":
             handle = _handle(holder, step["actor"])
-            method = getattr(handle, step["method"])
+            try:
+                method = getattr(handle, step["method"])
+            except AttributeError as e:
+                # A method the actor's class lacks (get-or-create may hand back
+                # an actor of another class): InvalidArgument, as in the model.
+                return err(KIND_INVALID, f"{type(e).__name__}: {e}")
             ref = method.remote(*step.get("args", []))
             del handle, method
             value = ray.get(ref, timeout=CALL_TIMEOUT_S)
