@@ -12,6 +12,19 @@ export interface ProcessTargetOptions {
   readonly cwd?: string;
 }
 
+/** Targets whose process group may still run: stopped by stopAllTargets() when rollcall exits. */
+const live = new Set<ProcessTarget>();
+
+/**
+ * Sends SIGTERM to the process group of every target still running. The
+ * command line calls it on exit and on SIGINT/SIGTERM, so an interrupted run
+ * leaves no implementation (or Ray cluster) behind.
+ */
+export function stopAllTargets(): void {
+  for (const target of live) target.terminate();
+  live.clear();
+}
+
 interface Pending {
   readonly resolve: (reply: Reply) => void;
   readonly reject: (error: TargetError) => void;
@@ -35,9 +48,11 @@ export class ProcessTarget implements Target {
 
   constructor(readonly command: string, private readonly options: ProcessTargetOptions) {
     this.child = spawn(command, { shell: true, cwd: options.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    live.add(this);
     this.child.on("error", (e) => this.fail(new TargetError("died", `cannot start '${command}': ${e.message}`)));
     this.child.on("exit", (code, signal) => {
       this.exited = true;
+      live.delete(this);
       const how = signal !== null ? `killed by ${signal}` : `exited with status ${code}`;
       this.fail(new TargetError("died", `the implementation ${how}${this.tail()}`));
     });
@@ -135,6 +150,16 @@ export class ProcessTarget implements Target {
 
   private tail(): string {
     return this.stderrTail.length === 0 ? "" : `; its last words on stderr: ${this.stderrTail.slice(-5).join(" | ")}`;
+  }
+
+  /** SIGTERM to the whole process group, at once and synchronously (for exit handlers). */
+  terminate(): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
   }
 
   /** Stops the whole process group: SIGTERM, then SIGKILL if it lingers. */

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +102,38 @@ describe("rollcall run on a real implementation", () => {
     expect(r.out).toContain("passes now: update the list");
     expect(r.out.trim().split("\n").at(-1)).toBe("1 passed, 1 failed");
     expect(r.code).toBe(1);
+  });
+
+  it("stops the implementation's whole process group when it is interrupted", async () => {
+    const marker = `rollcall-interrupt-${process.pid}-${Date.now()}`;
+    const fixture = join(process.cwd(), "adapters", "fixtures", "misbehave.mjs");
+    // The fixture starts a child of its own (sleep 1000) and never answers; rollcall waits up to 60 s for it.
+    const child = spawn(process.execPath, [CLI, "run", "--step-timeout", "60", "--target", `cmd:node ${fixture} spawn-and-hang ${marker}`, "scenarios/00-seed/01-name-then-get.json"], { stdio: "ignore" });
+    const groupOf = (): number | null => {
+      const pids = spawnSync("pgrep", ["-f", marker], { encoding: "utf8" }).stdout.trim().split("\n").filter((l) => l !== "" && Number(l) !== child.pid); // rollcall's own command line has the marker too
+      if (pids.length === 0) return null;
+      return Number(execFileSync("ps", ["-o", "pgid=", "-p", pids[0]!], { encoding: "utf8" }).trim());
+    };
+    let group: number | null = null;
+    for (let i = 0; i < 100 && group === null; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      group = groupOf();
+    }
+    expect(group).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 300)); // the fixture's own child has started
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const alive = () => {
+      try {
+        process.kill(-group!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toBe(false);
   });
 
   it("gives an implementation that hangs a verdict within the step timeout", () => {

@@ -4,6 +4,7 @@ import { EXIT_INTERNAL, EXIT_INVALID, InputError } from "./errors.js";
 import { runCommand } from "./run.js";
 import { serveModel } from "../adapters/model-server.js";
 import { fuzzCommand } from "./fuzz.js";
+import { stopAllTargets } from "../adapters/process.js";
 import { parseProfile } from "./options.js";
 import { explainCommand } from "./explain.js";
 import { simulateCommand } from "./simulate.js";
@@ -109,5 +110,18 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_INTERNAL;
   }
 }
+
+// Output piped into a reader that stops early (`| head`): stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+// An interrupted run stops the implementations it started (their process groups).
+process.on("exit", stopAllTargets);
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
 
 process.exitCode = await main(process.argv);

@@ -106,13 +106,17 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     let profiles: readonly string[] | null = null;
     try {
       for (const scenario of loaded) {
+        // Starting the target (its hello) is timed with the scenario that starts it.
+        let startSeconds = 0;
         if (running === null) {
+          const started = performance.now();
           running = startTarget(target, stepTimeoutMs);
           try {
             profiles = (await running.hello()).profiles;
           } catch {
             profiles = null; // its verdict comes with the scenario's own run
           }
+          startSeconds = (performance.now() - started) / 1000;
         }
         const wanted = profile ?? scenario.scenario.profile ?? "ray";
         if (profiles !== null && profiles.length > 0 && !profiles.includes(wanted)) {
@@ -120,7 +124,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
           continue;
         }
         const result = await runOnTarget(scenario, running, profile);
-        report(fromTarget(result));
+        report(fromTarget({ ...result, seconds: result.seconds + startSeconds }));
         if (result.verdict !== undefined) {
           // A misbehaving implementation is stopped; the next scenario gets a fresh one.
           await running.close();
