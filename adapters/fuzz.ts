@@ -26,6 +26,8 @@ export interface FuzzOptions {
    * shrinker could otherwise run for hours.
    */
   readonly shrinkSeconds?: number;
+  /** Called once with the first program where the target and the model part, before shrinking. */
+  readonly onFirstDifference?: (scenario: Scenario, result: TargetResult) => void;
 }
 
 export interface FuzzReport {
@@ -70,7 +72,10 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     steps += scenario.steps.length;
     if (!result.passed) {
       last = { scenario, result };
-      found ??= { programs, steps, seconds: (performance.now() - started) / 1000 };
+      if (found === null) {
+        found = { programs, steps, seconds: (performance.now() - started) / 1000 };
+        options.onFirstDifference?.(scenario, result);
+      }
     }
     options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: found !== null });
     if (result.verdict !== undefined) {

@@ -4,7 +4,7 @@ import { DEFAULT_PROFILE } from "../model/index.js";
 import { fuzz, fuzzRaces } from "../adapters/fuzz.js";
 import { InProcessModelTarget } from "../adapters/model-server.js";
 import { describeFailure } from "../sim/scenario/run.js";
-import { formatStepPath } from "../sim/scenario/types.js";
+import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 import { parseTarget, startTarget } from "./targets.js";
@@ -51,7 +51,14 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
       }
   };
   if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds }, tty);
-  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds });
+  // The first failing program is written at once, so it can be looked at while shrinking goes on.
+  const onFirstDifference = (scenario: Scenario) => {
+    mkdirSync(options.out, { recursive: true });
+    const file = join(options.out, `fuzz-seed${seed}-unshrunk.json`);
+    writeFileSync(file, JSON.stringify(scenario, null, 2) + "\n");
+    process.stderr.write(`the program before shrinking: ${file}\n`);
+  };
+  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onFirstDifference });
   if (tty) process.stderr.write("\n");
   // The rate counts every program run, the shrinker's too, over the whole time.
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
