@@ -14,10 +14,9 @@ type Drop = Extract<Command, { type: "drop" }>;
 export function call(d: D, cmd: Call, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx) || !holdsHandle(d, cmd.caller, cmd.actor, fx)) return;
   const actor = selectActor(d, cmd.actor);
-  if (actor.lifecycle === "DEAD") {
-    fail(fx, cmd.caller, "ActorDied", deathMessage(actor as Actor), "call.dead");
-    return;
-  }
+  // The handle checks the method and its arguments before anything is sent,
+  // so these fail the same way whether the actor is alive or DEAD (found by
+  // rollcall fuzz on Ray: AttributeError, not ActorDiedError).
   const method = CLASSES[actor.cls].methods[cmd.method];
   if (method === undefined) {
     fail(fx, cmd.caller, "InvalidArgument", `'ActorHandle' object has no attribute '${cmd.method}'`, "validate.method");
@@ -25,6 +24,10 @@ export function call(d: D, cmd: Call, fx: Effects): void {
   }
   if ((cmd.args ?? []).length > 0) {
     fail(fx, cmd.caller, "InvalidArgument", `${actor.cls}.${cmd.method}() takes no arguments`, "validate.method");
+    return;
+  }
+  if (actor.lifecycle === "DEAD") {
+    fail(fx, cmd.caller, "ActorDied", deathMessage(actor as Actor), "call.dead");
     return;
   }
   const result = method(actor.data as ClassData);
