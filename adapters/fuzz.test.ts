@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../sim/scenario/load.js";
 import { runScenario } from "../sim/scenario/run.js";
-import { fuzz } from "./fuzz.js";
+import { differenceKind, fuzz } from "./fuzz.js";
 import { InProcessModelTarget } from "./model-server.js";
 import { runOnTarget } from "./run-target.js";
 
@@ -14,8 +14,12 @@ describe("the differential fuzzer", () => {
   });
 
   it.each([["seed"], ["ray-2.49"]] as const)("finds, shrinks and writes a difference with an implementation that behaves like %s", async (wrong) => {
-    const report = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget(wrong) });
+    let firstKind = "";
+    const report = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget(wrong), onFirstDifference: (_, r) => (firstKind = differenceKind(r)) });
     expect(report.difference).toBeDefined();
+    // Reduction keeps the kind of difference it started from.
+    expect(firstKind).toMatch(/: expected .*, observed /);
+    expect(differenceKind(report.difference!.result)).toBe(firstKind);
     const scenario = report.difference!.scenario;
     expect(scenario.steps.length).toBeLessThanOrEqual(8);
     const loaded = parseScenario("found.json", JSON.stringify(scenario));

@@ -21,9 +21,8 @@ export interface FuzzOptions {
   readonly progress?: (done: { programs: number; steps: number; seconds: number; shrinking: boolean }) => void;
   /**
    * Seconds that shrinking may take after the first difference (default: no
-   * bound). Past it, the smallest failing program found so far is the answer:
-   * on a slow target (real Ray runs a program in seconds) fast-check's
-   * shrinker could otherwise run for hours.
+   * bound). Past it, the smallest failing program found so far is the answer
+   * (real Ray runs a program in about two seconds).
    */
   readonly shrinkSeconds?: number;
   /** Called once with the first program where the target and the model part, before shrinking. */
@@ -47,60 +46,137 @@ export interface FuzzReport {
  * The differential fuzzer: fast-check generates programs (every operation,
  * several drivers, code inside actors, crashes), each becomes a scenario whose
  * expectations are the model's, and it runs on the target. The first program
- * where the target fails a step is shrunk by fast-check (fewer, simpler moves)
- * and returned as a scenario, cut after its failing step.
+ * where the target fails a step is reduced (see `reduce`) and returned as a
+ * scenario, cut after its failing step.
  */
 export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
   let programs = 0;
   let steps = 0;
   let found: { programs: number; steps: number; seconds: number } | null = null;
   let target: Target | null = null;
-  let last: { scenario: Scenario; result: TargetResult } | null = null;
-  let shrinkCut = false;
-  const run = async (moves: number[][]): Promise<boolean> => {
-    if (found !== null && options.shrinkSeconds !== undefined && performance.now() - started > (found.seconds + options.shrinkSeconds) * 1000) {
-      // Out of shrinking time: every further candidate counts as passing, so fast-check keeps the smallest failure so far.
-      shrinkCut = true;
-      return true;
-    }
-    const scenario = generateScenario(moves, options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
-    if (scenario.steps.length === 0) return true;
+  const run = async (moves: readonly number[][]): Promise<{ scenario: Scenario; result: TargetResult } | null> => {
+    const scenario = generateScenario(moves as number[][], options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
+    if (scenario.steps.length === 0) return null;
     target ??= options.target();
     const result = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, options.profile);
     programs++;
     steps += scenario.steps.length;
-    if (!result.passed) {
-      last = { scenario, result };
-      if (found === null) {
-        found = { programs, steps, seconds: (performance.now() - started) / 1000 };
-        options.onFirstDifference?.(scenario, result);
-      }
+    if (!result.passed && found === null) {
+      found = { programs, steps, seconds: elapsed() };
+      options.onFirstDifference?.(scenario, result);
     }
-    options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: found !== null });
+    options.progress?.({ programs, steps, seconds: elapsed(), shrinking: found !== null });
     if (result.verdict !== undefined) {
       await target.close();
       target = null;
     }
-    return result.passed;
+    return { scenario, result };
   };
   const arb = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 10, maxLength: 10 }), { minLength: 1, maxLength: options.maxMoves, size: "max" });
   try {
-    const outcome = await fc.check(fc.asyncProperty(arb, run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
-    const seconds = (performance.now() - started) / 1000;
-    if (!outcome.failed || last === null || found === null) return { programs, steps, seconds, shrinkRuns: 0 };
+    let failing: { moves: number[][]; scenario: Scenario; result: TargetResult } | null = null;
+    // Generation only: fast-check's own shrinker is not used (see reduce).
+    await fc.check(
+      fc.asyncProperty(arb, async (moves) => {
+        const r = await run(moves);
+        if (r === null || r.result.passed) return true;
+        failing = { moves, ...r };
+        return false;
+      }),
+      { seed: options.seed, numRuns: options.runs, endOnFailure: true },
+    );
+    if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0 };
     const first = found as { programs: number; steps: number; seconds: number };
-    const shrunk = last as { scenario: Scenario; result: TargetResult };
-    // fast-check's last failing run is the shrunk one; cut the scenario after its failing step.
-    const failing = shrunk.result.failure?.path.index ?? shrunk.result.verdict?.path?.index ?? shrunk.scenario.steps.length - 1;
-    const scenario = { ...shrunk.scenario, steps: shrunk.scenario.steps.slice(0, failing + 1) };
+    const deadline = options.shrinkSeconds === undefined ? Infinity : performance.now() + options.shrinkSeconds * 1000;
+    const reduced = await reduce(failing, run, deadline);
+    const cutAt = reduced.result.failure?.path.index ?? reduced.result.verdict?.path?.index ?? reduced.scenario.steps.length - 1;
+    const scenario = { ...reduced.scenario, steps: reduced.scenario.steps.slice(0, cutAt + 1) };
     return {
-      programs: first.programs, steps: first.steps, seconds, shrinkRuns: programs - first.programs, shrinkCut,
-      difference: { scenario, result: shrunk.result, shrinks: outcome.numShrinks, foundAfterSeconds: first.seconds },
+      programs: first.programs, steps: first.steps, seconds: elapsed(), shrinkRuns: programs - first.programs, shrinkCut: reduced.cut,
+      difference: { scenario, result: reduced.result, shrinks: reduced.shrinks, foundAfterSeconds: first.seconds },
     };
   } finally {
     await (target as Target | null)?.close();
   }
+}
+
+/**
+ * What kind of difference a failing run shows: the step's operation and the
+ * shapes (not the values) of what was expected and observed, or the verdict.
+ * Reduction keeps a candidate only when it fails the same way, so it cannot
+ * drift from the difference it was given to another one.
+ */
+export function differenceKind(result: TargetResult): string {
+  if (result.verdict !== undefined) return `verdict ${result.verdict.kind}`;
+  const f = result.failure;
+  if (f === undefined) return "passed";
+  const shape = (text: string) => {
+    const error = /^error (\w+)/.exec(text);
+    if (error !== null) return `error ${error[1]}`;
+    if (text.startsWith("a handle")) return "handle";
+    return text.split(/\s/)[0] ?? "";
+  };
+  return `${f.step.do}: expected ${shape(f.expected)}, observed ${shape(f.observed)}`;
+}
+
+/**
+ * Reduces a failing program, a move at a time, with a budget that suits a
+ * slow target (real Ray runs a program in about two seconds, so fast-check's
+ * shrinker, which tries hundreds of value changes, rarely got below twenty
+ * steps in ten minutes). Moves are the unit: each is one step of some caller,
+ * and the model recomputes every expectation for each candidate.
+ * 1. the shortest prefix that still fails (binary search);
+ * 2. removing single moves, last to first, until none can go (1-minimal);
+ * 3. zeroing each move's choices (the simplest operation and options).
+ * A candidate is kept when it fails the same way (`differenceKind`). Past the
+ * deadline the smallest failure so far is the answer (`cut`).
+ */
+async function reduce(
+  start: { moves: number[][]; scenario: Scenario; result: TargetResult },
+  run: (moves: readonly number[][]) => Promise<{ scenario: Scenario; result: TargetResult } | null>,
+  deadline: number,
+): Promise<{ moves: number[][]; scenario: Scenario; result: TargetResult; shrinks: number; cut: boolean }> {
+  const kind = differenceKind(start.result);
+  let best = start;
+  let shrinks = 0;
+  let cut = false;
+  const tryCandidate = async (moves: number[][]): Promise<boolean> => {
+    if (performance.now() > deadline) {
+      cut = true;
+      return false;
+    }
+    const r = await run(moves);
+    if (r === null || r.result.passed || differenceKind(r.result) !== kind) return false;
+    best = { moves, ...r };
+    shrinks++;
+    return true;
+  };
+  // 1. The shortest failing prefix: a settled program's step k depends on the moves before it only.
+  let lo = 1;
+  let hi = best.moves.length;
+  while (lo < hi && !cut) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await tryCandidate(best.moves.slice(0, mid))) hi = mid;
+    else lo = mid + 1;
+  }
+  // 2. Single moves out, until a whole pass removes none.
+  for (let changed = true; changed && !cut; ) {
+    changed = false;
+    for (let i = best.moves.length - 1; i >= 0 && !cut; i--) {
+      if (best.moves.length === 1) break;
+      if (await tryCandidate(best.moves.filter((_, j) => j !== i))) changed = true;
+    }
+  }
+  // 3. Simpler choices: each nonzero number of each move to 0.
+  for (let i = 0; i < best.moves.length && !cut; i++) {
+    for (let k = 0; k < best.moves[i]!.length && !cut; k++) {
+      if (best.moves[i]![k] === 0) continue;
+      await tryCandidate(best.moves.map((m, j) => (j === i ? m.map((x, l) => (l === k ? 0 : x)) : m)));
+    }
+  }
+  return { ...best, shrinks, cut };
 }
 
 export interface RaceFuzzReport {
