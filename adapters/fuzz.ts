@@ -180,7 +180,10 @@ async function reduce(
 }
 
 export interface RaceFuzzReport {
+  /** Races run before the first difference (all of them when none was found). */
   readonly programs: number;
+  /** Races run while shrinking. */
+  readonly shrinkRuns: number;
   readonly seconds: number;
   readonly shrinkCut?: boolean;
   readonly difference?: RaceCheck;
@@ -198,6 +201,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
   let target: Target | null = null;
   let last: RaceCheck | null = null;
   let foundAt: number | null = null;
+  let foundPrograms = 0;
   let shrinkCut = false;
   const run = async ([prefix, block]: [number[][], number[]]): Promise<boolean> => {
     if (foundAt !== null && options.shrinkSeconds !== undefined && performance.now() - foundAt > options.shrinkSeconds * 1000) {
@@ -217,17 +221,22 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     }
     programs++;
     steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
-    if (!check.passed) {
+    // While shrinking, a candidate counts as failing only the same way: in its race, or in its settled prefix.
+    const failedAlike = !check.passed && (last === null || (last.prefixFailed === true) === (check.prefixFailed === true));
+    if (failedAlike) {
       last = check;
-      foundAt ??= performance.now();
+      if (foundAt === null) {
+        foundAt = performance.now();
+        foundPrograms = programs;
+      }
     }
     options.progress?.({ programs, steps, seconds: (performance.now() - started) / 1000, shrinking: last !== null });
-    return check.passed;
+    return !failedAlike;
   };
   try {
     const outcome = await fc.check(fc.asyncProperty(arbRace(options.maxMoves), run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
     const seconds = (performance.now() - started) / 1000;
-    return outcome.failed && last !== null ? { programs, seconds, difference: last, shrinkCut } : { programs, seconds };
+    return outcome.failed && last !== null ? { programs: foundPrograms, shrinkRuns: programs - foundPrograms, seconds, difference: last, shrinkCut } : { programs, shrinkRuns: 0, seconds };
   } finally {
     await (target as Target | null)?.close();
   }

@@ -161,7 +161,12 @@ export async function checkRace(race: RaceProgram, target: Target, profile: Prof
   };
   const b = new Bindings();
   const prefix = await runOnTarget(parseScenario("race.json", JSON.stringify(race.prefix.scenario)), target, profile, b);
-  if (!prefix.passed) return { passed: false, prefixFailed: true, scenario, observed: prefix.failure?.observed ?? prefix.verdict?.message };
+  if (!prefix.passed) {
+    // The settled prefix already parts from the model: the scenario is the prefix, cut after its failing step.
+    const cut = prefix.failure?.path.index ?? prefix.verdict?.path?.index ?? race.prefix.scenario.steps.length - 1;
+    const steps = race.prefix.scenario.steps.slice(0, cut + 1);
+    return { passed: false, prefixFailed: true, scenario: { ...race.prefix.scenario, steps }, observed: prefix.failure?.observed ?? prefix.verdict?.message };
+  }
   const labelOfHandle = (id: string): string | undefined => Object.keys(b.ids).find((label) => b.ids[label] === id);
   const nsName = (ns: string): string => {
     for (const [label, n] of b.namespaces) if (n === ns && /^[0-9a-f]{8}-/.test(ns)) return `of:${label}`;

@@ -83,16 +83,20 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
 async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<typeof fuzzRaces>[0], tty: boolean): Promise<number> {
   const report = await fuzzRaces(fuzzOptions);
   if (tty) process.stderr.write("\n");
-  const perMinute = report.seconds > 0 ? (report.programs / report.seconds) * 60 : 0;
-  console.log(`races ${report.programs}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
+  const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
+  const shrinkRuns = report.shrinkRuns > 0 ? ` (+${report.shrinkRuns} while shrinking)` : "";
+  console.log(`races ${report.programs}${shrinkRuns}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const d = report.difference;
   mkdirSync(options.out, { recursive: true });
   const file = join(options.out, `race-seed${fuzzOptions.seed}.json`);
-  writeFileSync(file, JSON.stringify({ ...d.scenario, about: `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}` }, null, 2) + "\n");
+  const about = d.prefixFailed === true ? `${d.scenario.about ?? ""}; the settled steps before the race already part: the target gave ${d.observed ?? "?"} at the last step` : `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}`;
+  writeFileSync(file, JSON.stringify({ ...d.scenario, about }, null, 2) + "\n");
   console.log(d.prefixFailed === true ? `the settled prefix already differs: ${d.observed}` : "the target's outcome of the race is not one the model allows");
-  console.log(`  observed: ${d.observed}`);
-  for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
+  if (d.prefixFailed !== true) {
+    console.log(`  observed: ${d.observed}`);
+    for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
+  }
   if (report.shrinkCut === true) console.log(`(shrinking stopped at the --shrink-time bound of ${fuzzOptions.shrinkSeconds} s)`);
   console.log(`written: ${file}`);
   return EXIT_FAILED;
