@@ -128,8 +128,9 @@ export function differenceKind(result: TargetResult): string {
  * steps in ten minutes). Moves are the unit: each is one step of some caller,
  * and the model recomputes every expectation for each candidate.
  * 1. the shortest prefix that still fails (binary search);
- * 2. removing single moves, last to first, until none can go (1-minimal);
- * 3. zeroing each move's choices (the simplest operation and options).
+ * 2. removing single moves, last to first;
+ * 3. zeroing each move's choices (the simplest operation and options);
+ * 2 and 3 again until neither changes anything, so no single move can go.
  * A candidate is kept when it fails the same way (`differenceKind`). Past the
  * deadline the smallest failure so far is the answer (`cut`).
  */
@@ -161,19 +162,17 @@ async function reduce(
     if (await tryCandidate(best.moves.slice(0, mid))) hi = mid;
     else lo = mid + 1;
   }
-  // 2. Single moves out, until a whole pass removes none.
+  // 2 and 3, until neither changes anything: single moves out, then each nonzero choice to 0.
   for (let changed = true; changed && !cut; ) {
     changed = false;
-    for (let i = best.moves.length - 1; i >= 0 && !cut; i--) {
-      if (best.moves.length === 1) break;
+    for (let i = best.moves.length - 1; i >= 0 && !cut && best.moves.length > 1; i--) {
       if (await tryCandidate(best.moves.filter((_, j) => j !== i))) changed = true;
     }
-  }
-  // 3. Simpler choices: each nonzero number of each move to 0.
-  for (let i = 0; i < best.moves.length && !cut; i++) {
-    for (let k = 0; k < best.moves[i]!.length && !cut; k++) {
-      if (best.moves[i]![k] === 0) continue;
-      await tryCandidate(best.moves.map((m, j) => (j === i ? m.map((x, l) => (l === k ? 0 : x)) : m)));
+    for (let i = 0; i < best.moves.length && !cut; i++) {
+      for (let k = 0; k < best.moves[i]!.length && !cut; k++) {
+        if (best.moves[i]![k] === 0) continue;
+        if (await tryCandidate(best.moves.map((m, j) => (j === i ? m.map((x, l) => (l === k ? 0 : x)) : m)))) changed = true;
+      }
     }
   }
   return { ...best, shrinks, cut };

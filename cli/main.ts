@@ -81,7 +81,7 @@ function program(): Command {
 
   p.command("serve-model")
     .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
-    .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses").hideHelp())
+    .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses"))
     .action(async (opts: { asProfile?: string }) => {
       await serveModel(parseProfile(opts.asProfile));
     });
