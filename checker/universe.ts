@@ -1,0 +1,123 @@
+import type { Command, ProfileName, State } from "../model/index.js";
+
+/**
+ * The operations a driver of the checker's universe may issue. Each stands for
+ * a family of commands over the universe's names, namespaces and the handles
+ * the driver holds.
+ */
+export const OPERATIONS = ["create", "getIfExists", "get", "call", "kill", "killRestart", "drop", "exitActor", "exit", "list"] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+/** What each operation means, for `--help` and the report. */
+export const OPERATION_HELP: Record<Operation, string> = {
+  create: "create a named Counter (each name; detached or owned; max_restarts 0 or the bound)",
+  getIfExists: "the same with get_if_exists=True, as Counter(1): other arguments than a plain create's",
+  get: "ray.get_actor(name) for each name",
+  call: "incr() on each actor the driver holds",
+  kill: "ray.kill(handle) (no_restart=True) of each actor the driver holds",
+  killRestart: "ray.kill(handle, no_restart=False)",
+  drop: "drop (del) each handle the driver holds",
+  exitActor: "code inside each actor the driver holds calls ray.actor.exit_actor()",
+  exit: "the driver exits (its job finishes)",
+  list: "ray.util.list_named_actors()",
+};
+
+/** The bounded universe `rollcall check` explores: every program of these drivers within these bounds. */
+export interface Universe {
+  readonly profile: ProfileName;
+  /** Drivers d1..dN; each starts (init) in one of the namespaces, in any order, then issues up to `ops` operations. */
+  readonly drivers: number;
+  /** Namespaces ns1..nsN the drivers may start in. */
+  readonly namespaces: number;
+  /** Actor names a..; creates and lookups use them. */
+  readonly names: number;
+  /** Operations per driver (its init not counted). */
+  readonly ops: number;
+  /** The largest max_restarts a create may ask for (creates ask for 0 or this). */
+  readonly maxRestarts: number;
+  /** Crashes of live actors at any point (bounded by their restarts). */
+  readonly faults: boolean;
+  /** The operations drivers may use. */
+  readonly operations: readonly Operation[];
+}
+
+export const DEFAULT_UNIVERSE: Universe = {
+  profile: "ray",
+  drivers: 2,
+  namespaces: 1,
+  names: 1,
+  ops: 2,
+  maxRestarts: 1,
+  faults: true,
+  operations: OPERATIONS,
+};
+
+export const NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
+
+export function namespaceName(i: number): string {
+  return `ns${i + 1}`;
+}
+
+/** A driver of the universe: the model job it started (null before its init) and the operations it has issued. */
+export interface DriverSlot {
+  readonly job: string | null;
+  readonly ops: number;
+}
+
+/** The commands driver `i` may start now, in a fixed order. */
+export function driverCommands(universe: Universe, state: State, slot: DriverSlot): Command[] {
+  if (slot.job === null) {
+    const out: Command[] = [];
+    for (let n = 0; n < universe.namespaces; n++) out.push({ type: "init", namespace: namespaceName(n) });
+    return out;
+  }
+  const caller = slot.job;
+  if (state.jobs[caller] === undefined) return []; // exited
+  if (state.inflight[caller] !== undefined) return [{ type: "continue", caller }];
+  if (slot.ops >= universe.ops) return [];
+  const ops = new Set(universe.operations);
+  const out: Command[] = [];
+  const restarts = universe.maxRestarts > 0 ? [0, universe.maxRestarts] : [0];
+  for (let n = 0; n < universe.names; n++) {
+    const name = NAMES[n]!;
+    for (const getIfExists of [false, true]) {
+      if (!ops.has(getIfExists ? "getIfExists" : "create")) continue;
+      for (const lifetime of ["non_detached", "detached"]) {
+        for (const maxRestarts of restarts) {
+          // get-or-create asks for Counter(1), a plain create for Counter(): so get-or-create meets actors made with other arguments.
+          out.push({ type: "create", caller, cls: "Counter", args: getIfExists ? [1] : [], name, lifetime, maxRestarts, ...(getIfExists ? { getIfExists } : {}) });
+        }
+      }
+    }
+    if (ops.has("get")) out.push({ type: "get", caller, name });
+  }
+  const held = Object.keys(state.handles[caller] ?? {}).sort(byNumber);
+  for (const actor of held) {
+    if (ops.has("call")) out.push({ type: "call", caller, actor, method: "incr" });
+    if (ops.has("kill")) out.push({ type: "kill", caller, actor, noRestart: true });
+    if (ops.has("killRestart")) out.push({ type: "kill", caller, actor, noRestart: false });
+    if (ops.has("drop")) out.push({ type: "drop", caller, actor });
+    if (ops.has("exitActor")) out.push({ type: "exit", caller: actor });
+  }
+  if (ops.has("list")) out.push({ type: "list", caller });
+  if (ops.has("exit")) out.push({ type: "exit", caller });
+  return out;
+}
+
+/** Ids like "a12" or "j3" in numeric order. */
+function byNumber(x: string, y: string): number {
+  return Number(x.slice(1)) - Number(y.slice(1));
+}
+
+/** Checks a universe's bounds, throwing a message naming the flag. */
+export function validateUniverse(u: Universe): void {
+  const within = (v: number, flag: string, lo: number, hi: number) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${flag} must be an integer from ${lo} to ${hi}, got ${v}`);
+  };
+  within(u.drivers, "--drivers", 1, 6);
+  within(u.namespaces, "--namespaces", 1, 4);
+  within(u.names, "--names", 1, NAMES.length);
+  within(u.ops, "--ops", 0, 8);
+  within(u.maxRestarts, "--max-restarts", 0, 4);
+  if (u.operations.length === 0) throw new RangeError("--operations must name at least one operation");
+}
