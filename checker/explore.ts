@@ -9,7 +9,7 @@ import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
  * universe stands. Nodes live in flat arrays (parent index, event) so a
  * counterexample is read back by following parents.
  */
-interface Node {
+export interface Node {
   readonly state: State;
   readonly slots: readonly DriverSlot[];
 }
@@ -42,6 +42,12 @@ export interface CheckOptions {
   /** Called at each new depth and every `progressEvery` states. */
   readonly progress?: (p: CheckProgress) => void;
   readonly progressEvery?: number;
+  /**
+   * Asked about each violation found: false passes it over (the violating
+   * step is not followed) and the search goes on to the next one, which is
+   * no shorter. Without it the first violation ends the search.
+   */
+  readonly accept?: (violation: Violation) => boolean;
 }
 
 export type Verdict = "ok" | "violation" | "incomplete";
@@ -55,6 +61,8 @@ export interface CheckResult {
   /** The largest depth (events from the initial state) the search completed or reached. */
   readonly depth: number;
   readonly violation?: Violation;
+  /** Violations passed over by `accept`, and the length of the first (shortest) of them. */
+  readonly passedOver?: { readonly count: number; readonly shortest: number };
   /** Each law's companion: the depth at which it was first reached, or null. */
   readonly companions: Readonly<Record<string, number | null>>;
   /** Each edge of the actor chart ("FROM -event-> TO") and whether some transition of the search took it. */
@@ -92,7 +100,7 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
     events.push(event);
     return nodes.length - 1;
   };
-  const root: Node = { state: initialState(universe.profile), slots: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })) };
+  const root: Node = { state: initialState(universe.profile, universe.mutant), slots: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })) };
   visited.add(key(root));
   add(root, -1, null);
 
@@ -102,6 +110,7 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
   for (const e of chartEdges()) coverage[e] = false;
 
   let transitions = 0;
+  let passedOver: { count: number; shortest: number } | undefined;
   let depth = 0;
   let frontier = [0];
   let result: Omit<CheckResult, "states" | "transitions" | "depth" | "companions" | "coverage"> | null = null;
@@ -110,7 +119,7 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
     const next: number[] = [];
     for (const index of frontier) {
       const node = nodes[index]!;
-      for (const move of successors(universe, node)) {
+      moves: for (const move of successors(universe, node)) {
         const t = transition(node.state, move.event);
         transitions++;
         const settled = enabledInternalEvents(t.state).length === 0;
@@ -122,7 +131,13 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
           if (message !== null) {
             const trace = traceOf(index, parents, events);
             trace.push(move.event);
-            result = { verdict: "violation", violation: { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) } };
+            const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
+            if (options.accept !== undefined && !options.accept(violation)) {
+              passedOver = passedOver ?? { count: 0, shortest: trace.length };
+              passedOver = { count: passedOver.count + 1, shortest: passedOver.shortest };
+              continue moves;
+            }
+            result = { verdict: "violation", violation, ...(passedOver === undefined ? {} : { passedOver }) };
             depth++;
             break search;
           }
@@ -148,21 +163,21 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
     frontier = next;
     if (next.length > 0) depth++;
   }
-  return { ...(result ?? { verdict: "ok" }), states: visited.size, transitions, depth, companions, coverage };
+  return { ...(result ?? { verdict: "ok", ...(passedOver === undefined ? {} : { passedOver }) }), states: visited.size, transitions, depth, companions, coverage };
 }
 
-interface Move {
+export interface Move {
   readonly event: ModelEvent;
   /** The drivers' positions after the move, when it changes them. */
   readonly slots?: readonly DriverSlot[];
 }
 
 /** Every move from a node: each driver's commands, the enabled internal events, crashes. */
-function successors(universe: Universe, node: Node): Move[] {
+export function successors(universe: Universe, node: Node): Move[] {
   const moves: Move[] = [];
   const { state, slots } = node;
   slots.forEach((slot, i) => {
-    for (const command of driverCommands(universe, state, slot)) {
+    for (const command of driverCommands(universe, state, slot, i)) {
       if (command.type === "init") {
         // The job id init will give: the model counts jobs from 1.
         const job = `j${state.counters.job + 1}`;
@@ -191,7 +206,7 @@ function traceOf(index: number, parents: readonly number[], events: readonly (Mo
 
 /** Replays a trace from the initial state, collecting each event's observations. */
 function observationsOf(universe: Universe, trace: readonly ModelEvent[]): Observation[][] {
-  let state = initialState(universe.profile);
+  let state = initialState(universe.profile, universe.mutant);
   const out: Observation[][] = [];
   for (const event of trace) {
     const t = transition(state, event);

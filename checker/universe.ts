@@ -1,4 +1,4 @@
-import type { Command, ProfileName, State } from "../model/index.js";
+import type { Command, MutantName, ProfileName, State } from "../model/index.js";
 
 /**
  * The operations a driver of the checker's universe may issue. Each stands for
@@ -11,7 +11,7 @@ export type Operation = (typeof OPERATIONS)[number];
 /** What each operation means, for `--help` and the report. */
 export const OPERATION_HELP: Record<Operation, string> = {
   create: "create a named Counter (each name; detached or owned; max_restarts 0 or the bound)",
-  getIfExists: "the same with get_if_exists=True, as Counter(1): other arguments than a plain create's",
+  getIfExists: "the same with get_if_exists=True, as Counter(1) (other arguments than a plain create's) and max_restarts 0",
   get: "ray.get_actor(name) for each name",
   call: "incr() on each actor the driver holds",
   kill: "ray.kill(handle) (no_restart=True) of each actor the driver holds",
@@ -33,12 +33,16 @@ export interface Universe {
   readonly names: number;
   /** Operations per driver (its init not counted). */
   readonly ops: number;
+  /** Operations of each driver, when they differ (`--ops 2,1`); overrides `ops`. */
+  readonly driverOps?: readonly number[];
   /** The largest max_restarts a create may ask for (creates ask for 0 or this). */
   readonly maxRestarts: number;
   /** Crashes of live actors at any point (bounded by their restarts). */
   readonly faults: boolean;
   /** The operations drivers may use. */
   readonly operations: readonly Operation[];
+  /** A seeded bug to run the model with (model/mutants.ts), or none. */
+  readonly mutant?: MutantName;
 }
 
 export const DEFAULT_UNIVERSE: Universe = {
@@ -65,16 +69,20 @@ export interface DriverSlot {
 }
 
 /** The commands driver `i` may start now, in a fixed order. */
-export function driverCommands(universe: Universe, state: State, slot: DriverSlot): Command[] {
+export function driverCommands(universe: Universe, state: State, slot: DriverSlot, driver = 0): Command[] {
   if (slot.job === null) {
+    // Namespaces are interchangeable until used: a driver starts in one
+    // already in use or in the first unused one (ns1 before ns2), which
+    // leaves out only renamings of the same runs.
     const out: Command[] = [];
-    for (let n = 0; n < universe.namespaces; n++) out.push({ type: "init", namespace: namespaceName(n) });
+    const open = Math.min(universe.namespaces, namespacesInUse(state) + 1);
+    for (let n = 0; n < open; n++) out.push({ type: "init", namespace: namespaceName(n) });
     return out;
   }
   const caller = slot.job;
   if (state.jobs[caller] === undefined) return []; // exited
   if (state.inflight[caller] !== undefined) return [{ type: "continue", caller }];
-  if (slot.ops >= universe.ops) return [];
+  if (slot.ops >= opsOf(universe, driver)) return [];
   const ops = new Set(universe.operations);
   const out: Command[] = [];
   const restarts = universe.maxRestarts > 0 ? [0, universe.maxRestarts] : [0];
@@ -83,7 +91,8 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
     for (const getIfExists of [false, true]) {
       if (!ops.has(getIfExists ? "getIfExists" : "create")) continue;
       for (const lifetime of ["non_detached", "detached"]) {
-        for (const maxRestarts of restarts) {
+        // Restarts are the plain create's business; get-or-create asks for none.
+        for (const maxRestarts of getIfExists ? [0] : restarts) {
           // get-or-create asks for Counter(1), a plain create for Counter(): so get-or-create meets actors made with other arguments.
           out.push({ type: "create", caller, cls: "Counter", args: getIfExists ? [1] : [], name, lifetime, maxRestarts, ...(getIfExists ? { getIfExists } : {}) });
         }
@@ -104,6 +113,19 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
   return out;
 }
 
+/** How many operations driver `i` (from 0) may issue. */
+export function opsOf(universe: Universe, i: number): number {
+  return universe.driverOps?.[i] ?? universe.ops;
+}
+
+/** How many namespaces drivers have started in so far (they are used in order: ns1, ns2, ...). */
+function namespacesInUse(state: State): number {
+  const used = new Set<string>();
+  for (const id in state.jobs) used.add(state.jobs[id]!.namespace);
+  for (const id in state.finished) used.add(state.finished[id]!.namespace);
+  return used.size;
+}
+
 /** Ids like "a12" or "j3" in numeric order. */
 function byNumber(x: string, y: string): number {
   return Number(x.slice(1)) - Number(y.slice(1));
@@ -118,6 +140,10 @@ export function validateUniverse(u: Universe): void {
   within(u.namespaces, "--namespaces", 1, 4);
   within(u.names, "--names", 1, NAMES.length);
   within(u.ops, "--ops", 0, 8);
+  if (u.driverOps !== undefined) {
+    if (u.driverOps.length !== u.drivers) throw new RangeError(`--ops gives ${u.driverOps.length} counts for ${u.drivers} drivers`);
+    for (const n of u.driverOps) within(n, "--ops", 0, 8);
+  }
   within(u.maxRestarts, "--max-restarts", 0, 4);
   if (u.operations.length === 0) throw new RangeError("--operations must name at least one operation");
 }

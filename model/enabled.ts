@@ -1,6 +1,7 @@
 import type { Command } from "./command.js";
 import type { InternalEvent } from "./event.js";
 import { PROFILES } from "./profile.js";
+import { bug } from "./mutants.js";
 import type { Actor, State } from "./state.js";
 import { selectActor, selectOwnerAlive } from "./state.js";
 
@@ -61,12 +62,14 @@ function visitInternalEvents(state: State, visit: (e: InternalEvent) => boolean)
  * detached ones too, die with their creator: ray-semantics §4.1 (8)).
  */
 function ownerGone(state: State, actor: Actor): boolean {
-  if (actor.owner !== null) return !selectOwnerAlive(state, actor.owner);
+  if (actor.owner !== null) return !bug(state, "owned-outlive-owner") && !selectOwnerAlive(state, actor.owner);
+  if (bug(state, "detached-die-with-job") && actor.lifecycle !== "DEAD" && state.jobs[actor.job] === undefined) return true;
   return actor.lifecycle === "DEPENDENCIES_UNREADY" && !selectOwnerAlive(state, actor.creator);
 }
 
 /** A non-detached actor whose (live) owner holds no strong handle to it any more. */
 function outOfScope(state: State, actor: Actor): boolean {
+  if (actor.owner !== null && bug(state, "owned-outlive-owner") && !selectOwnerAlive(state, actor.owner)) return false;
   return actor.owner !== null && state.handles[actor.owner.caller]?.[actor.id] !== "strong";
 }
 

@@ -1,6 +1,7 @@
 /** The model's public surface: everything else imports from here. */
 export * from "./json.js";
 export * from "./profile.js";
+export * from "./mutants.js";
 export * from "./classes.js";
 export * from "./lifecycle.js";
 export * from "./state.js";

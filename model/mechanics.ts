@@ -2,6 +2,7 @@ import type { Actor, DeathCause } from "./state.js";
 import { selectOwnerAlive, selectRestartsLeft } from "./state.js";
 import { nextActorState, type ActorChartEvent } from "./lifecycle.js";
 import { PROFILES } from "./profile.js";
+import { bug } from "./mutants.js";
 import { fail, type D, type Effects } from "./effects.js";
 import type { RuleId } from "./rules.js";
 import type { Draft } from "immer";
@@ -102,6 +103,7 @@ export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: bool
   move(actor, { type: "worker.died", canRestart: restart });
   if (restart) {
     actor.numRestarts += 1;
+    if (bug(d, "restart-frees-name")) releaseName(d, actor);
     return null;
   }
   actor.deathCause = cause;
@@ -109,7 +111,7 @@ export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: bool
     destroy(d, actor, cause, fx);
     return "death.detachedFreed";
   }
-  switch (PROFILES[d.profile].failedOwnedActorName) {
+  switch (bug(d, "double-release") ? "releasedAtDeath" : PROFILES[d.profile].failedOwnedActorName) {
     case "destroyed":
       destroy(d, actor, cause, fx);
       return "death.destroyed";

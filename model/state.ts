@@ -2,6 +2,7 @@ import type { ClassData, ClassName } from "./classes.js";
 import type { Json } from "./json.js";
 import type { ActorLifecycle, JobLifecycle } from "./lifecycle.js";
 import type { ProfileName } from "./profile.js";
+import type { MutantName } from "./mutants.js";
 
 /**
  * The whole cluster as plain, serialisable, normalised data: records keyed by
@@ -12,6 +13,8 @@ import type { ProfileName } from "./profile.js";
  */
 export interface State {
   readonly profile: ProfileName;
+  /** A seeded bug the reducer runs with (model/mutants.ts); absent for the model itself. */
+  readonly mutant?: MutantName;
   readonly counters: { readonly job: number; readonly actor: number };
   /** Running jobs. */
   readonly jobs: Readonly<Record<string, Job>>;
@@ -118,9 +121,10 @@ export interface PendingKill {
 }
 
 /** The state of a fresh cluster under a profile. */
-export function initialState(profile: ProfileName): State {
+export function initialState(profile: ProfileName, mutant?: MutantName): State {
   return {
     profile,
+    ...(mutant === undefined ? {} : { mutant }),
     counters: { job: 0, actor: 0 },
     jobs: {},
     finished: {},

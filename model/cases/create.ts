@@ -4,6 +4,7 @@ import { CLASSES, isClassName } from "../classes.js";
 import { fail, reply, type D, type Effects } from "../effects.js";
 import { ACTOR_INITIAL } from "../lifecycle.js";
 import { PROFILES } from "../profile.js";
+import { bug } from "../mutants.js";
 import type { CreateRequest, Inflight } from "../state.js";
 import { isJobId, ownerRef, selectCallerJob } from "../state.js";
 import { addHandle, callerCanRun, lookup } from "./common.js";
@@ -33,6 +34,11 @@ export function create(d: D, cmd: Create, fx: Effects): void {
   }
   const existing = lookup(d, request.namespace, request.name);
   if (cmd.getIfExists === true && existing !== undefined) {
+    if (bug(d, "get-or-create-new-args") && argsProblem === null) {
+      const actor = d.actors[existing]!;
+      actor.args = request.args as never;
+      if (actor.data !== null) actor.data = CLASSES[actor.cls].construct(request.args) as never;
+    }
     addHandle(d, caller, existing, "weak");
     reply(fx, caller, { kind: "handle", actor: existing }, "getIfExists.existing");
     return;
@@ -63,6 +69,7 @@ export function continueCreate(d: D, caller: string, inflight: Inflight, fx: Eff
     if (register(d, caller, request, fx)) return;
     const message = `Actor with name '${name}' already exists in the namespace ${request.namespace}`;
     if (inflight.op === "create") fail(fx, caller, "NameTaken", message, "create.registerTaken");
+    else if (bug(d, "get-or-create-not-found")) fail(fx, caller, "NotFound", notFoundMessage(name), "getIfExists.lookupError");
     else d.inflight[caller] = castDraft({ op: "getIfExists", next: "lookupAgain", request, createError: message } as const);
     return;
   }

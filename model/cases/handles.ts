@@ -4,6 +4,7 @@ import { fail, reply, type D, type Effects } from "../effects.js";
 import { deathMessage, destroy, workerDied } from "../mechanics.js";
 import type { ClassData } from "../classes.js";
 import { selectActor, type Actor } from "../state.js";
+import { bug } from "../mutants.js";
 import { callerCanRun, holdsHandle, removeHandle } from "./common.js";
 
 type Call = Extract<Command, { type: "call" }>;
@@ -13,7 +14,11 @@ type Drop = Extract<Command, { type: "drop" }>;
 /** A method call through a handle: it runs on the actor the handle is bound to, or fails if that actor is DEAD. */
 export function call(d: D, cmd: Call, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx) || !holdsHandle(d, cmd.caller, cmd.actor, fx)) return;
-  const actor = selectActor(d, cmd.actor);
+  let actor = selectActor(d, cmd.actor);
+  if (bug(d, "handle-follows-name") && actor.name !== null) {
+    const holder = d.names[actor.namespace]?.[actor.name];
+    if (holder !== undefined && holder !== actor.id && d.actors[holder]!.lifecycle === "ALIVE") actor = d.actors[holder]!;
+  }
   // The handle checks the method and its arguments before anything is sent,
   // so these fail the same way whether the actor is alive or DEAD (found by
   // rollcall fuzz on Ray: AttributeError, not ActorDiedError).
@@ -36,7 +41,7 @@ export function call(d: D, cmd: Call, fx: Effects): void {
     fail(fx, cmd.caller, "InvalidArgument", result.raised, "call.raised");
     return;
   }
-  d.actors[cmd.actor].data = result.data as never; // not DEAD, so registered
+  d.actors[actor.id].data = result.data as never; // not DEAD, so registered
   reply(fx, cmd.caller, { kind: "value", value: result.value }, "call.ok");
 }
 
@@ -55,7 +60,7 @@ export function killProcessed(d: D, actorId: string, noRestart: boolean, fx: Eff
   if (actor === undefined) {
     fx.rules.push("kill.gone");
   } else if (noRestart) {
-    destroy(d, actor, "RAY_KILL", fx);
+    destroy(d, actor, "RAY_KILL", fx, bug(d, "kill-keeps-name"));
     fx.rules.push("kill.destroy");
   } else if (actor.lifecycle === "ALIVE" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING") {
     // The worker is force-exited (or its scheduling cancelled); the restart

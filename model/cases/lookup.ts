@@ -2,6 +2,7 @@ import type { Command } from "../command.js";
 import { fail, reply, type D, type Effects } from "../effects.js";
 import type { QualifiedName } from "../observation.js";
 import { selectActor, selectCallerJob } from "../state.js";
+import { bug } from "../mutants.js";
 import { notFoundMessage } from "./create.js";
 import { addHandle, callerCanRun, lookup } from "./common.js";
 
@@ -24,7 +25,10 @@ export function get(d: D, cmd: Get, fx: Effects): void {
     fail(fx, cmd.caller, "InvalidArgument", '"" is not a valid namespace. Pass None to not specify a namespace.', "validate.namespace");
     return;
   }
-  const id = lookup(d, cmd.namespace ?? jobNamespace(d, cmd.caller), cmd.name);
+  let id = lookup(d, cmd.namespace ?? jobNamespace(d, cmd.caller), cmd.name);
+  if (id === undefined && bug(d, "lookup-any-namespace")) {
+    for (const ns of Object.keys(d.names).sort()) id ??= d.names[ns]![cmd.name];
+  }
   if (id === undefined) {
     fail(fx, cmd.caller, "NotFound", notFoundMessage(cmd.name), "get.notFound");
     return;
@@ -36,7 +40,7 @@ export function get(d: D, cmd: Get, fx: Effects): void {
 /** `ray.util.list_named_actors(all_namespaces)`: names of registered actors that are not DEAD. */
 export function list(d: D, cmd: List, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx)) return;
-  const visible = (id: string): boolean => d.actors[id].lifecycle !== "DEAD";
+  const visible = (id: string): boolean => d.actors[id].lifecycle !== "DEAD" || bug(d, "list-shows-dead");
   if (cmd.allNamespaces === true) {
     const names: QualifiedName[] = [];
     for (const namespace of Object.keys(d.names).sort()) {

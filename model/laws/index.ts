@@ -1,11 +1,11 @@
 import type { Law } from "./law.js";
-import { nameReusableAfterKill, nameUniqueness } from "./names.js";
-import { getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
+import { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
+import { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 
 export type { Law, Step as LawStep } from "./law.js";
-export { nameReusableAfterKill, nameUniqueness } from "./names.js";
-export { getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
+export { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
+export { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 
 /**
@@ -22,6 +22,8 @@ export const LAWS: readonly Law[] = [
   namespacesIsolate,
   ownedDieWithOwner,
   restartKeepsName,
+  getIfExistsFindsOrCreates,
+  listShowsLiveNames,
 ];
 
 /** The first law a step breaks, with its message, or null. */

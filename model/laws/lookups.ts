@@ -1,4 +1,5 @@
 import { canonicalJson } from "../fingerprint.js";
+import { PROFILES } from "../profile.js";
 import { selectActor, selectCallerJob } from "../state.js";
 import type { Law } from "./law.js";
 
@@ -73,4 +74,27 @@ export const handlesNeverMove: Law = {
     const holder = before.names[a.namespace]?.[a.name];
     return holder !== undefined && holder !== a.id;
   },
+};
+
+/** get_if_exists finds the holder or creates; NotFound only when the holder vanished mid-race, and only before PR #58628. */
+export const getIfExistsFindsOrCreates: Law = {
+  name: "get-if-exists-finds-or-creates",
+  sentence: "get_if_exists returns the actor holding the name or a new one; it never answers NotFound while an actor holds the name (and, since Ray PR #58628, never at all).",
+  check({ event, before, observations }) {
+    const inflight = event.type === "continue" ? before.inflight[event.caller] : undefined;
+    const getIfExists = (event.type === "create" && event.getIfExists === true) || inflight?.op === "getIfExists";
+    if (!getIfExists) return null;
+    const caller = (event as { caller: string }).caller;
+    const o = observations.find((x) => x.caller === caller);
+    if (o === undefined || o.result.kind !== "error" || o.result.error !== "NotFound") return null;
+    if (PROFILES[before.profile].getIfExistsReraisesCreateError) return `get_if_exists by ${caller} answered NotFound`;
+    const request = inflight?.request;
+    if (inflight === undefined || inflight.next !== "lookupAgain" || request === undefined || request.name === null) {
+      return `get_if_exists by ${caller} answered NotFound before its final lookup`;
+    }
+    const holder = before.names[request.namespace]?.[request.name];
+    return holder === undefined ? null : `get_if_exists by ${caller} answered NotFound while ${holder} holds ${request.namespace}/${request.name}`;
+  },
+  companion: "get_if_exists meets a name already held, at its first lookup or after losing the registration race",
+  reached: ({ observations }) => observations.some((o) => o.rule === "getIfExists.existing" || o.rule === "getIfExists.lostRace"),
 };

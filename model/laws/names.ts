@@ -1,4 +1,4 @@
-import { selectActor } from "../state.js";
+import { selectActor, selectCallerJob, type State } from "../state.js";
 import type { Law } from "./law.js";
 
 /** (1) Name uniqueness per namespace, and the registry tells the truth. */
@@ -49,3 +49,35 @@ export const nameReusableAfterKill: Law = {
       return Object.values(before.destroyed).some((d) => d.deathCause === "RAY_KILL" && d.name === a.name && d.namespace === a.namespace);
     }),
 };
+
+/** list_named_actors shows exactly the live named actors. */
+export const listShowsLiveNames: Law = {
+  name: "list-shows-live-names",
+  sentence: "list_named_actors shows exactly the names held by actors that are not DEAD, in the caller's namespace (or in all of them).",
+  check({ event, before, observations }) {
+    if (event.type !== "list") return null;
+    const o = observations.find((x) => x.caller === event.caller);
+    if (o === undefined || o.result.kind !== "names") return null;
+    const shown = o.result.names.map((n) => (typeof n === "string" ? n : `${n.namespace}/${n.name}`)).sort();
+    const expected = liveNames(before, event.allNamespaces === true ? null : selectCallerJob(before, event.caller).namespace);
+    return shown.join(",") === expected.join(",") ? null : `list_named_actors by ${event.caller} showed [${shown.join(", ")}], the live names are [${expected.join(", ")}]`;
+  },
+  companion: "a list is made after a named actor of the caller's namespace has died",
+  reached: ({ event, before }) => {
+    if (event.type !== "list") return false;
+    const ns = selectCallerJob(before, event.caller).namespace;
+    const died = (a: { name: string | null; namespace: string; lifecycle: string }) => a.name !== null && a.namespace === ns && a.lifecycle === "DEAD";
+    return Object.values(before.destroyed).some(died) || Object.values(before.actors).some(died);
+  },
+};
+
+/** The names of registered actors that are not DEAD: in one namespace as bare names, or in all as "ns/name". */
+function liveNames(state: State, namespace: string | null): string[] {
+  const out: string[] = [];
+  for (const a of Object.values(state.actors)) {
+    if (a.name === null || a.lifecycle === "DEAD") continue;
+    if (namespace === null) out.push(`${a.namespace}/${a.name}`);
+    else if (a.namespace === namespace) out.push(a.name);
+  }
+  return out.sort();
+}

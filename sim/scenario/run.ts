@@ -1,4 +1,4 @@
-import { DEFAULT_PROFILE, canonicalJson, ruleText, type ProfileName, type RuleId } from "../../model/index.js";
+import { DEFAULT_PROFILE, canonicalJson, initialState, ruleText, type MutantName, type ProfileName, type RuleId } from "../../model/index.js";
 import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
 import { resolveNamespace, stepToEvent } from "./command.js";
@@ -41,13 +41,15 @@ export interface RunOptions {
   readonly maxStates?: number;
   /** Told how many states a parallel block's exploration has visited, now and then. */
   readonly progress?: (states: number) => void;
+  /** Run on the model with this seeded bug (model/mutants.ts). */
+  readonly mutant?: MutantName;
 }
 
 /** Runs a checked scenario on the model, settled step by step, every interleaving inside parallel blocks. */
 export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): ScenarioResult {
   const { scenario, file } = loaded;
   const profile = options.profile ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile), labels: labelTable() }];
+  let worlds: World[] = [{ store: new Store(profile, initialState(profile, options.mutant)), labels: labelTable() }];
   let explored = 0;
   const done = (failure?: StepFailure): ScenarioResult => ({
     file, title: scenario.title, profile, passed: failure === undefined, worlds: worlds.length, explored, failure, final: worlds,
