@@ -57,10 +57,16 @@ function isCommandEvent(e: ModelEvent): e is Exclude<Command, { type: "continue"
  * passes on the model and fails on the bug (the law broke without anything a
  * caller could observe, within the probes).
  */
-export function counterexampleScenario(universe: Universe, mutant: MutantName, trace: readonly ModelEvent[], title: string, about: string): CounterexampleScenario | null {
+/** What the scenario must fail on: the model with a seeded bug, or under another profile (ray-2.49). */
+export interface Bug {
+  readonly mutant?: MutantName;
+  readonly profile?: ProfileName;
+}
+
+export function counterexampleScenario(universe: Universe, bug: Bug, trace: readonly ModelEvent[], title: string, about: string): CounterexampleScenario | null {
   const moves = movesOf(trace);
   const profile = universe.profile;
-  const judge = (steps: Item[]): string | null => discriminates({ title, about, profile, steps }, mutant);
+  const judge = (steps: Item[]): string | null => discriminates({ title, about, profile, steps }, bug);
   const lastInit = moves.reduce((k, m, i) => (m.kind === "command" && m.command.type === "init" ? i : k), -1);
   for (let k = moves.length; k > lastInit; k--) {
     const suffix = moves.slice(k);
@@ -228,7 +234,7 @@ function probes(universe: Universe, store: Store, labelOf: Map<string, string>):
  * Null when the steps are a valid scenario that passes on the model and
  * fails on the bug; otherwise why not. On success returns the bug's failure.
  */
-function discriminates(scenario: Scenario, mutant: MutantName): string | null {
+function discriminates(scenario: Scenario, bug: Bug): string | null {
   let loaded;
   try {
     loaded = parseScenario("counterexample.json", JSON.stringify(scenario));
@@ -237,7 +243,7 @@ function discriminates(scenario: Scenario, mutant: MutantName): string | null {
   }
   const onModel = runScenario(loaded);
   if (!onModel.passed) return null;
-  const onBug = runScenario(loaded, { mutant });
+  const onBug = runScenario(loaded, { ...(bug.mutant === undefined ? {} : { mutant: bug.mutant }), ...(bug.profile === undefined ? {} : { profile: bug.profile }) });
   if (onBug.passed || onBug.failure === undefined) return null;
   const f = onBug.failure;
   const where = f.path.list === undefined ? `steps[${f.path.index}]` : `steps[${f.path.index}].parallel[${f.path.list}][${f.path.position}]`;

@@ -10,6 +10,8 @@ import { explainCommand } from "./explain.js";
 import { simulateCommand } from "./simulate.js";
 import { replayCommand } from "./replay.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
+import { checkCommand, OPERATIONS_HELP } from "./check.js";
+import { exportCommand } from "./export.js";
 
 /**
  * The command line: the only place that reads clocks or picks seeds. Every
@@ -33,8 +35,40 @@ function program(): Command {
     .addOption(profileOption())
     .option("--json", "print results as JSON")
     .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
+    .option("--mutant <name>", "run on the model with a seeded bug (rollcall check --list-mutants)")
     .action(async (paths: string[], opts) => {
       exitCode = await runCommand(paths, opts);
+    });
+
+  p.command("check")
+    .description("model checking: explore every interleaving of bounded programs of several drivers, prove the laws or print the shortest counterexample, written as a scenario")
+    .addOption(profileOption())
+    .option("--drivers <n>", "drivers (default 2)")
+    .option("--namespaces <n>", "namespaces the drivers may start in (default 2)")
+    .option("--names <n>", "actor names (default 1)")
+    .option("--ops <n[,n...]>", "operations per driver, one count for all or one per driver (default 2,1)")
+    .option("--max-restarts <n>", "creates ask for max_restarts 0 or this (default 2)")
+    .option("--no-faults", "no crashes (default: an ALIVE actor may crash at any point)")
+    .option("--operations <list>", `the operations drivers may use, comma-separated (default all): ${OPERATIONS_HELP}`)
+    .option("--mutant <name>", "check the model with a seeded bug; the counterexample is written as a scenario that passes on the model and fails on the bug")
+    .option("--list-mutants", "list the seeded bugs and exit")
+    .option("--max-states <n>", "stop (verdict incomplete) past this many states")
+    .option("--max-seconds <n>", "stop (verdict incomplete) past this many seconds")
+    .option("--out <dir>", "where a counterexample scenario is written", "counterexamples")
+    .option("--itf <file>", "also write the counterexample as an ITF trace (Apalache/Quint)")
+    .option("--json", "print the report as JSON")
+    .option("--quiet", "no progress on stderr")
+    .action((opts) => {
+      exitCode = checkCommand(opts);
+    });
+
+  p.command("export")
+    .description("export a trace (an event log from simulate, or a scenario's run on the model) in another format")
+    .argument("<file>", "an event log (.jsonl) or a scenario file")
+    .option("--itf", "the Informal Trace Format (Apalache ADR-015) that Quint and Apalache tools read")
+    .option("--out <file>", "write here instead of stdout")
+    .action((file: string, opts) => {
+      exitCode = exportCommand(file, opts);
     });
 
   p.command("explain")

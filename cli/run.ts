@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import type { ProfileName } from "../model/index.js";
+import { isMutantName, type ProfileName } from "../model/index.js";
 import { runOnTarget, type TargetResult } from "../adapters/run-target.js";
 import type { Target } from "../adapters/target.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
@@ -15,6 +15,7 @@ import { parseTarget, startTarget } from "./targets.js";
 export interface RunCliOptions {
   readonly target: string;
   readonly profile?: string;
+  readonly mutant?: string;
   readonly json?: boolean;
   readonly maxStates?: string;
   readonly stepTimeout: string;
@@ -85,6 +86,11 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   const profile = parseProfile(options.profile);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
+  const mutant = options.mutant;
+  if (mutant !== undefined) {
+    if (!isMutantName(mutant)) throw new InputError(`--mutant: unknown mutant '${mutant}' (rollcall check --list-mutants lists them)`);
+    if (target.kind !== "model") throw new InputError("--mutant runs the model with a seeded bug: it needs --target model");
+  }
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
   const known = loadKnown(options.known);
@@ -97,7 +103,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   if (target.kind === "model") {
     for (const scenario of loaded) {
       const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\r${scenario.file}: ${n} states explored…`) : undefined;
-      const result = runScenario(scenario, { profile, maxStates, progress });
+      const result = runScenario(scenario, { profile, maxStates, progress, ...(mutant === undefined ? {} : { mutant }) });
       if (progress !== undefined && result.explored >= 10_000) process.stderr.write("\n");
       report(fromModel(result));
     }

@@ -1,0 +1,259 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { LAWS, MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
+import { check, type CheckProgress, type CheckResult } from "../checker/explore.js";
+import { checkMutant, checkProfile } from "../checker/mutant.js";
+import type { CounterexampleScenario } from "../checker/counterexample.js";
+import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, opsOf, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
+import { traceToItf } from "../checker/itf.js";
+import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
+import { parseCount, parseProfile } from "./options.js";
+
+export interface CheckFlags {
+  readonly profile?: string;
+  readonly drivers?: string;
+  readonly namespaces?: string;
+  readonly names?: string;
+  readonly ops?: string;
+  readonly maxRestarts?: string;
+  readonly faults?: boolean;
+  readonly operations?: string;
+  readonly mutant?: string;
+  readonly listMutants?: boolean;
+  readonly maxStates?: string;
+  readonly maxSeconds?: string;
+  readonly out: string;
+  readonly itf?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+/** The universe the flags describe: the defaults, changed by each flag given. */
+export function universeFromFlags(flags: CheckFlags): Universe {
+  const drivers = flags.drivers === undefined ? undefined : parseCount(flags.drivers, "--drivers", 1);
+  let ops: number = DEFAULT_UNIVERSE.ops;
+  let driverOps: readonly number[] | undefined = DEFAULT_UNIVERSE.driverOps;
+  if (flags.ops !== undefined) {
+    const parts = flags.ops.split(",").map((p) => parseCount(p.trim(), "--ops"));
+    ops = Math.max(...parts);
+    driverOps = parts.length === 1 ? undefined : parts;
+  }
+  const count = drivers ?? driverOps?.length ?? DEFAULT_UNIVERSE.drivers;
+  if (driverOps !== undefined && driverOps.length !== count) {
+    if (flags.ops === undefined) driverOps = Array.from({ length: count }, (_, i) => DEFAULT_UNIVERSE.driverOps?.[i] ?? Math.min(...(DEFAULT_UNIVERSE.driverOps ?? [ops])));
+    else throw new InputError(`--ops gives ${driverOps.length} counts (${flags.ops}) for ${count} drivers: give one count, or one per driver`);
+  }
+  let operations: readonly Operation[] = DEFAULT_UNIVERSE.operations;
+  if (flags.operations !== undefined) {
+    const names = flags.operations.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+    for (const n of names) if (!(OPERATIONS as readonly string[]).includes(n)) throw new InputError(`--operations: unknown operation '${n}' (known: ${OPERATIONS.join(", ")})`);
+    operations = names as Operation[];
+  }
+  const universe: Universe = {
+    profile: parseProfile(flags.profile) ?? DEFAULT_UNIVERSE.profile,
+    drivers: count,
+    namespaces: flags.namespaces === undefined ? DEFAULT_UNIVERSE.namespaces : parseCount(flags.namespaces, "--namespaces", 1),
+    names: flags.names === undefined ? DEFAULT_UNIVERSE.names : parseCount(flags.names, "--names", 1),
+    ops,
+    ...(driverOps === undefined ? {} : { driverOps }),
+    maxRestarts: flags.maxRestarts === undefined ? DEFAULT_UNIVERSE.maxRestarts : parseCount(flags.maxRestarts, "--max-restarts"),
+    faults: flags.faults ?? DEFAULT_UNIVERSE.faults,
+    operations,
+  };
+  try {
+    validateUniverse(universe);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  return universe;
+}
+
+/** `rollcall check`: explore every interleaving of the universe, prove the laws or print the shortest counterexample. */
+export function checkCommand(flags: CheckFlags): number {
+  if (flags.listMutants === true) {
+    if (flags.json === true) {
+      console.log(JSON.stringify(MUTANT_NAMES.map((name) => ({ name, summary: MUTANTS[name].summary, law: MUTANTS[name].law })), null, 2));
+    } else {
+      const width = Math.max(...MUTANT_NAMES.map((n) => n.length));
+      for (const name of MUTANT_NAMES) console.log(`${name.padEnd(width)}  ${MUTANTS[name].summary} (breaks ${MUTANTS[name].law})`);
+    }
+    return EXIT_OK;
+  }
+  let mutant: MutantName | undefined;
+  if (flags.mutant !== undefined) {
+    if (!isMutantName(flags.mutant)) throw new InputError(`--mutant: unknown mutant '${flags.mutant}' (rollcall check --list-mutants lists them)`);
+    mutant = flags.mutant;
+  }
+  const universe = universeFromFlags(flags);
+  const maxStates = flags.maxStates === undefined ? undefined : parseCount(flags.maxStates, "--max-states", 1);
+  const maxSeconds = flags.maxSeconds === undefined ? undefined : parseCount(flags.maxSeconds, "--max-seconds", 1);
+  const human = flags.json !== true;
+  if (human) console.log(`rollcall check: ${describeUniverse(universe)}${mutant === undefined ? "" : `, seeded bug ${mutant}`}`);
+
+  const meter = progressMeter(flags.quiet === true);
+  const started = performance.now();
+  const options = {
+    now: () => performance.now(),
+    progress: meter.update,
+    ...(maxStates === undefined ? {} : { maxStates }),
+    ...(maxSeconds === undefined ? {} : { maxMillis: maxSeconds * 1000 }),
+  };
+  let result: CheckResult;
+  let scenario: CounterexampleScenario | null = null;
+  let shortest: number | null = null;
+  if (mutant !== undefined) {
+    const m = checkMutant(universe, mutant, options);
+    result = m.result;
+    scenario = m.scenario;
+    shortest = m.shortest;
+  } else if (universe.profile !== "ray") {
+    // A profile that breaks a law (ray-2.49's double release): the scenario expects what Ray 2.60 does.
+    const m = checkProfile(universe, options);
+    result = m.result;
+    scenario = m.scenario;
+    shortest = m.shortest;
+  } else {
+    result = check(universe, options);
+    shortest = result.violation?.trace.length ?? null;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  meter.done();
+  const peakMB = Math.max(meter.peakMB(), process.memoryUsage().rss / 2 ** 20);
+
+  let scenarioFile: string | null = null;
+  let itfFile: string | null = null;
+  if (result.violation !== undefined) {
+    const base = `check-${mutant ?? universe.profile}-${result.violation.law}`;
+    if (scenario !== null) {
+      mkdirSync(flags.out, { recursive: true });
+      scenarioFile = join(flags.out, `${base}.json`);
+      writeFileSync(scenarioFile, JSON.stringify(scenario.scenario, null, 2) + "\n");
+    }
+    if (flags.itf !== undefined) {
+      itfFile = flags.itf;
+      writeFileSync(itfFile, JSON.stringify(traceToItf({ ...universe, ...(mutant === undefined ? {} : { mutant }) }, result.violation.trace, `${result.violation.law}: ${result.violation.message}`), null, 2) + "\n");
+    }
+  }
+
+  const laws = LAWS.map((law) => {
+    const reached = result.companions[law.name] ?? null;
+    const verdict = result.violation?.law === law.name ? "violated" : result.verdict === "incomplete" ? "unknown" : reached === null ? "vacuous" : "held";
+    return { name: law.name, verdict, companion: law.companion, reachedAtDepth: reached };
+  });
+  const report = {
+    verdict: result.verdict,
+    ...(result.bound === undefined ? {} : { bound: result.bound }),
+    universe: { ...universe, ops: universe.driverOps ?? universe.ops, driverOps: undefined },
+    ...(mutant === undefined ? {} : { mutant }),
+    states: result.states,
+    transitions: result.transitions,
+    depth: result.depth,
+    seconds: round(seconds, 3),
+    statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-6)),
+    peakMemoryMB: Math.round(peakMB),
+    laws,
+    vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
+    coverage: result.coverage,
+    violations: result.violation === undefined ? [] : [{
+      law: result.violation.law,
+      message: result.violation.message,
+      length: shortest,
+      ...(result.passedOver === undefined ? {} : { passedOver: result.passedOver.count, lengthWritten: result.violation.trace.length }),
+      scenario: scenarioFile,
+      ...(scenario === null ? {} : { shape: scenario.shape, failsWith: scenario.failsWith }),
+      ...(itfFile === null ? {} : { itf: itfFile }),
+      trace: result.violation.trace,
+    }],
+  };
+  if (flags.json === true) console.log(JSON.stringify(report, null, 2));
+  else printSummary(report, result);
+  return result.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function describeUniverse(u: Universe): string {
+  const ops = u.driverOps === undefined ? `${u.ops} operations each` : `${u.driverOps.join(", ")} operations`;
+  const alphabet = u.operations.length === OPERATIONS.length ? "every operation" : `operations ${u.operations.join(", ")}`;
+  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}, ${alphabet}`;
+}
+
+type Report = {
+  verdict: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
+  laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
+  coverage: Readonly<Record<string, boolean>>;
+  violations: { law: string; message: string; length: number | null; passedOver?: number; lengthWritten?: number; scenario: string | null; failsWith?: string; itf?: string; trace: readonly unknown[] }[];
+};
+
+function printSummary(r: Report, result: CheckResult): void {
+  const rows: [string, string][] = [
+    ["verdict", r.verdict + (r.bound === undefined ? "" : ` (the ${r.bound} bound was hit)`)],
+    ["states", r.states.toLocaleString("en")],
+    ["transitions", r.transitions.toLocaleString("en")],
+    ["depth", String(r.depth)],
+    ["seconds", r.seconds.toFixed(2)],
+    ["states/s", r.statesPerSecond.toLocaleString("en")],
+    ["peak memory", `${r.peakMemoryMB} MB`],
+  ];
+  console.log("");
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);
+  console.log("\n  law                              verdict    companion reached");
+  for (const l of r.laws) {
+    const reached = l.reachedAtDepth === null ? "never" : `at depth ${l.reachedAtDepth}`;
+    console.log(`  ${l.name.padEnd(32)} ${l.verdict.padEnd(10)} ${reached}: ${l.companion}`);
+  }
+  const covered = Object.values(r.coverage).filter(Boolean).length;
+  console.log(`\n  actor chart transitions covered: ${covered} of ${Object.keys(r.coverage).length}`);
+  for (const [edge, hit] of Object.entries(r.coverage)) if (!hit) console.log(`    not covered: ${edge}`);
+  const vacuous = r.laws.filter((l) => l.verdict === "vacuous");
+  if (vacuous.length > 0) console.log(`\n  warning: ${vacuous.map((l) => l.name).join(", ")} held vacuously: the companion was never reached (widen the bounds)`);
+  for (const v of r.violations) {
+    console.log(`\n  VIOLATION of ${v.law}: ${v.message}`);
+    console.log(`  shortest counterexample: ${v.length} model events${v.passedOver === undefined ? "" : ` (${v.passedOver} shorter or equal ones could not be written as a scenario; the one written has ${v.lengthWritten})`}`);
+    result.violation?.trace.forEach((e, i) => console.log(`    ${String(i + 1).padStart(3)}. ${JSON.stringify(e)}`));
+    if (v.scenario !== null) {
+      console.log(`  scenario: ${v.scenario} (passes on the model; on the bug: ${v.failsWith})`);
+      console.log(`  tell its story: rollcall explain ${v.scenario}`);
+    } else {
+      console.log("  no scenario: the difference could not be made visible to a caller within the probes");
+    }
+    if (v.itf !== undefined) console.log(`  ITF trace: ${v.itf}`);
+  }
+}
+
+/**
+ * Progress on stderr while the search runs: states, depth, rate and memory,
+ * redrawn in place on a terminal, a line every few seconds otherwise.
+ */
+function progressMeter(quiet: boolean): { update: (p: CheckProgress) => void; done: () => void; peakMB: () => number } {
+  const tty = process.stderr.isTTY === true;
+  const start = performance.now();
+  let last = 0;
+  let peak = 0;
+  let drawn = false;
+  const every = tty ? 250 : 5000;
+  return {
+    update(p) {
+      const rss = process.memoryUsage().rss / 2 ** 20;
+      if (rss > peak) peak = rss;
+      const now = performance.now();
+      if (quiet || now - last < every || now - start < 1000) return;
+      last = now;
+      const rate = Math.round(p.states / ((now - start) / 1000));
+      const line = `  … ${p.states.toLocaleString("en")} states, depth ${p.depth}, frontier ${p.frontier.toLocaleString("en")}, ${rate.toLocaleString("en")} states/s, ${Math.round(rss)} MB`;
+      if (tty) process.stderr.write(`\r${line}\x1b[K`);
+      else process.stderr.write(line + "\n");
+      drawn = true;
+    },
+    done() {
+      if (tty && drawn) process.stderr.write("\r\x1b[K");
+    },
+    peakMB: () => peak,
+  };
+}
+
+export const OPERATIONS_HELP = OPERATIONS.map((o) => `${o}: ${OPERATION_HELP[o]}`).join("; ");
+void opsOf;
