@@ -1,21 +1,93 @@
 import { describe, expect, it } from "vitest";
-import { check } from "./explore.js";
+import { LAWS, MUTANTS, MUTANT_NAMES, type MutantName } from "../model/index.js";
+import { parseScenario } from "../sim/scenario/load.js";
+import { runScenario } from "../sim/scenario/run.js";
+import { check, chartEdges } from "./explore.js";
+import { eventsToItf } from "./itf.js";
+import { checkMutant, checkProfile } from "./mutant.js";
 import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
 
-const small: Universe = { ...DEFAULT_UNIVERSE, ops: 1 };
+const small: Universe = { ...DEFAULT_UNIVERSE, namespaces: 1, driverOps: undefined, ops: 1, maxRestarts: 1 };
 
 describe("rollcall check: the reference search", () => {
-  it("explores every interleaving of a small universe (count pinned)", () => {
+  it("explores every interleaving of a small universe (counts pinned)", () => {
     const r = check(small);
     expect(r.verdict).toBe("ok");
-    expect(r.states).toBe(3545);
-    expect(r.transitions).toBe(7282);
-    expect(r.depth).toBe(16);
+    expect([r.states, r.transitions, r.depth]).toEqual([1917, 3914, 16]);
   });
 
-  it("finds Ray 2.49's double release of a name (issue #57690) as a violation of name-uniqueness", () => {
-    const r = check({ ...DEFAULT_UNIVERSE, profile: "ray-2.49", ops: 4, drivers: 1, faults: false });
-    expect(r.verdict).toBe("violation");
-    expect(r.violation?.law).toBe("name-uniqueness");
+  it("the default bounds: ok, every companion reached, every chart transition covered (counts pinned)", () => {
+    const r = check(DEFAULT_UNIVERSE);
+    expect(r.verdict).toBe("ok");
+    expect([r.states, r.transitions, r.depth]).toEqual([94332, 244770, 29]);
+    for (const law of LAWS) expect(r.companions[law.name], law.name).not.toBeNull();
+    expect(Object.keys(r.coverage)).toEqual(chartEdges());
+    expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
+  });
+
+  it("a states bound stops the search with verdict incomplete", () => {
+    const r = check(DEFAULT_UNIVERSE, { maxStates: 500 });
+    expect(r.verdict).toBe("incomplete");
+    expect(r.bound).toBe("states");
+    expect(r.states).toBe(500);
+  });
+
+  it("finds Ray 2.49's double release of a name (issue #57690) and writes it as a ray scenario that fails under ray-2.49", () => {
+    const m = checkProfile({ ...DEFAULT_UNIVERSE, profile: "ray-2.49", faults: false, drivers: 1, driverOps: undefined, ops: 4, namespaces: 1 });
+    expect(m.result.verdict).toBe("violation");
+    expect(m.result.violation?.law).toBe("name-uniqueness");
+    expect(m.scenario).not.toBeNull();
+    const loaded = parseScenario("cx.json", JSON.stringify(m.scenario!.scenario));
+    expect(runScenario(loaded).passed).toBe(true);
+    expect(runScenario(loaded, { profile: "ray-2.49" }).passed).toBe(false);
+  });
+});
+
+// The length (model events) of each mutant's shortest counterexample under the default bounds.
+const SHORTEST: Record<MutantName, number> = {
+  "kill-keeps-name": 5,
+  "restart-frees-name": 6,
+  "get-or-create-new-args": 4,
+  "detached-die-with-job": 6,
+  "owned-outlive-owner": 6,
+  "lookup-any-namespace": 5,
+  "handle-follows-name": 12,
+  "double-release": 11,
+  "get-or-create-not-found": 6,
+  "list-shows-dead": 7,
+};
+
+describe("seeded bugs: the checker finds each, and writes a scenario that passes on the model and fails on the bug", () => {
+  it("there are at least 10, each pinned here", () => {
+    expect(MUTANT_NAMES.length).toBeGreaterThanOrEqual(10);
+    expect(Object.keys(SHORTEST).sort()).toEqual([...MUTANT_NAMES].sort());
+  });
+  for (const mutant of MUTANT_NAMES) {
+    it(`${mutant}: ${MUTANTS[mutant].summary}`, () => {
+      const m = checkMutant(DEFAULT_UNIVERSE, mutant);
+      expect(m.result.verdict).toBe("violation");
+      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
+      expect(m.shortest).toBe(SHORTEST[mutant]);
+      expect(m.scenario, "a scenario was written").not.toBeNull();
+      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
+      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
+      const onBug = runScenario(loaded, { mutant });
+      expect(onBug.passed, "fails on the bug").toBe(false);
+      expect(onBug.incomplete).toBeUndefined();
+    });
+  }
+});
+
+describe("ITF export", () => {
+  it("writes the initial state and one state per event, with the action taken and integers as bigints", () => {
+    const events = [{ type: "init", namespace: "ns1" }, { type: "create", caller: "j1", cls: "Counter", name: "a" }, { type: "continue", caller: "j1" }] as const;
+    const itf = eventsToItf("ray", undefined, events, {});
+    expect(itf["#meta"].format).toBe("ITF");
+    expect(itf.states.length).toBe(4);
+    expect(itf.states.map((s) => s["mbt::actionTaken"])).toEqual(["init", "init", "create", "continue"]);
+    expect(itf.states.map((s) => (s["#meta"] as { index: number }).index)).toEqual([0, 1, 2, 3]);
+    expect(itf.states[3]!.counters).toEqual({ job: { "#bigint": "1" }, actor: { "#bigint": "1" } });
+    expect(itf.states[3]!.names).toEqual({ "#map": [["ns1", { "#map": [["a", "a1"]] }]] });
+    for (const s of itf.states) for (const v of itf.vars) expect(s[v], v).toBeDefined();
   });
 });

@@ -199,3 +199,80 @@ describe("rollcall simulate and replay", () => {
     }
   });
 });
+
+describe("rollcall check", () => {
+  it("--json with the default bounds: verdict ok, every companion reached, the counts", () => {
+    const r = rollcall("check", "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.verdict).toBe("ok");
+    expect(report.states).toBe(94332);
+    expect(report.transitions).toBe(244770);
+    expect(report.depth).toBe(29);
+    expect(report.violations).toEqual([]);
+    expect(report.vacuous).toEqual([]);
+    expect(typeof report.seconds).toBe("number");
+    expect(report.laws.every((l: { verdict: string }) => l.verdict === "held")).toBe(true);
+  });
+
+  it("--mutant: exit 1, the counterexample written as a scenario that passes on the model and fails with run --mutant", () => {
+    const out = join(dir, "cx");
+    const itf = join(dir, "cx.itf.json");
+    const r = rollcall("check", "--mutant", "kill-keeps-name", "--out", out, "--itf", itf, "--json", "--quiet");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report.verdict).toBe("violation");
+    const v = report.violations[0];
+    expect(v.law).toBe("name-reusable-after-kill");
+    expect(v.length).toBe(5);
+    expect(rollcall("run", v.scenario).code).toBe(0);
+    const onBug = rollcall("run", "--mutant", "kill-keeps-name", v.scenario);
+    expect(onBug.code).toBe(1);
+    expect(onBug.out).toMatch(/^FAIL /m);
+    const trace = JSON.parse(readFileSync(itf, "utf8"));
+    expect(trace.states.length).toBe(v.trace.length + 1);
+    const story = rollcall("explain", v.scenario);
+    expect(story.code).toBe(0);
+    expect(story.out).toContain("Step 1.");
+  });
+
+  it("--list-mutants lists at least 10 seeded bugs", () => {
+    const r = rollcall("check", "--list-mutants", "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("prints progress and a summary table; bad flags exit 2 without a stack trace", () => {
+    const r = rollcall("check", "--ops", "1", "--namespaces", "1");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/verdict\s+ok/);
+    expect(r.out).toMatch(/name-uniqueness\s+held/);
+    for (const args of [["--mutant", "nope"], ["--drivers", "0"], ["--drivers", "3", "--ops", "2,1"], ["--operations", "create,fly"], ["--profile", "x"]]) {
+      const bad = rollcall("check", ...args);
+      expect(bad.code, args.join(" ")).toBe(2);
+      noStack(bad.err);
+      expect(bad.err).toMatch(/rollcall: /);
+    }
+  });
+
+  it("a states bound gives verdict incomplete and exit 1", () => {
+    const r = rollcall("check", "--max-states", "100", "--json", "--quiet");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).verdict).toBe("incomplete");
+  });
+});
+
+describe("rollcall export --itf", () => {
+  it("exports a scenario's run and a simulate log", () => {
+    const r = rollcall("export", "--itf", "scenarios/00-seed/01-name-then-get.json");
+    expect(r.code, r.err).toBe(0);
+    const itf = JSON.parse(r.out);
+    expect(itf.states[0]["mbt::actionTaken"]).toBe("init");
+    const log = join(dir, "sim.jsonl");
+    expect(rollcall("simulate", "--seed", "3", "--steps", "30", "--log", log).code).toBe(0);
+    const e = rollcall("export", "--itf", log);
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out).states.length).toBeGreaterThan(30);
+    expect(rollcall("export", "--itf", join(dir, "missing.jsonl")).code).toBe(2);
+  });
+});
