@@ -78,6 +78,30 @@ describe("seeded bugs: the checker finds each, and writes a scenario that passes
   }
 });
 
+describe("symmetry reduction", () => {
+  it("the same verdict, companions and coverage with fewer states, on the default bounds (counts pinned)", () => {
+    const full = check(DEFAULT_UNIVERSE);
+    const reduced = check(DEFAULT_UNIVERSE, { symmetry: true });
+    expect(reduced.verdict).toBe(full.verdict);
+    expect(reduced.states).toBe(28373);
+    expect(reduced.states).toBeLessThan(full.states);
+    expect(reduced.depth).toBe(full.depth);
+    expect(reduced.companions).toEqual(full.companions);
+    expect(reduced.coverage).toEqual(full.coverage);
+  });
+
+  for (const mutant of ["double-release", "get-or-create-not-found", "lookup-any-namespace"] as MutantName[]) {
+    it(`finds ${mutant} at the same shortest length`, () => {
+      const full = check({ ...DEFAULT_UNIVERSE, mutant });
+      const reduced = check({ ...DEFAULT_UNIVERSE, mutant }, { symmetry: true });
+      expect(reduced.verdict).toBe("violation");
+      expect(reduced.violation?.law).toBe(full.violation?.law);
+      expect(reduced.violation?.trace.length).toBe(full.violation?.trace.length);
+      expect(reduced.states).toBeLessThan(full.states);
+    });
+  }
+});
+
 describe("ITF export", () => {
   it("writes the initial state and one state per event, with the action taken and integers as bigints", () => {
     const events = [{ type: "init", namespace: "ns1" }, { type: "create", caller: "j1", cls: "Counter", name: "a" }, { type: "continue", caller: "j1" }] as const;

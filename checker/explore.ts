@@ -3,6 +3,7 @@ import {
   type Actor, type Law, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
+import { symmetricKey } from "./symmetry.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -48,6 +49,8 @@ export interface CheckOptions {
    * no shorter. Without it the first violation ends the search.
    */
   readonly accept?: (violation: Violation) => boolean;
+  /** Keep one state per class of renamings of drivers, namespaces, names and actors (checker/symmetry.ts). */
+  readonly symmetry?: boolean;
 }
 
 export type Verdict = "ok" | "violation" | "incomplete";
@@ -84,7 +87,9 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
   const maxMillis = options.maxMillis ?? Infinity;
   const progressEvery = options.progressEvery ?? 50_000;
   const canonical = memoCanonicalKey();
+  const symmetric = options.symmetry === true ? symmetricKey(universe) : null;
   const key = (n: Node): string => {
+    if (symmetric !== null) return symmetric(n.state, n.slots);
     let k = canonical(n.state);
     for (const s of n.slots) k += `|${s.job ?? "-"}:${s.ops}`;
     return k;

@@ -26,6 +26,7 @@ export interface CheckFlags {
   readonly itf?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly symmetry?: boolean;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
@@ -94,6 +95,7 @@ export function checkCommand(flags: CheckFlags): number {
   const started = performance.now();
   const options = {
     now: () => performance.now(),
+    symmetry: flags.symmetry === true,
     progress: meter.update,
     ...(maxStates === undefined ? {} : { maxStates }),
     ...(maxSeconds === undefined ? {} : { maxMillis: maxSeconds * 1000 }),
@@ -118,6 +120,14 @@ export function checkCommand(flags: CheckFlags): number {
   }
   const seconds = (performance.now() - started) / 1000;
   meter.done();
+  // With symmetry, the unreduced count too, from a second search (progress off).
+  let unreduced: CheckResult | null = null;
+  if (flags.symmetry === true) {
+    const { progress: _p, ...quiet } = options;
+    unreduced = mutant !== undefined ? checkMutant(universe, mutant, { ...quiet, symmetry: false }).result
+      : universe.profile !== "ray" ? checkProfile(universe, { ...quiet, symmetry: false }).result
+      : check(universe, { ...quiet, symmetry: false });
+  }
   const peakMB = Math.max(meter.peakMB(), process.memoryUsage().rss / 2 ** 20);
 
   let scenarioFile: string | null = null;
@@ -150,6 +160,8 @@ export function checkCommand(flags: CheckFlags): number {
     depth: result.depth,
     seconds: round(seconds, 3),
     statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-6)),
+    symmetry: flags.symmetry === true,
+    ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
@@ -182,7 +194,7 @@ export function describeUniverse(u: Universe): string {
 }
 
 type Report = {
-  verdict: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
+  verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
   violations: { law: string; message: string; length: number | null; passedOver?: number; lengthWritten?: number; scenario: string | null; failsWith?: string; itf?: string; trace: readonly unknown[] }[];
@@ -191,7 +203,7 @@ type Report = {
 function printSummary(r: Report, result: CheckResult): void {
   const rows: [string, string][] = [
     ["verdict", r.verdict + (r.bound === undefined ? "" : ` (the ${r.bound} bound was hit)`)],
-    ["states", r.states.toLocaleString("en")],
+    ["states", r.states.toLocaleString("en") + (r.statesWithoutSymmetry === undefined ? "" : ` with symmetry reduction (${r.statesWithoutSymmetry.toLocaleString("en")} without, verdict ${r.verdictWithoutSymmetry})`)],
     ["transitions", r.transitions.toLocaleString("en")],
     ["depth", String(r.depth)],
     ["seconds", r.seconds.toFixed(2)],

@@ -1,0 +1,115 @@
+import { canonicalJson, type Actor, type State } from "../model/index.js";
+import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
+
+/**
+ * Symmetry reduction (`rollcall check --symmetry`). Drivers that have the same
+ * operations left, the namespaces, the names, and the actors are
+ * interchangeable: renaming them maps runs to runs and keeps every law
+ * (laws only relate ids, never read them). So the search may keep one state
+ * per class of renamings: the key of a state is the smallest canonical text
+ * over every permutation of its drivers, namespaces and names, with actors
+ * renumbered in an order fixed by their renamed contents.
+ *
+ * Sound by construction: two states get one key only if one is a renaming of
+ * the other (the key is the renamed state itself). It may keep two states of
+ * one class apart (actors with equal contents are ordered as they were made),
+ * which costs states, never verdicts.
+ */
+export function symmetricKey(universe: Universe): (state: State, slots: readonly DriverSlot[]) => string {
+  const namePerms = permutations(NAMES.slice(0, universe.names) as string[]);
+  return (state, slots) => {
+    const jobs = [...Object.keys(state.jobs), ...Object.keys(state.finished)].sort(byNumber);
+    const namespaces = usedNamespaces(state);
+    // Each job's operations left (a finished one has none); drivers not started yet, as a sorted list of budgets.
+    const left = new Map<string, number>();
+    const waiting: number[] = [];
+    slots.forEach((s, i) => {
+      if (s.job === null) waiting.push(opsOf(universe, i));
+      else left.set(s.job, state.jobs[s.job] === undefined ? -1 : opsOf(universe, i) - s.ops);
+    });
+    waiting.sort((a, b) => a - b);
+    let best: string | null = null;
+    for (const jp of permutations(jobs)) {
+      const jobMap = new Map(jobs.map((j) => [j, `J${jp.indexOf(j) + 1}`] as const));
+      for (const np of permutations(namespaces)) {
+        const nsMap = new Map(namespaces.map((n) => [n, `N${np.indexOf(n) + 1}`] as const));
+        for (const names of namePerms) {
+          const nameMap = new Map((NAMES.slice(0, universe.names) as string[]).map((n, i) => [n, names[i]!] as const));
+          const text = renamed(state, jobMap, nsMap, nameMap, left, waiting);
+          if (best === null || text < best) best = text;
+        }
+      }
+    }
+    return best as string;
+  };
+}
+
+function usedNamespaces(state: State): string[] {
+  const used = new Set<string>();
+  for (const id in state.jobs) used.add(state.jobs[id]!.namespace);
+  for (const id in state.finished) used.add(state.finished[id]!.namespace);
+  for (const id in state.actors) used.add(state.actors[id]!.namespace);
+  for (const id in state.destroyed) used.add(state.destroyed[id]!.namespace);
+  return [...used].sort();
+}
+
+/** The state with jobs, namespaces and names renamed, and actors renumbered by their renamed contents, as canonical text. */
+function renamed(
+  state: State, jobMap: Map<string, string>, nsMap: Map<string, string>, nameMap: Map<string, string>,
+  left: Map<string, number>, waiting: readonly number[],
+): string {
+  const ns = (n: string): string => nsMap.get(n) ?? n;
+  const name = (n: string | null): string | null => (n === null ? null : nameMap.get(n) ?? n);
+  const all: Actor[] = [...Object.values(state.actors), ...Object.values(state.destroyed)];
+  const registered = new Set(Object.keys(state.actors));
+  // First pass: each actor's contents with other actors' ids hidden, to order them.
+  const hide = (id: string): string => (jobMap.get(id) ?? "A");
+  const signature = (a: Actor): string => canonicalJson([
+    registered.has(a.id), a.cls, a.args, name(a.name), ns(a.namespace), a.detached,
+    a.owner === null ? null : [hide(a.owner.caller), a.owner.incarnation], [hide(a.creator.caller), a.creator.incarnation],
+    jobMap.get(a.job) ?? a.job, a.root === a.id, a.lifecycle, a.maxRestarts, a.numRestarts, a.incarnation, a.deathCause, a.outOfScope, a.data,
+    Object.keys(state.handles).filter((c) => state.handles[c]![a.id] !== undefined).map((c) => `${hide(c)}:${state.handles[c]![a.id]}`).sort(),
+    state.kills.map((k) => (k.actor === a.id ? `${k.noRestart}:${hide(k.by)}` : "-")),
+  ]);
+  const order = all.map((a) => [signature(a), a.id] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : byNumber(x[1], y[1])));
+  const actorMap = new Map(order.map(([, id], i) => [id, `A${i + 1}`] as const));
+  const id = (x: string): string => jobMap.get(x) ?? actorMap.get(x) ?? x;
+  const actor = (a: Actor) => ({
+    ...a, id: id(a.id), name: name(a.name), namespace: ns(a.namespace),
+    owner: a.owner === null ? null : { caller: id(a.owner.caller), incarnation: a.owner.incarnation },
+    creator: { caller: id(a.creator.caller), incarnation: a.creator.incarnation },
+    job: id(a.job), root: a.root === null ? null : id(a.root),
+  });
+  const mapRecord = <T, U>(r: Readonly<Record<string, T>>, f: (v: T) => U, k: (key: string) => string = id): Record<string, U> => {
+    const out: Record<string, U> = {};
+    for (const key in r) out[k(key)] = f(r[key]!);
+    return out;
+  };
+  const job = (j: State["jobs"][string]) => ({ ...j, id: id(j.id), namespace: ns(j.namespace), left: left.get(j.id) ?? -1 });
+  return canonicalJson({
+    counters: state.counters,
+    jobs: mapRecord(state.jobs, job),
+    finished: mapRecord(state.finished, job),
+    actors: mapRecord(state.actors, actor),
+    destroyed: mapRecord(state.destroyed, actor),
+    names: mapRecord(state.names, (names) => mapRecord(names, id, (n) => name(n) as string), ns),
+    handles: mapRecord(state.handles, (held) => mapRecord(held, (kind) => kind)),
+    inflight: mapRecord(state.inflight, (f) => ({ op: f.op, next: f.next, request: { ...f.request, name: name(f.request.name), namespace: ns(f.request.namespace) } })),
+    kills: state.kills.map((k) => ({ actor: id(k.actor), noRestart: k.noRestart, by: id(k.by) })),
+    waiting,
+  });
+}
+
+/** Every ordering of the items (n! of them; n is small here). */
+export function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  const out: T[][] = [];
+  items.forEach((x, i) => {
+    for (const rest of permutations([...items.slice(0, i), ...items.slice(i + 1)])) out.push([x, ...rest]);
+  });
+  return out;
+}
+
+function byNumber(x: string, y: string): number {
+  return Number(x.slice(1)) - Number(y.slice(1));
+}
