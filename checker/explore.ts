@@ -210,7 +210,7 @@ function traceOf(index: number, parents: readonly number[], events: readonly (Mo
 }
 
 /** Replays a trace from the initial state, collecting each event's observations. */
-function observationsOf(universe: Universe, trace: readonly ModelEvent[]): Observation[][] {
+export function observationsOf(universe: Universe, trace: readonly ModelEvent[]): Observation[][] {
   let state = initialState(universe.profile, universe.mutant);
   const out: Observation[][] = [];
   for (const event of trace) {
@@ -236,7 +236,7 @@ export function chartEdges(): string[] {
 }
 
 /** Marks the chart edge each actor's lifecycle took in this transition. */
-function noteCoverage(before: State, after: State, coverage: Record<string, boolean>): void {
+export function noteCoverage(before: State, after: State, coverage: Record<string, boolean>): void {
   for (const id in before.actors) {
     const was = before.actors[id]!;
     const now: Actor | undefined = after.actors[id] ?? after.destroyed[id];

@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LAWS, MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
-import { check, type CheckProgress, type CheckResult } from "../checker/explore.js";
-import { checkMutant, checkProfile } from "../checker/mutant.js";
+import { check, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
+import { mutantSearch, profileSearch } from "../checker/mutant.js";
+import { checkParallel } from "../checker/parallel.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
 import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, opsOf, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
@@ -27,6 +28,7 @@ export interface CheckFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly symmetry?: boolean;
+  readonly workers?: string;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
@@ -70,7 +72,7 @@ export function universeFromFlags(flags: CheckFlags): Universe {
 }
 
 /** `rollcall check`: explore every interleaving of the universe, prove the laws or print the shortest counterexample. */
-export function checkCommand(flags: CheckFlags): number {
+export async function checkCommand(flags: CheckFlags): Promise<number> {
   if (flags.listMutants === true) {
     if (flags.json === true) {
       console.log(JSON.stringify(MUTANT_NAMES.map((name) => ({ name, summary: MUTANTS[name].summary, law: MUTANTS[name].law })), null, 2));
@@ -100,22 +102,20 @@ export function checkCommand(flags: CheckFlags): number {
     ...(maxStates === undefined ? {} : { maxStates }),
     ...(maxSeconds === undefined ? {} : { maxMillis: maxSeconds * 1000 }),
   };
+  const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
+  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : Promise.resolve(check(u, o)));
+  const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
   let result: CheckResult;
   let scenario: CounterexampleScenario | null = null;
   let shortest: number | null = null;
-  if (mutant !== undefined) {
-    const m = checkMutant(universe, mutant, options);
-    result = m.result;
-    scenario = m.scenario;
-    shortest = m.shortest;
-  } else if (universe.profile !== "ray") {
-    // A profile that breaks a law (ray-2.49's double release): the scenario expects what Ray 2.60 does.
-    const m = checkProfile(universe, options);
+  if (bugSearch !== null) {
+    // A seeded bug, or a profile that breaks a law (ray-2.49's double release: the scenario expects what Ray 2.60 does).
+    const m = bugSearch.finish(await search(bugSearch.universe, bugSearch.options));
     result = m.result;
     scenario = m.scenario;
     shortest = m.shortest;
   } else {
-    result = check(universe, options);
+    result = await search(universe, options);
     shortest = result.violation?.trace.length ?? null;
   }
   const seconds = (performance.now() - started) / 1000;
@@ -124,9 +124,8 @@ export function checkCommand(flags: CheckFlags): number {
   let unreduced: CheckResult | null = null;
   if (flags.symmetry === true) {
     const { progress: _p, ...quiet } = options;
-    unreduced = mutant !== undefined ? checkMutant(universe, mutant, { ...quiet, symmetry: false }).result
-      : universe.profile !== "ray" ? checkProfile(universe, { ...quiet, symmetry: false }).result
-      : check(universe, { ...quiet, symmetry: false });
+    const plain = { ...quiet, symmetry: false };
+    unreduced = bugSearch !== null ? await search(bugSearch.universe, { ...bugSearch.options, ...plain, progress: undefined }) : await search(universe, plain);
   }
   const peakMB = Math.max(meter.peakMB(), process.memoryUsage().rss / 2 ** 20);
 
@@ -163,6 +162,7 @@ export function checkCommand(flags: CheckFlags): number {
     symmetry: flags.symmetry === true,
     ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
+    workers,
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
     coverage: result.coverage,

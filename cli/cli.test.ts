@@ -236,6 +236,19 @@ describe("rollcall check", () => {
     expect(story.out).toContain("Step 1.");
   });
 
+  it("--workers 2 explores the same states and transitions, and finds a mutant at the same length", () => {
+    const r = rollcall("check", "--workers", "2", "--ops", "2,1", "--namespaces", "1", "--json", "--quiet");
+    const s = rollcall("check", "--ops", "2,1", "--namespaces", "1", "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const [a, b] = [JSON.parse(r.out), JSON.parse(s.out)];
+    expect([a.states, a.transitions, a.depth, a.verdict]).toEqual([b.states, b.transitions, b.depth, b.verdict]);
+    expect(a.laws).toEqual(b.laws);
+    expect(a.coverage).toEqual(b.coverage);
+    const m = rollcall("check", "--workers", "2", "--mutant", "get-or-create-not-found", "--out", join(dir, "cx2"), "--json", "--quiet");
+    expect(m.code).toBe(1);
+    expect(JSON.parse(m.out).violations[0].length).toBe(6);
+  });
+
   it("--list-mutants lists at least 10 seeded bugs", () => {
     const r = rollcall("check", "--list-mutants", "--json");
     expect(r.code).toBe(0);

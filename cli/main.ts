@@ -57,10 +57,11 @@ function program(): Command {
     .option("--max-seconds <n>", "stop (verdict incomplete) past this many seconds")
     .option("--out <dir>", "where a counterexample scenario is written", "counterexamples")
     .option("--itf <file>", "also write the counterexample as an ITF trace (Apalache/Quint)")
+    .option("--workers <n>", "search with this many worker threads (default 1)")
     .option("--json", "print the report as JSON")
     .option("--quiet", "no progress on stderr")
-    .action((opts) => {
-      exitCode = checkCommand(opts);
+    .action(async (opts) => {
+      exitCode = await checkCommand(opts);
     });
 
   p.command("export")
