@@ -37,6 +37,10 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /** Stop (verdict `incomplete`) past this many milliseconds, measured by `now`. */
   readonly maxMillis?: number;
+  /** Stop (verdict `incomplete`) when `memoryMB` reports more than this. */
+  readonly maxMemoryMB?: number;
+  /** The memory in use, in MB (the model never reads it; the command line passes the process's). */
+  readonly memoryMB?: () => number;
   /** A clock for the time bound and progress (the model never reads one). */
   readonly now?: () => number;
   readonly laws?: readonly Law[];
@@ -58,7 +62,7 @@ export type Verdict = "ok" | "violation" | "incomplete";
 export interface CheckResult {
   readonly verdict: Verdict;
   /** Why the search stopped early (verdict `incomplete`). */
-  readonly bound?: "states" | "time";
+  readonly bound?: "states" | "time" | "memory";
   readonly states: number;
   readonly transitions: number;
   /** The largest depth (events from the initial state) the search completed or reached. */
@@ -85,7 +89,9 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
   const started = now();
   const maxStates = options.maxStates ?? Infinity;
   const maxMillis = options.maxMillis ?? Infinity;
-  const progressEvery = options.progressEvery ?? 50_000;
+  const progressEvery = options.progressEvery ?? 5_000;
+  const maxMemoryMB = options.maxMemoryMB ?? Infinity;
+  const memoryMB = options.memoryMB ?? (() => 0);
   const canonical = memoCanonicalKey();
   const symmetric = options.symmetry === true ? symmetricKey(universe) : null;
   const key = (n: Node): string => {
@@ -160,6 +166,10 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
           options.progress?.({ states: visited.size, transitions, depth: depth + 1, frontier: next.length });
           if (now() - started > maxMillis) {
             result = { verdict: "incomplete", bound: "time" };
+            break search;
+          }
+          if (memoryMB() > maxMemoryMB) {
+            result = { verdict: "incomplete", bound: "memory" };
             break search;
           }
         }

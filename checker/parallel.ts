@@ -123,6 +123,10 @@ export async function checkParallel(universe: Universe, workers: number, options
         result = { verdict: "incomplete", bound: "time" };
         break;
       }
+      if ((options.memoryMB?.() ?? 0) > (options.maxMemoryMB ?? Infinity)) {
+        result = { verdict: "incomplete", bound: "memory" };
+        break;
+      }
     }
     return {
       verdict: "ok",

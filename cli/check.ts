@@ -7,7 +7,7 @@ import { checkParallel } from "../checker/parallel.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
 import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, opsOf, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
-import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
+import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 
 export interface CheckFlags {
@@ -23,6 +23,7 @@ export interface CheckFlags {
   readonly listMutants?: boolean;
   readonly maxStates?: string;
   readonly maxSeconds?: string;
+  readonly maxMemory?: string;
   readonly out: string;
   readonly itf?: string;
   readonly json?: boolean;
@@ -101,6 +102,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     progress: meter.update,
     ...(maxStates === undefined ? {} : { maxStates }),
     ...(maxSeconds === undefined ? {} : { maxMillis: maxSeconds * 1000 }),
+    maxMemoryMB: flags.maxMemory === undefined ? 16_384 : parseCount(flags.maxMemory, "--max-memory", 64),
+    memoryMB: () => process.memoryUsage().rss / 2 ** 20,
   };
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
   const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : Promise.resolve(check(u, o)));
@@ -108,6 +111,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   let result: CheckResult;
   let scenario: CounterexampleScenario | null = null;
   let shortest: number | null = null;
+  try {
   if (bugSearch !== null) {
     // A seeded bug, or a profile that breaks a law (ray-2.49's double release: the scenario expects what Ray 2.60 does).
     const m = bugSearch.finish(await search(bugSearch.universe, bugSearch.options));
@@ -117,6 +121,15 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   } else {
     result = await search(universe, options);
     shortest = result.violation?.trace.length ?? null;
+  }
+  } catch (e) {
+    // The model threw on some transition: a bug in the model or the checker, reported as the verdict `error`.
+    meter.done();
+    const message = (e as Error).message;
+    if (flags.json === true) console.log(JSON.stringify({ verdict: "error", message, universe, ...(mutant === undefined ? {} : { mutant }) }, null, 2));
+    else console.log(`\n  verdict      error: ${message}\n  (a bug in the model or the checker: ROLLCALL_DEBUG=1 shows where)`);
+    if (process.env.ROLLCALL_DEBUG !== undefined) console.error((e as Error).stack);
+    return EXIT_INTERNAL;
   }
   const seconds = (performance.now() - started) / 1000;
   meter.done();

@@ -55,6 +55,7 @@ function program(): Command {
     .option("--symmetry", "symmetry reduction: one state per renaming of drivers, namespaces, names and actors (the report gives both counts)")
     .option("--max-states <n>", "stop (verdict incomplete) past this many states")
     .option("--max-seconds <n>", "stop (verdict incomplete) past this many seconds")
+    .option("--max-memory <MB>", "stop (verdict incomplete) past this much memory in use (default 16384)")
     .option("--out <dir>", "where a counterexample scenario is written", "counterexamples")
     .option("--itf <file>", "also write the counterexample as an ITF trace (Apalache/Quint)")
     .option("--workers <n>", "search with this many worker threads (default 1)")
