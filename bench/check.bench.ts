@@ -10,7 +10,7 @@ import { DEFAULT_UNIVERSE, type Universe } from "../checker/universe.js";
  */
 const universes: [string, Universe][] = [
   ["default", DEFAULT_UNIVERSE],
-  ["ops 2,2 (1 namespace)", { ...DEFAULT_UNIVERSE, namespaces: 1, driverOps: [2, 2], maxRestarts: 1 }],
+  ["3 drivers, 1 operation each, no crashes, no restarts, 1 namespace", { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: undefined, ops: 1, namespaces: 1, faults: false, maxRestarts: 0 }],
 ];
 const line = (what: string, states: number, seconds: number) =>
   console.log(`${what.padEnd(44)} ${String(states).padStart(9)} states ${seconds.toFixed(2).padStart(7)} s ${String(Math.round(states / seconds)).padStart(8)} states/s`);

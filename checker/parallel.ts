@@ -1,16 +1,17 @@
 import { Worker } from "node:worker_threads";
-import { LAWS, canonicalJson, initialState, type ModelEvent } from "../model/index.js";
+import { LAWS, hash64, initialState, type ModelEvent } from "../model/index.js";
 import { chartEdges, observationsOf, type CheckOptions, type CheckResult, type Violation } from "./explore.js";
 import type { DriverSlot, Universe } from "./universe.js";
 import type { ExpandReply, ToWorker } from "./worker.js";
 
 /**
  * The breadth-first search of `check`, across worker threads
- * (`rollcall check --workers N`). The coordinator keeps the visited set (full
- * canonical keys, the same in every thread) and the search tree (parent and
+ * (`rollcall check --workers N`). The coordinator keeps the visited set (keys
+ * the same in every thread) and the search tree (parent and
  * event of each state); the states themselves stay in the worker that made
  * them, which expands them at the next level, so only keys and events cross
- * threads. Each level: every worker expands the new states it owns, checks
+ * threads (as 128-bit hashes of the canonical text); a worker with more new
+ * states than its share hands the rest to the others. Each level: every worker expands the new states it owns, checks
  * the laws on every transition and sends back its children's keys; the
  * coordinator keeps the first of each key in a fixed order (parent, then
  * move), so the result does not depend on which worker is faster, and tells
@@ -116,8 +117,19 @@ export async function checkParallel(universe: Universe, workers: number, options
         depth++;
         break search;
       }
-      await Promise.all(pool.map((_, w) => ask(w, { type: "keep", keys: keep[w]!, ids: next[w]! })));
-      owned = next;
+      // Balance the next level: a worker with more than its share hands the rest over.
+      const total = next.reduce((n, ids) => n + ids.length, 0);
+      const share = Math.ceil(total / workers);
+      const give = next.map((ids) => (ids.length > share ? ids.slice(share) : []));
+      const kept = await Promise.all(pool.map((_, w) => ask(w, { type: "keep", keys: keep[w]!, ids: next[w]!, give: give[w]! })));
+      const moving = kept.flatMap((r) => r.given ?? []);
+      owned = next.map((ids, w) => ids.slice(0, ids.length - give[w]!.length));
+      const takes: { id: number; node: import("./explore.js").Node }[][] = pool.map(() => []);
+      for (let w = 0, i = 0; w < workers && i < moving.length; w++) {
+        while (owned[w]!.length + takes[w]!.length < share && i < moving.length) takes[w]!.push(moving[i++]!);
+      }
+      await Promise.all(pool.map((_, w) => (takes[w]!.length > 0 ? ask(w, { type: "take", nodes: takes[w]! }) : Promise.resolve(null))));
+      owned = owned.map((ids, w) => [...ids, ...takes[w]!.map((t) => t.id)].sort((a, b) => a - b));
       if (owned.some((o) => o.length > 0)) depth++;
       if (now() - started > maxMillis) {
         result = { verdict: "incomplete", bound: "time" };
@@ -143,9 +155,44 @@ export async function checkParallel(universe: Universe, workers: number, options
   }
 }
 
-/** The key of a node as every thread computes it: the state's canonical text and the drivers' positions. */
-export function plainKey(state: unknown, slots: readonly DriverSlot[]): string {
-  let k = canonicalJson(state);
-  for (const s of slots) k += `|${s.job ?? "-"}:${s.ops}`;
-  return k;
+/**
+ * A Merkle hash of plain data, remembered per object: an object's hash is the
+ * hash of its sorted keys and its children's hashes, so it is the same in every
+ * thread and costs little for the states immer makes (they share every
+ * unchanged part, whose hash is remembered). Make a fresh one per search.
+ */
+export function memoHash(): (value: unknown) => string {
+  const cache = new WeakMap<object, string>();
+  const hash = (value: unknown): string => {
+    if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+    const hit = cache.get(value);
+    if (hit !== undefined) return hit;
+    let text: string;
+    if (Array.isArray(value)) {
+      text = "[";
+      for (let i = 0; i < value.length; i++) text += (i > 0 ? "," : "") + hash(value[i]);
+      text += "]";
+    } else {
+      const record = value as Record<string, unknown>;
+      text = "{";
+      for (const k of Object.keys(record).sort()) {
+        const v = record[k];
+        if (v !== undefined) text += JSON.stringify(k) + ":" + hash(v) + ",";
+      }
+      text += "}";
+    }
+    const h = "#" + hashKey(text);
+    cache.set(value, h);
+    return h;
+  };
+  return hash;
+}
+
+/**
+ * What crosses threads: a 128-bit hash of a node's canonical text (two 64-bit
+ * hashes, the second of the text salted). Two states merge only if their
+ * hashes collide: at a million states the chance is below 10^-26.
+ */
+export function hashKey(text: string): string {
+  return hash64(text) + hash64("\u0001" + text);
 }
