@@ -1,6 +1,4 @@
-import {
-  isJobId, selectJob, type Command, type ModelEvent, type MutantName, type ProfileName,
-} from "../model/index.js";
+import { isJobId, type Command, type ModelEvent, type MutantName, type ProfileName } from "../model/index.js";
 import { compact } from "../sim/compact.js";
 import { toStep } from "../sim/generate.js";
 import { runSettled, settle } from "../sim/settle.js";
@@ -201,10 +199,9 @@ function probes(universe: Universe, store: Store, labelOf: Map<string, string>):
     if (answer === undefined) throw new Error("no answer");
     return toStep(command, answer, labelOf, before, store.state);
   };
-  for (const [id, label] of [...labelOf]) {
+  for (const id of [...labelOf.keys()]) {
     if (!isJobId(id) || store.state.jobs[id] === undefined) continue;
     for (const actor of Object.keys(store.state.handles[id] ?? {})) steps.push(run({ type: "state", caller: id, actor }));
-    void label;
   }
   for (let n = 0; n < universe.namespaces; n++) {
     const namespace = namespaceName(n);
@@ -226,7 +223,6 @@ function probes(universe: Universe, store: Store, labelOf: Map<string, string>):
     steps.push(run({ type: "list", caller: job }));
     for (let i = 0; i < universe.names; i++) steps.push(run({ type: "create", caller: job, cls: "Counter", name: NAMES[i]! }));
   }
-  void selectJob;
   return steps;
 }
 
@@ -283,7 +279,6 @@ function reduce(steps: Item[], judge: (steps: Item[]) => string | null): Item[] 
   return current;
 }
 
-export type { ProfileName };
 
 /** What checking a universe under a seeded bug found: the shortest violation and a scenario that shows the bug. */
 export interface MutantCheck {

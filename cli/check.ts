@@ -6,7 +6,7 @@ import { mutantSearch, profileSearch } from "../checker/mutant.js";
 import { checkParallel } from "../checker/parallel.js";
 import { checkPacked, packedSupports } from "../checker/packed.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
-import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, opsOf, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
+import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
@@ -116,16 +116,16 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   let scenario: CounterexampleScenario | null = null;
   let shortest: number | null = null;
   try {
-  if (bugSearch !== null) {
-    // A seeded bug, or a profile that breaks a law (ray-2.49's double release: the scenario expects what Ray 2.60 does).
-    const m = bugSearch.finish(await search(bugSearch.universe, bugSearch.options));
-    result = m.result;
-    scenario = m.scenario;
-    shortest = m.shortest;
-  } else {
-    result = await search(universe, options);
-    shortest = result.violation?.trace.length ?? null;
-  }
+    if (bugSearch !== null) {
+      // A seeded bug, or a profile that breaks a law (ray-2.49's double release: the scenario expects what Ray 2.60 does).
+      const m = bugSearch.finish(await search(bugSearch.universe, bugSearch.options));
+      result = m.result;
+      scenario = m.scenario;
+      shortest = m.shortest;
+    } else {
+      result = await search(universe, options);
+      shortest = result.violation?.trace.length ?? null;
+    }
   } catch (e) {
     // The model threw on some transition: a bug in the model or the checker, reported as the verdict `error`.
     meter.done();
@@ -285,7 +285,6 @@ function progressMeter(quiet: boolean): { update: (p: CheckProgress) => void; do
 }
 
 export const OPERATIONS_HELP = OPERATIONS.map((o) => `${o}: ${OPERATION_HELP[o]}`).join("; ");
-void opsOf;
 
 /**
  * `--engine packed`: the packed engine (checker/packed.ts) on a universe it
