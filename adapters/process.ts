@@ -10,6 +10,8 @@ export interface ProcessTargetOptions {
   /** Deadline for each step and settle, in milliseconds (a reset gets three times as long). */
   readonly stepTimeoutMs: number;
   readonly cwd?: string;
+  /** Extra environment variables for the implementation (`--bug` sets ROLLCALL_BUG). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Targets whose process group may still run: stopped by stopAllTargets() when rollcall exits. */
@@ -47,7 +49,8 @@ export class ProcessTarget implements Target {
   private exited = false;
 
   constructor(readonly command: string, private readonly options: ProcessTargetOptions) {
-    this.child = spawn(command, { shell: true, cwd: options.cwd, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    this.child = spawn(command, { shell: true, cwd: options.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     live.add(this);
     this.child.on("error", (e) => this.fail(new TargetError("died", `cannot start '${command}': ${e.message}`)));
     this.child.on("exit", (code, signal) => {

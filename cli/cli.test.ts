@@ -289,3 +289,14 @@ describe("rollcall export --itf", () => {
     expect(rollcall("export", "--itf", join(dir, "missing.jsonl")).code).toBe(2);
   });
 });
+
+describe("--bug", () => {
+  it("reaches the implementation as ROLLCALL_BUG, and is refused on the model", () => {
+    const r = rollcall("run", "--target", "cmd:echo bug=$ROLLCALL_BUG >&2; exit 3", "--bug", "late-free", "scenarios/00-seed/01-name-then-get.json");
+    expect(r.code).toBe(1);
+    expect(r.out + r.err).toContain("bug=late-free");
+    const m = rollcall("run", "--bug", "late-free", "scenarios/00-seed/01-name-then-get.json");
+    expect(m.code).toBe(2);
+    expect(m.err).toContain("--mutant");
+  });
+});

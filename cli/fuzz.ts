@@ -7,7 +7,7 @@ import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseTarget, startTarget } from "./targets.js";
+import { parseBug, parseTarget, startTarget } from "./targets.js";
 
 export interface FuzzCliOptions {
   readonly target: string;
@@ -19,11 +19,13 @@ export interface FuzzCliOptions {
   readonly stepTimeout: string;
   readonly race?: boolean;
   readonly shrinkTime: string;
+  readonly bug?: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
 export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const spec = parseTarget(options.target);
+  const bug = parseBug(options.bug, spec);
   const runs = parseCount(options.runs, "--runs", 1);
   const maxMoves = parseCount(options.maxMoves, "--max-moves", 1);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
@@ -37,7 +39,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const tty = process.stderr.isTTY;
   let lastReport = 0;
   let announced = false;
-  const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs));
+  const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs, bug));
   const progress = ({ programs, steps, seconds, shrinking }: { programs: number; steps: number; seconds: number; shrinking: boolean }) => {
       const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s${shrinking ? " (shrinking a difference)" : ""}`;
       if (shrinking && !announced) {

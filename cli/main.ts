@@ -29,13 +29,14 @@ function program(): Command {
   p.command("run")
     .description("run scenario files (or folders of them) and check every expectation")
     .argument("<paths...>", "scenario files or folders")
-    .option("--target <target>", "implementation to run on: model, ray (npm run ray:install first), or cmd:<command> speaking docs/adapter-protocol.md", "model")
+    .option("--target <target>", "implementation to run on: model, ray (npm run ray:install first), node (the runtime in runtime/), or cmd:<command> speaking docs/adapter-protocol.md", "model")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .option("--known <file>", "known differences of the target (JSON): such a scenario failing at its listed step counts as KNOWN")
     .addOption(profileOption())
     .option("--json", "print results as JSON")
     .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
     .option("--mutant <name>", "run on the model with a seeded bug (rollcall check --list-mutants)")
+    .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it; the Node runtime's are listed in runtime/bugs.ts)")
     .action(async (paths: string[], opts) => {
       exitCode = await runCommand(paths, opts);
     });
@@ -104,13 +105,14 @@ function program(): Command {
 
   p.command("fuzz")
     .description("differential fuzzing: random programs of several drivers on a target and on the model, compared step by step; a difference is shrunk and written as a scenario")
-    .option("--target <target>", "implementation to fuzz: ray, cmd:<command>, or model", "model")
+    .option("--target <target>", "implementation to fuzz: ray, node (the runtime in runtime/), cmd:<command>, or model", "model")
     .option("--runs <n>", "programs to run", "100")
     .option("--seed <n>", "seed (default: picked from the clock, and printed)")
     .addOption(profileOption())
     .option("--max-moves <n>", "moves per program at most", "25")
     .option("--out <dir>", "where a difference is written as a scenario", "fuzz-failures")
     .option("--race", "race mode: each program ends in a parallel block whose outcome must be one the model allows")
+    .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it)")
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .action(async (opts) => {

@@ -10,12 +10,13 @@ import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseTarget, startTarget } from "./targets.js";
+import { parseBug, parseTarget, startTarget } from "./targets.js";
 
 export interface RunCliOptions {
   readonly target: string;
   readonly profile?: string;
   readonly mutant?: string;
+  readonly bug?: string;
   readonly json?: boolean;
   readonly maxStates?: string;
   readonly stepTimeout: string;
@@ -83,6 +84,7 @@ export function loadAll(paths: readonly string[], out: (line: string) => void): 
 /** `rollcall run`: every scenario on the target, PASS or FAIL, and `N passed, M failed`. */
 export async function runCommand(paths: readonly string[], options: RunCliOptions): Promise<number> {
   const target = parseTarget(options.target);
+  const bug = parseBug(options.bug, target);
   const profile = parseProfile(options.profile);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
@@ -116,7 +118,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
         let startSeconds = 0;
         if (running === null) {
           const started = performance.now();
-          running = startTarget(target, stepTimeoutMs);
+          running = startTarget(target, stepTimeoutMs, bug);
           try {
             profiles = (await running.hello()).profiles;
           } catch {
