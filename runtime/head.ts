@@ -1,0 +1,111 @@
+import { rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { dirname } from "node:path";
+import { Rpc, ipcChannel, socketChannel } from "./rpc.js";
+import { Registry, type Caller } from "./registry.js";
+import { RuntimeError, type Lifetime, type StepMsg } from "./protocol.js";
+
+/**
+ * The head process: the cluster's registry (see registry.ts), serving drivers
+ * and actor processes over a Unix domain socket (JSON lines), and the adapter
+ * that started it over Node's IPC channel (control: settle, crashes,
+ * code to run inside an actor).
+ *
+ * Usage: forked by the adapter as `node head.js <socket path>` (in a
+ * directory of its own); it sends `{ready: true}` on IPC once it listens. It
+ * kills every actor process, removes the socket's directory and exits when the
+ * adapter goes away.
+ */
+
+/** Serves one connection: the first request says who it is (a driver's init, or an actor's hello). */
+function serveConnection(registry: Registry, socket: Socket): void {
+  let caller: Caller | null = null;
+  const rpc = new Rpc(socketChannel(socket), null, "ActorDied");
+  rpc.serve(async (method, p) => {
+    if (method === "init") {
+      if (caller !== null) throw new RuntimeError("Internal", "init twice on one connection");
+      const job = registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime);
+      caller = { kind: "driver", job: job.id };
+      return { job: job.id, namespace: job.namespace };
+    }
+    if (method === "hello") {
+      registry.actorConnected(String(p.actor), Number(p.incarnation), rpc);
+      caller = { kind: "actor", actor: String(p.actor), incarnation: Number(p.incarnation) };
+      return {};
+    }
+    if (caller === null) throw new RuntimeError("Internal", `${method} before init or hello`);
+    return callerRequest(registry, caller, method, p);
+  });
+  rpc.onClose(() => {
+    // A driver's exit is seen when its connection closes; an actor's, when its process exits.
+    if (caller?.kind === "driver") registry.endJob(caller.job);
+  });
+}
+
+/** A request from a driver or from code inside an actor. */
+async function callerRequest(registry: Registry, caller: Caller, method: string, p: Record<string, unknown>): Promise<unknown> {
+  switch (method) {
+    case "register":
+      return registry.register(caller, {
+        cls: String(p.cls), args: (p.args ?? []) as unknown[], name: (p.name ?? null) as string | null,
+        namespace: String(p.namespace), detached: p.detached === true, maxRestarts: Number(p.maxRestarts ?? 0),
+      });
+    case "lookup": return { actor: registry.lookup(caller, String(p.namespace), String(p.name), p.handle === true) };
+    case "drop": return registry.drop(caller, String(p.actor));
+    case "kill": return registry.kill(caller, String(p.actor), p.noRestart !== false);
+    case "list": return { names: registry.list(caller, (p.namespace ?? null) as string | null) };
+    case "state": return { state: registry.state(caller, String(p.actor)) };
+    case "call": return { value: await registry.call(caller, String(p.actor), String(p.method), (p.args ?? []) as unknown[]) };
+    case "exiting": return registry.exiting(caller);
+    default: throw new RuntimeError("Internal", `unknown request ${method}`);
+  }
+}
+
+/** A request from the adapter. */
+async function controlRequest(registry: Registry, method: string, p: Record<string, unknown>): Promise<unknown> {
+  switch (method) {
+    case "settle":
+      await registry.settled();
+      return {};
+    case "exec": {
+      // Code to run inside an actor: it waits while the actor is not (yet, or again) running, and fails if it is DEAD.
+      const conn = await registry.whenAlive(String(p.actor));
+      return conn.request("exec", { step: p.step as StepMsg });
+    }
+    case "crash":
+      await registry.crash(String(p.actor));
+      return {};
+    case "jobEnded":
+      await registry.jobEnded(String(p.job));
+      return {};
+    default: throw new RuntimeError("Internal", `unknown control request ${method}`);
+  }
+}
+
+function main(): void {
+  const socketPath = process.argv[2];
+  if (socketPath === undefined || process.send === undefined) {
+    process.stderr.write("usage: forked as node head.js <socket path>\n");
+    process.exit(2);
+  }
+  const registry = new Registry(socketPath);
+  const server: Server = createServer((socket) => serveConnection(registry, socket));
+  const control = new Rpc(ipcChannel(process), (method, p) => controlRequest(registry, method, p));
+  const stop = (): never => {
+    registry.killAll();
+    server.close();
+    // The socket's directory was made for this head alone.
+    rmSync(dirname(socketPath), { recursive: true, force: true });
+    process.exit(0);
+  };
+  control.onClose(stop);
+  if (!process.connected) stop(); // the adapter went away before this head got going
+  process.on("SIGTERM", stop);
+  server.on("error", (e) => {
+    process.stderr.write(`head: ${e.message}\n`);
+    stop();
+  });
+  server.listen(socketPath, () => process.send!({ ready: true }));
+}
+
+main();

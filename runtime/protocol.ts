@@ -1,0 +1,79 @@
+/**
+ * The runtime's own protocol types: what drivers, actors, the head and the
+ * adapter say to each other. The runtime imports nothing from the model: it is
+ * an independent implementation held up against it.
+ */
+
+/** Ray's five actor lifecycle states. */
+export type ActorState = "DEPENDENCIES_UNREADY" | "PENDING_CREATION" | "ALIVE" | "RESTARTING" | "DEAD";
+
+/** Why an actor died, in Ray's words. */
+export type DeathCause = "RAY_KILL" | "OWNER_DIED" | "OUT_OF_SCOPE" | "REF_DELETED" | "WORKER_DIED" | "INTENDED_USER_EXIT";
+
+/** The error kinds of the scenario format, plus Internal for anything else. */
+export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument" | "Internal";
+
+export type Lifetime = "detached" | "non_detached";
+
+/** An error a runtime operation raises; its kind travels across processes. */
+export class RuntimeError extends Error {
+  constructor(readonly kind: ErrorKind, message: string) {
+    super(message);
+    this.name = "RuntimeError";
+  }
+}
+
+/** Turns anything thrown into a kind and a message that can cross a process boundary. */
+export function toWireError(e: unknown): { kind: ErrorKind; message: string } {
+  if (e instanceof RuntimeError) return { kind: e.kind, message: e.message };
+  return { kind: "Internal", message: e instanceof Error ? e.message : String(e) };
+}
+
+/** What the head knows a handle points at: the actor's id and class. */
+export interface ActorRef {
+  readonly id: string;
+  readonly cls: string;
+}
+
+/** How the head starts an actor process: everything it needs is in its argv. */
+export interface ActorSpec {
+  readonly actor: string;
+  readonly incarnation: number;
+  readonly cls: string;
+  readonly args: readonly unknown[];
+  /** The job the actor's code runs in (its creator's): its namespace and default lifetime. */
+  readonly job: string;
+  readonly namespace: string;
+  readonly defaultLifetime: Lifetime;
+}
+
+/** A namespace as the adapter protocol gives it: a string, or the namespace of a driver. */
+export type NamespaceRef = string | { readonly of: string };
+
+/** A scenario step as a driver or an actor runs it (labels already turned into ids and namespaces into strings). */
+export interface StepMsg {
+  readonly do: string;
+  readonly actor?: string;
+  readonly namespace?: string;
+  readonly defaultLifetime?: string;
+  readonly class?: string;
+  readonly args?: readonly unknown[];
+  readonly name?: string;
+  readonly lifetime?: string;
+  readonly getIfExists?: boolean;
+  readonly maxRestarts?: number;
+  readonly method?: string;
+  readonly noRestart?: boolean;
+  readonly allNamespaces?: boolean;
+}
+
+/** What a step returns, in the adapter protocol's shape. */
+export interface StepResult {
+  readonly namespace?: string;
+  readonly handle?: string;
+  readonly value?: unknown;
+  readonly names?: readonly (string | { readonly name: string; readonly namespace: string })[];
+  readonly state?: ActorState;
+  /** The driver's job id (for the adapter's own bookkeeping; not part of the protocol reply). */
+  readonly job?: string;
+}

@@ -1,0 +1,100 @@
+import type { ChildProcess } from "node:child_process";
+import type { Rpc } from "./rpc.js";
+import type { ActorState, DeathCause, Lifetime } from "./protocol.js";
+
+/**
+ * The head's records (the GCS tables): jobs, actors, and what each one's OS
+ * process is doing. Kept here, apart from the head's logic, so the shapes can
+ * be read at a glance.
+ */
+
+/** A caller that can own actors: a driver (its job id) or an actor in one incarnation of its process. */
+export interface OwnerRef {
+  readonly caller: string;
+  readonly incarnation: number;
+}
+
+/** One driver connection (`ray.init`). */
+export interface JobRecord {
+  readonly id: string;
+  readonly namespace: string;
+  readonly defaultLifetime: Lifetime;
+  running: boolean;
+  /** Resolved when the driver's connection has closed and the head has processed it. */
+  readonly ended: Promise<void>;
+  readonly markEnded: () => void;
+}
+
+/** What the head decided should happen when an actor's process exits. */
+export type Fate =
+  /** The actor was destroyed (ray.kill, owner death, out of scope): its record is already DEAD. */
+  | { readonly kind: "destroyed" }
+  /** The process was told to die (ray.kill no_restart=False, exit_actor): handle it as a worker death. */
+  | { readonly kind: "died"; readonly cause: DeathCause; readonly restartable: boolean };
+
+/** An actor process the head started, until the head has processed its exit. */
+export interface ProcRecord {
+  readonly child: ChildProcess;
+  readonly incarnation: number;
+  fate: Fate | null;
+  /** Resolved once the head has processed the process's exit. */
+  readonly gone: Promise<void>;
+  readonly markGone: () => void;
+}
+
+/** A caller waiting for an actor to become ALIVE (a call, or code to run inside it). */
+export interface AliveWaiter {
+  /** Gets the connection of the actor's ALIVE process. */
+  readonly resolve: (conn: Rpc) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** An actor as the head knows it. */
+export interface ActorRecord {
+  readonly id: string;
+  readonly cls: string;
+  readonly args: readonly unknown[];
+  readonly name: string | null;
+  readonly namespace: string;
+  readonly detached: boolean;
+  /** The owner of a non-detached actor; null for detached ones. */
+  readonly owner: OwnerRef | null;
+  /** Whoever called `.remote()`: it resolves the constructor's arguments. */
+  readonly creator: OwnerRef;
+  /** The job the actor's code runs in (its creator's). */
+  readonly job: string;
+  readonly maxRestarts: number;
+  state: ActorState;
+  numRestarts: number;
+  /** Counts the actor's process deaths; an owner reference names one incarnation. */
+  incarnation: number;
+  deathCause: DeathCause | null;
+  /** Still in the registered actors (false once destroyed). */
+  registered: boolean;
+  proc: ProcRecord | null;
+  /** The connection of the current process, once it has said hello (it is ALIVE). */
+  conn: Rpc | null;
+  waiters: AliveWaiter[];
+  /** `ray.kill(no_restart=False)` requests that arrived while the process was already dying of one: each kills the next process. */
+  queuedKills: number;
+}
+
+/** A promise with its resolver, for the head's barriers. */
+export function barrier(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Ray's ActorDiedError text for a dead actor. */
+export function deathMessage(actor: ActorRecord): string {
+  const head = `The actor died unexpectedly before finishing this task. class_name: ${actor.cls} actor_id: ${actor.id}`;
+  switch (actor.deathCause) {
+    case "RAY_KILL": return `${head} The actor is dead because it was killed by \`ray.kill\`.`;
+    case "OWNER_DIED": return `${head} The actor is dead because its owner has died.`;
+    case "OUT_OF_SCOPE": return `${head} The actor is dead because all references to the actor were removed.`;
+    case "REF_DELETED": return `${head} The actor is dead because all references to the actor were removed including lineage ref count.`;
+    case "INTENDED_USER_EXIT": return `${head} The actor is dead because its worker process has died. Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor() is called.`;
+    default: return `${head} The actor is dead because its worker process has died. Worker exit type: SYSTEM_ERROR`;
+  }
+}

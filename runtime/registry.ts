@@ -1,0 +1,415 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Rpc } from "./rpc.js";
+import { RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
+import { barrier, deathMessage, type ActorRecord, type Fate, type JobRecord, type OwnerRef, type ProcRecord } from "./records.js";
+
+const ACTOR_MAIN = fileURLToPath(new URL("./actor.js", import.meta.url));
+
+type HandleKind = "strong" | "weak";
+
+/** Who is on the other end of a connection to the head. */
+export type Caller = { readonly kind: "driver"; readonly job: string } | { readonly kind: "actor"; readonly actor: string; readonly incarnation: number };
+
+/** A registration request, with namespace and lifetime already resolved by the client. */
+export interface RegisterRequest {
+  readonly cls: string;
+  readonly args: readonly unknown[];
+  readonly name: string | null;
+  readonly namespace: string;
+  readonly detached: boolean;
+  readonly maxRestarts: number;
+}
+
+/**
+ * The head's registry: the GCS's job. It keeps jobs, actors, the name
+ * registry per namespace and the strong/weak handles each caller holds, starts
+ * and restarts actor processes, and applies Ray's rules when a process exits,
+ * an owner dies or an owner lets go of its last strong handle.
+ *
+ * Every change ends in `changed()`, which runs the rules that follow from it
+ * to a fixpoint (owner deaths, scope) and wakes whoever waits for quiescence.
+ */
+export class Registry {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly actors = new Map<string, ActorRecord>();
+  /** namespace → name → actor id: a name is taken exactly while it has an entry here. */
+  private readonly names = new Map<string, Map<string, string>>();
+  /** caller key (job id or actor id) → actor id → handle kind. */
+  private readonly handles = new Map<string, Map<string, HandleKind>>();
+  private settleWaiters: (() => void)[] = [];
+  private jobCount = 0;
+
+  constructor(private readonly socketPath: string) {}
+
+  // ----------------------------------------------------------------- jobs
+
+  /** `ray.init`: a new job in the namespace the driver chose (it makes up anonymous ones). */
+  startJob(namespace: string, defaultLifetime: Lifetime): JobRecord {
+    this.jobCount += 1;
+    const { promise, resolve } = barrier();
+    const job: JobRecord = { id: `j${this.jobCount}`, namespace, defaultLifetime, running: true, ended: promise, markEnded: resolve };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /** The driver's connection closed: its job is finished, its handles are gone, and what it owned will die. */
+  endJob(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (job === undefined || !job.running) return;
+    job.running = false;
+    this.handles.delete(jobId);
+    this.changed();
+    job.markEnded();
+  }
+
+  /** Resolves once the head has processed the end of the job. */
+  jobEnded(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId);
+    if (job === undefined) throw new RuntimeError("Internal", `no job ${jobId}`);
+    return job.ended;
+  }
+
+  // ------------------------------------------------------------- requests
+
+  /** Code can run for this caller now: a running driver, or an actor process of the current incarnation that is ALIVE. */
+  checkCaller(caller: Caller): void {
+    if (caller.kind === "driver") return;
+    const a = this.actor(caller.actor);
+    if (a.state !== "ALIVE" || a.incarnation !== caller.incarnation) throw new RuntimeError("ActorDied", deathMessage(a));
+  }
+
+  /** GCS `RegisterActor`: atomically claims the name and records the actor; the caller gets the strong, original handle. */
+  register(caller: Caller, req: RegisterRequest): ActorRef {
+    this.checkCaller(caller);
+    if (req.name !== null && this.lookupId(req.namespace, req.name) !== undefined) {
+      throw new RuntimeError("NameTaken", `Actor with name '${req.name}' already exists in the namespace ${req.namespace}`);
+    }
+    const id = randomBytes(8).toString("hex");
+    const creator = this.ownerRef(caller);
+    const actor: ActorRecord = {
+      id, cls: req.cls, args: req.args, name: req.name, namespace: req.namespace, detached: req.detached,
+      owner: req.detached ? null : creator, creator, job: this.callerJob(caller),
+      maxRestarts: req.maxRestarts, state: "DEPENDENCIES_UNREADY", numRestarts: 0, incarnation: 0, deathCause: null,
+      registered: true, proc: null, conn: null, waiters: [], queuedKills: 0,
+    };
+    this.actors.set(id, actor);
+    if (req.name !== null) this.namespaceNames(req.namespace).set(req.name, id);
+    this.addHandle(caller, id, "strong");
+    // The creator resolves the constructor's arguments, then the actor is scheduled: a moment later, not inside the call.
+    setImmediate(() => this.schedule(actor));
+    return { id, cls: actor.cls };
+  }
+
+  /** A name lookup. With `handle`, the caller keeps a weak handle to what it found (`ray.get_actor`); without, it is the creation pre-check. */
+  lookup(caller: Caller, namespace: string, name: string, handle: boolean): ActorRef | null {
+    this.checkCaller(caller);
+    const id = this.lookupId(namespace, name);
+    if (id === undefined) return null;
+    if (handle) this.addHandle(caller, id, "weak");
+    return { id, cls: this.actor(id).cls };
+  }
+
+  /** `del handle`: the caller lets go of every handle it holds to the actor. */
+  drop(caller: Caller, actorId: string): void {
+    this.checkCaller(caller);
+    const held = this.handles.get(callerKey(caller));
+    held?.delete(actorId);
+    this.changed();
+  }
+
+  /** `ray.kill`: destroy (noRestart), or kill the process so the actor restarts if it may, using one restart up. */
+  kill(caller: Caller, actorId: string, noRestart: boolean): void {
+    this.checkCaller(caller);
+    const a = this.actor(actorId);
+    if (!a.registered) return;
+    if (noRestart) this.destroy(a, "RAY_KILL");
+    else if (a.proc !== null && a.proc.fate === null) this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+    // The process is already dying of an earlier such kill: this one hits the restarted process, using another restart.
+    else if (a.proc?.fate?.kind === "died" && a.proc.fate.restartable) a.queuedKills += 1;
+    this.changed();
+  }
+
+  /** `list_named_actors`: names of registered actors that are not DEAD, in one namespace or all. */
+  list(caller: Caller, namespace: string | null): (string | { name: string; namespace: string })[] {
+    this.checkCaller(caller);
+    const out: (string | { name: string; namespace: string })[] = [];
+    for (const [ns, names] of this.names) {
+      if (namespace !== null && ns !== namespace) continue;
+      for (const [name, id] of names) {
+        if (this.actor(id).state === "DEAD") continue;
+        out.push(namespace === null ? { name, namespace: ns } : name);
+      }
+    }
+    return out;
+  }
+
+  /** The state API: destroyed actors are DEAD. */
+  state(caller: Caller, actorId: string): ActorState {
+    this.checkCaller(caller);
+    return this.actor(actorId).state;
+  }
+
+  /** A method call: waits while the actor is being created or restarted, fails if it is DEAD, else runs it in the actor's process. */
+  async call(caller: Caller, actorId: string, method: string, args: readonly unknown[]): Promise<unknown> {
+    this.checkCaller(caller);
+    const conn = await this.whenAlive(actorId);
+    const r = await conn.request<{ value: unknown }>("invoke", { method, args });
+    return r.value;
+  }
+
+  /** exit_actor(): the actor's process is about to exit on purpose; it is never restarted. */
+  exiting(caller: Caller): void {
+    this.checkCaller(caller);
+    if (caller.kind !== "actor") throw new RuntimeError("Internal", "only an actor can call exit_actor()");
+    const proc = this.actor(caller.actor).proc;
+    if (proc !== null && proc.fate === null) proc.fate = { kind: "died", cause: "INTENDED_USER_EXIT", restartable: false };
+  }
+
+  // -------------------------------------------------------------- control
+
+  /** Resolves with the connection of the actor's process once it is ALIVE; rejects with ActorDied once it is DEAD. */
+  whenAlive(actorId: string): Promise<Rpc> {
+    const a = this.actor(actorId);
+    if (a.state === "DEAD") return Promise.reject(new RuntimeError("ActorDied", deathMessage(a)));
+    if (a.state === "ALIVE" && a.conn !== null) return Promise.resolve(a.conn);
+    return new Promise((resolve, reject) => a.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Fault injection: SIGKILLs the actor's process, if it is running or being
+   * created, and resolves once the head has processed its exit (as a crash: no
+   * fate was decided for it). The kill goes through the head's own handle on
+   * the child, so it can never hit a recycled pid.
+   */
+  async crash(actorId: string): Promise<void> {
+    const a = this.actor(actorId);
+    const proc = a.proc;
+    if (proc === null || proc.fate !== null || (a.state !== "ALIVE" && a.state !== "PENDING_CREATION")) return;
+    proc.child.kill("SIGKILL");
+    await proc.gone;
+  }
+
+  /** Resolves once nothing is in flight: no creation, restart, or process that was told to die and has not yet. */
+  settled(): Promise<void> {
+    if (this.quiescent()) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  /** SIGKILLs every actor process (the head is going away). */
+  killAll(): void {
+    for (const a of this.actors.values()) {
+      if (a.proc !== null) a.proc.child.kill("SIGKILL");
+    }
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** An actor process said hello: its constructor ran, so it is ALIVE. A process of a stale incarnation is refused. */
+  actorConnected(actorId: string, incarnation: number, conn: Rpc): void {
+    const a = this.actor(actorId);
+    const current = a.proc !== null && a.proc.incarnation === incarnation && a.proc.fate === null;
+    if (!current || (a.state !== "PENDING_CREATION" && a.state !== "RESTARTING")) {
+      throw new RuntimeError("ActorDied", `actor ${actorId} incarnation ${incarnation} is not expected`);
+    }
+    a.state = "ALIVE";
+    a.conn = conn;
+    const waiters = a.waiters;
+    a.waiters = [];
+    for (const w of waiters) w.resolve(conn);
+    this.changed();
+  }
+
+  /** The GCS schedules a registered actor: unless its creator died meanwhile, its process is started. */
+  private schedule(a: ActorRecord): void {
+    if (a.state !== "DEPENDENCIES_UNREADY") return;
+    if (!this.ownerAlive(a.creator)) return this.changed(); // reconcile destroys it (OWNER_DIED)
+    a.state = "PENDING_CREATION";
+    this.startProcess(a);
+    this.changed();
+  }
+
+  /** Spawns the actor's process for its current incarnation, with the original constructor arguments. */
+  private startProcess(a: ActorRecord): void {
+    const job = this.jobs.get(a.job) as JobRecord;
+    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args: a.args, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
+    const child = spawn(process.execPath, [ACTOR_MAIN, this.socketPath, JSON.stringify(spec)], { stdio: ["ignore", "ignore", "inherit"] });
+    const { promise, resolve } = barrier();
+    const proc: ProcRecord = { child, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+    a.proc = proc;
+    child.on("exit", (code) => this.processExited(a, proc, code));
+    if (a.queuedKills > 0) {
+      a.queuedKills -= 1;
+      this.signal(proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+    }
+    child.on("error", (e) => process.stderr.write(`head: cannot start actor ${a.id}: ${e.message}\n`));
+  }
+
+  /** Kills a process, recording what its exit means. */
+  private signal(proc: ProcRecord, fate: Fate): void {
+    proc.fate = fate;
+    proc.child.kill("SIGKILL");
+  }
+
+  /** The head saw an actor process exit: apply what was decided for it, or treat it as a crash. */
+  private processExited(a: ActorRecord, proc: ProcRecord, code: number | null): void {
+    if (a.proc === proc) {
+      a.proc = null;
+      a.conn = null;
+      const fate = proc.fate ?? { kind: "died", cause: code === 0 ? "INTENDED_USER_EXIT" : "WORKER_DIED", restartable: code !== 0 };
+      if (fate.kind === "died" && a.registered && a.state !== "DEAD") this.workerDied(a, fate.cause, fate.restartable);
+    }
+    proc.markGone();
+    this.changed();
+  }
+
+  /**
+   * The actor's process died (a crash, exit_actor, or ray.kill no_restart=False).
+   * It restarts if it may; otherwise it is DEAD for good: a detached actor is
+   * destroyed, an owned one keeps its name while its owner holds it.
+   */
+  private workerDied(a: ActorRecord, cause: DeathCause, restartable: boolean): void {
+    const restart = restartable && this.restartsLeft(a) > 0 && (a.owner === null || this.ownerAlive(a.owner));
+    this.processGone(a);
+    if (restart) {
+      a.state = "RESTARTING";
+      a.numRestarts += 1;
+      this.startProcess(a);
+      return;
+    }
+    a.state = "DEAD";
+    a.deathCause = cause;
+    this.failWaiters(a);
+    if (a.detached) this.unregister(a);
+  }
+
+  /**
+   * `DestroyActor`: the actor is DEAD at once, its process is killed, and it
+   * leaves the registry, freeing its name.
+   */
+  private destroy(a: ActorRecord, cause: DeathCause): void {
+    if (!a.registered) return;
+    if (a.state !== "DEAD") {
+      if (a.state === "ALIVE" || a.state === "PENDING_CREATION") this.processGone(a);
+      a.deathCause = cause;
+      a.state = "DEAD";
+    }
+    if (a.proc !== null && a.proc.fate?.kind !== "destroyed") this.signal(a.proc, { kind: "destroyed" });
+    this.handles.delete(a.id);
+    this.failWaiters(a);
+    this.unregister(a);
+  }
+
+  /** The actor's current process is gone: a new incarnation begins, and the handles the old one held are gone. */
+  private processGone(a: ActorRecord): void {
+    a.incarnation += 1;
+    a.conn = null;
+    this.handles.delete(a.id);
+  }
+
+  private unregister(a: ActorRecord): void {
+    a.registered = false;
+    if (a.name === null) return;
+    const names = this.names.get(a.namespace);
+    if (names?.get(a.name) === a.id) names.delete(a.name);
+    if (names?.size === 0) this.names.delete(a.namespace);
+  }
+
+  private failWaiters(a: ActorRecord): void {
+    const waiters = a.waiters;
+    a.waiters = [];
+    for (const w of waiters) w.reject(new RuntimeError("ActorDied", deathMessage(a)));
+  }
+
+  /**
+   * Runs the rules that follow from a change until nothing more follows, then
+   * wakes the settle waiters if the cluster is quiescent:
+   * - an owned actor whose owner died is destroyed (OWNER_DIED), and so is an
+   *   actor not yet scheduled whose creator died;
+   * - an owned actor whose owner holds no strong handle to it any more goes
+   *   out of scope. A restartable one is kept for lineage reconstruction; with
+   *   no lineage references in this runtime, that is released at once
+   *   (REF_DELETED). Either way it is destroyed and its name freed.
+   */
+  private changed(): void {
+    for (let again = true; again; ) {
+      again = false;
+      for (const a of this.actors.values()) {
+        if (!a.registered) continue;
+        if (this.ownerGone(a)) this.destroy(a, "OWNER_DIED");
+        else if (a.owner !== null && this.handles.get(a.owner.caller)?.get(a.id) !== "strong") {
+          const restartable = a.state !== "DEAD" && this.restartsLeft(a) > 0;
+          this.destroy(a, restartable ? "REF_DELETED" : "OUT_OF_SCOPE");
+        } else continue;
+        again = true;
+      }
+    }
+    if (this.settleWaiters.length > 0 && this.quiescent()) {
+      const waiters = this.settleWaiters;
+      this.settleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private quiescent(): boolean {
+    for (const a of this.actors.values()) {
+      if (a.state === "DEPENDENCIES_UNREADY" || a.state === "PENDING_CREATION" || a.state === "RESTARTING") return false;
+      if (a.proc !== null && (a.proc.fate !== null || a.state === "DEAD")) return false;
+    }
+    return true;
+  }
+
+  // -------------------------------------------------------------- helpers
+
+  private ownerGone(a: ActorRecord): boolean {
+    if (a.owner !== null) return !this.ownerAlive(a.owner);
+    return a.state === "DEPENDENCIES_UNREADY" && !this.ownerAlive(a.creator);
+  }
+
+  private ownerAlive(o: OwnerRef): boolean {
+    const job = this.jobs.get(o.caller);
+    if (job !== undefined) return job.running;
+    const a = this.actors.get(o.caller);
+    return a !== undefined && a.registered && a.state !== "DEAD" && a.incarnation === o.incarnation;
+  }
+
+  private restartsLeft(a: ActorRecord): number {
+    return a.maxRestarts === -1 ? Infinity : Math.max(0, a.maxRestarts - a.numRestarts);
+  }
+
+  private ownerRef(caller: Caller): OwnerRef {
+    return caller.kind === "driver" ? { caller: caller.job, incarnation: 0 } : { caller: caller.actor, incarnation: caller.incarnation };
+  }
+
+  private callerJob(caller: Caller): string {
+    return caller.kind === "driver" ? caller.job : this.actor(caller.actor).job;
+  }
+
+  private addHandle(caller: Caller, actorId: string, kind: HandleKind): void {
+    const key = callerKey(caller);
+    let held = this.handles.get(key);
+    if (held === undefined) this.handles.set(key, (held = new Map()));
+    if (held.get(actorId) !== "strong") held.set(actorId, kind);
+  }
+
+  private lookupId(namespace: string, name: string): string | undefined {
+    return this.names.get(namespace)?.get(name);
+  }
+
+  private namespaceNames(namespace: string): Map<string, string> {
+    let names = this.names.get(namespace);
+    if (names === undefined) this.names.set(namespace, (names = new Map()));
+    return names;
+  }
+
+  private actor(id: string): ActorRecord {
+    const a = this.actors.get(id);
+    if (a === undefined) throw new RuntimeError("Internal", `no actor ${id}`);
+    return a;
+  }
+}
+
+function callerKey(caller: Caller): string {
+  return caller.kind === "driver" ? caller.job : caller.actor;
+}
