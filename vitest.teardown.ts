@@ -1,17 +1,30 @@
 import { execFileSync } from "node:child_process";
+import { readlinkSync } from "node:fs";
 
 /**
  * After every test file has run: no process that rollcall's tests started may
  * still be running (implementations under test, the model served over the
  * protocol, the Node runtime's head, drivers and actors, the Ray bridge).
- * Waits a little for exits in flight, then fails the run naming what is left
+ * Only processes of this checkout count (another checkout's runs are left
+ * alone). Waits a little for exits in flight, then fails the run naming what is left
  * (and stops it, so one failure does not leak into the next run).
  */
 const MARKERS = ["dist/cli/main.js serve-model", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-"];
 
+/** True when the process belongs to this checkout: its command line names it, or it runs in it. */
+function ours(line: string): boolean {
+  const root = process.cwd();
+  if (line.includes(root + "/")) return true;
+  try {
+    return readlinkSync(`/proc/${line.split(" ")[0]}/cwd`) === root;
+  } catch {
+    return false; // gone, or not ours to read
+  }
+}
+
 function leftovers(): string[] {
   const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-  return out.split("\n").map((l) => l.trim()).filter((l) => l !== "" && MARKERS.some((m) => l.includes(m)) && !l.includes("vitest"));
+  return out.split("\n").map((l) => l.trim()).filter((l) => l !== "" && MARKERS.some((m) => l.includes(m)) && !l.includes("vitest") && ours(l));
 }
 
 export function setup(): () => Promise<void> {
