@@ -1,5 +1,5 @@
-import { initialState, nameUniqueness, transition, type ModelEvent, type Observation, type State } from "../model/index.js";
-import type { CheckProgress, Verdict, Violation } from "./explore.js";
+import { nameUniqueness, type ModelEvent, type State } from "../model/index.js";
+import { observationsOf, type CheckProgress, type Verdict, type Violation } from "./explore.js";
 import { decodeWords, encodeWords, packedEvent } from "./packedEncode.js";
 import { makeExpand, maxSuccessors, type Expand } from "./packedExpand.js";
 import { LIFE_DEAD, getField, packedLayout, type PackedLayout } from "./packedLayout.js";
@@ -221,7 +221,7 @@ function violationOf(
   states: PackedStates, index: number, message: string,
 ): Violation {
   const trace = packedTrace(universe, L, expand, canonical, states, index);
-  return { law: nameUniqueness.name, sentence: nameUniqueness.sentence, message, trace, observations: observationsOf(trace) };
+  return { law: nameUniqueness.name, sentence: nameUniqueness.sentence, message, trace, observations: observationsOf(universe, trace) };
 }
 
 /** The events leading from the initial state to the stored state `index`. */
@@ -256,18 +256,6 @@ export function packedTrace(
     actual = out.slice(found * W, found * W + W);
   }
   return trace;
-}
-
-/** Replays a trace on the reference reducer, collecting each event's observations. */
-function observationsOf(trace: readonly ModelEvent[]): Observation[][] {
-  let state = initialState("ray");
-  const out: Observation[][] = [];
-  for (const event of trace) {
-    const t = transition(state, event);
-    out.push([...t.observations]);
-    state = t.state;
-  }
-  return out;
 }
 
 export { decodeWords, encodeWords, packedEvent, packedLayout };

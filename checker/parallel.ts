@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { LAWS, hash64, initialState, type ModelEvent } from "../model/index.js";
+import { LAWS, hash64, initialState, memoKeyBy, type ModelEvent } from "../model/index.js";
 import { chartEdges, observationsOf, type CheckOptions, type CheckResult, type Violation } from "./explore.js";
 import type { DriverSlot, Universe } from "./universe.js";
 import type { ExpandReply, ToWorker } from "./worker.js";
@@ -162,30 +162,7 @@ export async function checkParallel(universe: Universe, workers: number, options
  * unchanged part, whose hash is remembered). Make a fresh one per search.
  */
 export function memoHash(): (value: unknown) => string {
-  const cache = new WeakMap<object, string>();
-  const hash = (value: unknown): string => {
-    if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-    const hit = cache.get(value);
-    if (hit !== undefined) return hit;
-    let text: string;
-    if (Array.isArray(value)) {
-      text = "[";
-      for (let i = 0; i < value.length; i++) text += (i > 0 ? "," : "") + hash(value[i]);
-      text += "]";
-    } else {
-      const record = value as Record<string, unknown>;
-      text = "{";
-      for (const k of Object.keys(record).sort()) {
-        const v = record[k];
-        if (v !== undefined) text += JSON.stringify(k) + ":" + hash(v) + ",";
-      }
-      text += "}";
-    }
-    const h = "#" + hashKey(text);
-    cache.set(value, h);
-    return h;
-  };
-  return hash;
+  return memoKeyBy((text) => "#" + hashKey(text));
 }
 
 /**

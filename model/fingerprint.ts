@@ -34,8 +34,25 @@ export function canonicalJson(value: unknown): string {
  * sharing every unchanged part). Make a fresh one per exploration.
  */
 export function memoCanonicalKey(): (value: unknown) => string {
-  const cache = new WeakMap<object, string>();
   const intern = new Map<string, string>();
+  return memoKeyBy((text) => {
+    let id = intern.get(text);
+    if (id === undefined) {
+      id = `#${intern.size}`;
+      intern.set(text, id);
+    }
+    return id;
+  });
+}
+
+/**
+ * The walk behind `memoCanonicalKey`: an object's text is its sorted keys and
+ * its children's keys, and `name` turns that text into the object's key (a
+ * number interned here, or a hash that means the same in every thread).
+ * Objects are remembered by identity, as above.
+ */
+export function memoKeyBy(name: (text: string) => string): (value: unknown) => string {
+  const cache = new WeakMap<object, string>();
   const quoted = new Map<string, string>();
   const quote = (k: string): string => {
     let q = quoted.get(k);
@@ -66,11 +83,7 @@ export function memoCanonicalKey(): (value: unknown) => string {
       }
       text += "}";
     }
-    let id = intern.get(text);
-    if (id === undefined) {
-      id = `#${intern.size}`;
-      intern.set(text, id);
-    }
+    const id = name(text);
     cache.set(value, id);
     return id;
   };

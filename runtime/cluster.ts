@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rpc, ipcChannel } from "./rpc.js";
-import { RuntimeError, type NamespaceRef, type StepMsg, type StepResult } from "./protocol.js";
+import type { NamespaceRef } from "../sim/scenario/types.js";
+import { RuntimeError, type StepMsg, type StepResult } from "./protocol.js";
 
 const HEAD_MAIN = fileURLToPath(new URL("./head.js", import.meta.url));
 const DRIVER_MAIN = fileURLToPath(new URL("./driver.js", import.meta.url));

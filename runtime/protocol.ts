@@ -1,3 +1,4 @@
+import type { StepRequest } from "../adapters/protocol.js";
 /**
  * The runtime's own protocol types: what drivers, actors, the head and the
  * adapter say to each other. The runtime imports nothing from the model: it is
@@ -47,25 +48,12 @@ export interface ActorSpec {
   readonly defaultLifetime: Lifetime;
 }
 
-/** A namespace as the adapter protocol gives it: a string, or the namespace of a driver. */
-export type NamespaceRef = string | { readonly of: string };
-
-/** A scenario step as a driver or an actor runs it (labels already turned into ids and namespaces into strings). */
-export interface StepMsg {
-  readonly do: string;
-  readonly actor?: string;
-  readonly namespace?: string;
-  readonly defaultLifetime?: string;
-  readonly class?: string;
-  readonly args?: readonly unknown[];
-  readonly name?: string;
-  readonly lifetime?: string;
-  readonly getIfExists?: boolean;
-  readonly maxRestarts?: number;
-  readonly method?: string;
-  readonly noRestart?: boolean;
-  readonly allNamespaces?: boolean;
-}
+/**
+ * A scenario step as a driver or an actor runs it: the adapter protocol's step
+ * (docs/adapter-protocol.md), with the caller taken off and the namespace
+ * already resolved to a string.
+ */
+export type StepMsg = Omit<StepRequest, "caller" | "namespace"> & { readonly namespace?: string };
 
 /** What a step returns, in the adapter protocol's shape. */
 export interface StepResult {
