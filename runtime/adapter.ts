@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import { Cluster, type StepRequest } from "./cluster.js";
 import { RuntimeError, toWireError } from "./protocol.js";
+import { bugProblem } from "./bugs.js";
 
 /**
  * The adapter-protocol server of the Node runtime (docs/adapter-protocol.md):
@@ -27,6 +28,9 @@ function write(message: object): void {
 
 /** Handles one request; the reply carries its id. */
 async function handle(request: Record<string, unknown>): Promise<object> {
+  // An unknown ROLLCALL_BUG is a mistake of whoever started the adapter: say so rather than run without it.
+  const bad = request.type === "hello" || request.type === "reset" ? bugProblem() : null;
+  if (bad !== null) throw new RuntimeError("Internal", bad);
   switch (request.type) {
     case "hello":
       return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES };

@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { randomUUID } from "node:crypto";
 import { Rpc, socketChannel } from "./rpc.js";
+import { bugOn } from "./bugs.js";
 import { constructorProblem, methodProblem } from "./classes.js";
 import { RuntimeError, type ActorRef, type ActorState, type Lifetime } from "./protocol.js";
 
@@ -76,6 +77,7 @@ export class ActorClass {
       const ref = await client.rpc.request<ActorRef>("register", {
         cls: this.cls, args, name, namespace, detached: lifetime === "detached", maxRestarts: o.maxRestarts ?? 0,
       });
+      if (name !== null) client.remember(namespace, name, ref);
       return client.hold(ref, "strong");
     } catch (e) {
       if (!(e instanceof RuntimeError) || e.kind !== "NameTaken" || o.getIfExists !== true) throw e;
@@ -90,6 +92,8 @@ export class ActorClass {
 /** One process's connection to the cluster. */
 export class Client {
   private readonly handles = new Map<string, { ref: ActorRef; kind: HandleKind }>();
+  /** "namespace/name" → the actor it led to, never invalidated (only read with the seeded bug stale-lookup-cache). */
+  private readonly lookupCache = new Map<string, ActorRef>();
 
   /** `job` is the job this process's code runs in: the driver's own, or an actor's creator's. */
   constructor(readonly rpc: Rpc, readonly job: string, readonly namespace: string, readonly defaultLifetime: Lifetime) {}
@@ -102,9 +106,19 @@ export class Client {
   async getActor(name: string, namespace?: string): Promise<ActorHandle> {
     if (name === "") throw new RuntimeError("InvalidArgument", "Please supply a non-empty value to get_actor");
     if (namespace === "") throw new RuntimeError("InvalidArgument", '"" is not a valid namespace. Pass None to not specify a namespace.');
-    const ref = await this.lookup(namespace ?? this.namespace, name, true);
+    const ns = namespace ?? this.namespace;
+    // Seeded bug stale-lookup-cache: a name this process created or looked up before is answered from
+    // the cache, without asking the head, so a dead actor (or a reused name) is not noticed.
+    const cached = bugOn("stale-lookup-cache") ? this.lookupCache.get(`${ns}/${name}`) : undefined;
+    const ref = cached ?? (await this.lookup(ns, name, true));
     if (ref === null) throw new RuntimeError("NotFound", notFoundMessage(name));
+    this.remember(ns, name, ref);
     return this.hold(ref, "weak");
+  }
+
+  /** Notes which actor a name led to (kept for the seeded bug stale-lookup-cache). */
+  remember(namespace: string, name: string, ref: ActorRef): void {
+    this.lookupCache.set(`${namespace}/${name}`, ref);
   }
 
   /** The handle this process holds to an actor, if any. */

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Rpc } from "./rpc.js";
 import { RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
+import { bugOn } from "./bugs.js";
 import { barrier, deathMessage, type ActorRecord, type Fate, type JobRecord, type OwnerRef, type ProcRecord } from "./records.js";
 
 const ACTOR_MAIN = fileURLToPath(new URL("./actor.js", import.meta.url));
@@ -39,6 +40,8 @@ export class Registry {
   /** caller key (job id or actor id) → actor id → handle kind. */
   private readonly handles = new Map<string, Map<string, HandleKind>>();
   private settleWaiters: (() => void)[] = [];
+  /** Actors whose process ray.kill(no_restart=False) killed, until the death is processed (for the seeded bug kill-restart-free). */
+  private readonly killedByRay = new Set<string>();
   private jobCount = 0;
 
   constructor(private readonly socketPath: string) {}
@@ -58,6 +61,9 @@ export class Registry {
   endJob(jobId: string): void {
     const job = this.jobs.get(jobId);
     if (job === undefined || !job.running) return;
+    // Seeded bug driver-exit-leaks-owned: the disconnect only wakes whoever waits for it; the job is never
+    // marked finished nor its handles released, so the actors it owned live on.
+    if (bugOn("driver-exit-leaks-owned")) return job.markEnded();
     job.running = false;
     this.handles.delete(jobId);
     this.changed();
@@ -90,7 +96,8 @@ export class Registry {
     const creator = this.ownerRef(caller);
     const actor: ActorRecord = {
       id, cls: req.cls, args: req.args, name: req.name, namespace: req.namespace, detached: req.detached,
-      owner: req.detached ? null : creator, creator, job: this.callerJob(caller),
+      // Seeded bug detached-killed-at-job-exit: the creator is recorded as owner even for a detached actor.
+      owner: req.detached && !bugOn("detached-killed-at-job-exit") ? null : creator, creator, job: this.callerJob(caller),
       maxRestarts: req.maxRestarts, state: "DEPENDENCIES_UNREADY", numRestarts: 0, incarnation: 0, deathCause: null,
       registered: true, proc: null, conn: null, waiters: [], queuedKills: 0,
     };
@@ -105,7 +112,11 @@ export class Registry {
   /** A name lookup. With `handle`, the caller keeps a weak handle to what it found (`ray.get_actor`); without, it is the creation pre-check. */
   lookup(caller: Caller, namespace: string, name: string, handle: boolean): ActorRef | null {
     this.checkCaller(caller);
-    const id = this.lookupId(namespace, name);
+    let id = this.lookupId(namespace, name);
+    // Seeded bug get-all-namespaces: a miss in the requested namespace falls back to any namespace holding the name.
+    if (id === undefined && handle && bugOn("get-all-namespaces")) {
+      for (const names of this.names.values()) id ??= names.get(name);
+    }
     if (id === undefined) return null;
     if (handle) this.addHandle(caller, id, "weak");
     return { id, cls: this.actor(id).cls };
@@ -125,7 +136,10 @@ export class Registry {
     const a = this.actor(actorId);
     if (!a.registered) return;
     if (noRestart) this.destroy(a, "RAY_KILL");
-    else if (a.proc !== null && a.proc.fate === null) this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+    else if (a.proc !== null && a.proc.fate === null) {
+      this.killedByRay.add(a.id);
+      this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+    }
     // The process is already dying of an earlier such kill: this one hits the restarted process, using another restart.
     else if (a.proc?.fate?.kind === "died" && a.proc.fate.restartable) a.queuedKills += 1;
     this.changed();
@@ -138,7 +152,8 @@ export class Registry {
     for (const [ns, names] of this.names) {
       if (namespace !== null && ns !== namespace) continue;
       for (const [name, id] of names) {
-        if (this.actor(id).state === "DEAD") continue;
+        // Seeded bug list-dead: the DEAD check is missing, so a dead actor that keeps its name is listed.
+        if (this.actor(id).state === "DEAD" && !bugOn("list-dead")) continue;
         out.push(namespace === null ? { name, namespace: ns } : name);
       }
     }
@@ -164,7 +179,8 @@ export class Registry {
     this.checkCaller(caller);
     if (caller.kind !== "actor") throw new RuntimeError("Internal", "only an actor can call exit_actor()");
     const proc = this.actor(caller.actor).proc;
-    if (proc !== null && proc.fate === null) proc.fate = { kind: "died", cause: "INTENDED_USER_EXIT", restartable: false };
+    // Seeded bug exit-actor-restarts: the intended exit is marked restartable, like a crash.
+    if (proc !== null && proc.fate === null) proc.fate = { kind: "died", cause: "INTENDED_USER_EXIT", restartable: bugOn("exit-actor-restarts") };
   }
 
   // -------------------------------------------------------------- control
@@ -233,7 +249,9 @@ export class Registry {
   /** Spawns the actor's process for its current incarnation, with the original constructor arguments. */
   private startProcess(a: ActorRecord): void {
     const job = this.jobs.get(a.job) as JobRecord;
-    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args: a.args, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
+    // Seeded bug restart-default-args: a restarted incarnation is started without the constructor's arguments.
+    const args = a.incarnation > 0 && bugOn("restart-default-args") ? [] : a.args;
+    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
     const child = spawn(process.execPath, [ACTOR_MAIN, this.socketPath, JSON.stringify(spec)], { stdio: ["ignore", "ignore", "inherit"] });
     const { promise, resolve } = barrier();
     const proc: ProcRecord = { child, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
@@ -274,14 +292,16 @@ export class Registry {
     this.processGone(a);
     if (restart) {
       a.state = "RESTARTING";
-      a.numRestarts += 1;
+      // Seeded bug kill-restart-free: only a crash counts against max_restarts, not ray.kill(no_restart=False).
+      if (!(cause === "WORKER_DIED" && this.killedByRay.delete(a.id) && bugOn("kill-restart-free"))) a.numRestarts += 1;
       this.startProcess(a);
       return;
     }
     a.state = "DEAD";
     a.deathCause = cause;
     this.failWaiters(a);
-    if (a.detached) this.unregister(a);
+    // Seeded bug name-freed-on-death: every actor dead for good leaves the registry, not only detached ones.
+    if (a.detached || bugOn("name-freed-on-death")) this.unregister(a);
   }
 
   /**
@@ -298,7 +318,9 @@ export class Registry {
     if (a.proc !== null && a.proc.fate?.kind !== "destroyed") this.signal(a.proc, { kind: "destroyed" });
     this.handles.delete(a.id);
     this.failWaiters(a);
-    this.unregister(a);
+    // Seeded bug name-never-freed: ray.kill marks the actor unregistered but forgets to free its name.
+    if (cause === "RAY_KILL" && bugOn("name-never-freed")) a.registered = false;
+    else this.unregister(a);
   }
 
   /** The actor's current process is gone: a new incarnation begins, and the handles the old one held are gone. */
@@ -340,6 +362,9 @@ export class Registry {
         if (this.ownerGone(a)) this.destroy(a, "OWNER_DIED");
         else if (a.owner !== null && this.handles.get(a.owner.caller)?.get(a.id) !== "strong") {
           const restartable = a.state !== "DEAD" && this.restartsLeft(a) > 0;
+          // Seeded bug lineage-keeps-dropped: a restartable actor out of scope is kept "for lineage
+          // reconstruction" forever, instead of being released at once (nothing here holds lineage).
+          if (restartable && bugOn("lineage-keeps-dropped")) continue;
           this.destroy(a, restartable ? "REF_DELETED" : "OUT_OF_SCOPE");
         } else continue;
         again = true;

@@ -1,0 +1,117 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// The fuzzer and the runtime run from the built files (`npm test` builds first).
+const MAIN = join(process.cwd(), "dist", "cli", "main.js");
+const DIST = join(process.cwd(), "dist", "runtime");
+const { BUGS } = (await import(join(DIST, "bugs.js"))) as typeof import("./bugs.js");
+
+/**
+ * Each seeded bug with the budget under which the fuzzer finds it, found by
+ * experiment (bench/bugs.sh, which found each within --runs 200 --seed 1 at
+ * half these caps or fewer) and pinned: program generation is deterministic
+ * for a seed, so the difference shows up in the same program every time.
+ * `race`: fuzzed with --race (the bug only shows when two calls overlap).
+ */
+const BUDGETS: Record<string, { runs: number; seed: number; race?: boolean }> = {
+  "name-never-freed": { runs: 26, seed: 1 },
+  "name-freed-on-death": { runs: 10, seed: 1 },
+  "restart-default-args": { runs: 120, seed: 1 },
+  "driver-exit-leaks-owned": { runs: 230, seed: 1 },
+  "stale-lookup-cache": { runs: 50, seed: 1 },
+  "detached-killed-at-job-exit": { runs: 22, seed: 1 },
+  "get-all-namespaces": { runs: 18, seed: 1 },
+  "list-dead": { runs: 10, seed: 1 },
+  "lineage-keeps-dropped": { runs: 14, seed: 1 },
+  "kill-restart-free": { runs: 48, seed: 1 },
+  "exit-actor-restarts": { runs: 34, seed: 1 },
+};
+
+/** How long the fuzzer may shrink a difference: enough to write a scenario, short enough for the file's time budget. */
+const SHRINK_SECONDS = 5;
+
+interface FuzzRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly scenario: { steps: unknown[] } | null;
+}
+
+/** At most two fuzzer runs at once (2 cores): a queue of slots. */
+let slots = 2;
+const queue: (() => void)[] = [];
+async function withSlot<T>(f: () => Promise<T>): Promise<T> {
+  if (slots === 0) await new Promise<void>((r) => queue.push(r));
+  else slots -= 1;
+  try {
+    return await f();
+  } finally {
+    const next = queue.shift();
+    if (next !== undefined) next();
+    else slots += 1;
+  }
+}
+
+/** Runs `rollcall fuzz --target node` (with ROLLCALL_BUG set through --bug, or none) and reads the scenario it wrote. */
+function runFuzz(budget: { runs: number; seed: number; race?: boolean }, bug?: string): Promise<FuzzRun> {
+  const out = mkdtempSync(join(tmpdir(), "rollcall-bugs-"));
+  const args = [MAIN, "fuzz", "--target", "node", "--runs", String(budget.runs), "--seed", String(budget.seed), "--shrink-time", String(SHRINK_SECONDS), "--out", out];
+  if (bug !== undefined) args.push("--bug", bug);
+  if (budget.race === true) args.push("--race");
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.on("exit", (status) => {
+      const file = readdirSync(out).find((f) => f.endsWith(`seed${budget.seed}.json`));
+      const scenario = file === undefined ? null : (JSON.parse(readFileSync(join(out, file), "utf8")) as { steps: unknown[] });
+      rmSync(out, { recursive: true, force: true });
+      resolve({ status, stdout, scenario });
+    });
+  });
+}
+
+describe("the seeded bugs of the Node runtime", () => {
+  it("every bug in the catalogue has a pinned budget", () => {
+    expect(Object.keys(BUDGETS).sort()).toEqual(Object.keys(BUGS).sort());
+    expect(Object.keys(BUGS).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("an unknown ROLLCALL_BUG makes hello and reset fail with an Internal error naming the known bugs", () => {
+    const r = spawnSync(process.execPath, [join(DIST, "adapter.js")], {
+      input: '{"id":1,"type":"hello","protocol":1}\n{"id":2,"type":"reset","profile":"ray"}\n',
+      env: { ...process.env, ROLLCALL_BUG: "no-such-bug" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    const replies = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { ok: boolean; error?: { kind: string; message: string } });
+    expect(replies).toHaveLength(2);
+    for (const reply of replies) {
+      expect(reply.ok).toBe(false);
+      expect(reply.error?.kind).toBe("Internal");
+      expect(reply.error?.message).toContain("no-such-bug");
+      expect(reply.error?.message).toContain("name-never-freed");
+    }
+  });
+
+  // Two at a time: each run is the fuzzer plus a cluster of processes.
+  describe.concurrent("each is found by the fuzzer within its budget", { timeout: 180_000 }, () => {
+    for (const [bug, budget] of Object.entries(BUDGETS)) {
+      it(`${bug} (--runs ${budget.runs} --seed ${budget.seed}${budget.race === true ? " --race" : ""})`, async () => {
+        const r = await withSlot(() => runFuzz(budget, bug));
+        expect(r.status, r.stdout).toBe(1);
+        expect(r.scenario, r.stdout).not.toBeNull();
+        expect(r.scenario!.steps.length).toBeGreaterThan(0);
+      });
+    }
+  });
+
+  // So the tests above can fail: without a bug, the same kind of budget finds nothing.
+  it("without a bug, a sequential budget finds no difference", { timeout: 180_000 }, async () => {
+    const r = await runFuzz({ runs: 30, seed: 1 });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.scenario).toBeNull();
+  });
+});

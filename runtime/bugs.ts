@@ -1,0 +1,41 @@
+/**
+ * Seeded bugs of the Node runtime: realistic implementation mistakes, each a
+ * small change guarded by `bugOn("name")` at the one place it lives. They are
+ * switched on by the environment variable ROLLCALL_BUG (`rollcall run|fuzz
+ * --bug NAME` sets it for the adapter). The adapter forks the head and the
+ * drivers and the head spawns the actors, all with the inherited environment,
+ * so every process reads the same value.
+ *
+ * `bench/bugs.sh` runs the fuzzer against each of them; runtime/bugs.test.ts
+ * checks that each is found.
+ */
+
+export const BUGS: Readonly<Record<string, string>> = {
+  "name-never-freed": "ray.kill (no_restart) destroys the actor but leaves its name in the registry, so the name stays taken",
+  "name-freed-on-death": "an owned actor that dies for good frees its name at once, although its owner still holds it",
+  "restart-default-args": "a restart re-runs the constructor without the original arguments",
+  "driver-exit-leaks-owned": "a driver's exit is not treated as its owner dying: the actors it owned live on",
+  "stale-lookup-cache": "the client caches get_actor lookups and never invalidates them when the actor dies",
+  "detached-killed-at-job-exit": "a detached actor is recorded with its creator as owner, so it dies with the job (and goes out of scope)",
+  "get-all-namespaces": "get_actor falls back to searching every namespace when the name is not in the requested one",
+  "list-dead": "list_named_actors lists DEAD actors whose name is still registered",
+  "lineage-keeps-dropped": "an owned actor with restarts left is kept for lineage reconstruction when its owner drops it, instead of being released",
+  "kill-restart-free": "ray.kill(no_restart=False) restarts the actor without using up one of its restarts",
+  "exit-actor-restarts": "exit_actor() is handled like a crash: an actor with restarts left comes back",
+};
+
+const raw = process.env["ROLLCALL_BUG"];
+/** The bug switched on in this process (read once, at start), or null. */
+export const ACTIVE_BUG: string | null = raw === undefined || raw === "" ? null : raw;
+
+/** Why ROLLCALL_BUG is unusable (an unknown name), or null. The adapter answers hello/reset with it. */
+export function bugProblem(): string | null {
+  if (ACTIVE_BUG === null || ACTIVE_BUG in BUGS) return null;
+  return `unknown seeded bug ROLLCALL_BUG=${ACTIVE_BUG} (known: ${Object.keys(BUGS).join(", ")})`;
+}
+
+/** Whether the seeded bug `name` is switched on. */
+export function bugOn(name: keyof typeof BUGS & string): boolean {
+  if (!(name in BUGS)) throw new Error(`bugOn: no seeded bug ${name}`);
+  return ACTIVE_BUG === name;
+}
