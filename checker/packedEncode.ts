@@ -62,6 +62,8 @@ export function encodeWords(L: PackedLayout, state: State, slots: readonly Drive
   }
   for (const [caller, inflight] of Object.entries(state.inflight) as [string, Inflight][]) {
     const ji = num(caller) - 1;
+    expect(inflight.op !== "call", `inflight call of ${caller} (calls are in flight only on actors that may restart)`);
+    if (inflight.op === "call") continue;
     const r = inflight.request;
     expect(caller.startsWith("j") && state.jobs[caller] !== undefined, `inflight of ${caller}`);
     expect(r.cls === "Counter" && r.maxRestarts === 0 && r.namespace === state.jobs[caller]!.namespace, `inflight request of ${caller}`);

@@ -94,7 +94,8 @@ function renamed(
     destroyed: mapRecord(state.destroyed, actor),
     names: mapRecord(state.names, (names) => mapRecord(names, id, (n) => name(n) as string), ns),
     handles: mapRecord(state.handles, (held) => mapRecord(held, (kind) => kind)),
-    inflight: mapRecord(state.inflight, (f) => ({ op: f.op, next: f.next, request: { ...f.request, name: name(f.request.name), namespace: ns(f.request.namespace) } })),
+    inflight: mapRecord(state.inflight, (f) =>
+      f.op === "call" ? { ...f, actor: id(f.actor) } : { op: f.op, next: f.next, request: { ...f.request, name: name(f.request.name), namespace: ns(f.request.namespace) } }),
     kills: state.kills.map((k) => ({ actor: id(k.actor), noRestart: k.noRestart, by: id(k.by) })),
     waiting,
   });

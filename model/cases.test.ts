@@ -58,6 +58,45 @@ describe("restarts", () => {
   });
 });
 
+describe("a call in flight is answered at most once (max_task_retries=0)", () => {
+  const greeter = () => created("ray", { cls: "Greeter", args: ["hi"], maxRestarts: 1, lifetime: "detached" });
+
+  it("a call to a live actor that may restart is sent, then answered by the process it was sent to", () => {
+    const { state, seen } = play("ray", [{ type: "call", caller: "j1", actor: "a1", method: "say_hello" }], greeter());
+    expect(seen).toEqual([]);
+    expect(state.inflight.j1).toMatchObject({ op: "call", actor: "a1", incarnation: state.actors.a1.incarnation });
+    const done = play("ray", [{ type: "continue", caller: "j1" }], state).seen;
+    expect(done).toMatchObject([{ caller: "j1", rule: "call.ok", result: { kind: "value", value: "hi" } }]);
+  });
+
+  it("fails with ActorDied when the process dies while the call is in flight, though the actor restarts", () => {
+    const { state, seen } = play("ray", [
+      { type: "call", caller: "j1", actor: "a1", method: "say_hello" },
+      { type: "kill", caller: "j1", actor: "a1", noRestart: false },
+      { type: "kill.processed", actor: "a1", noRestart: false },
+      { type: "continue", caller: "j1" },
+    ], greeter());
+    expect(seen.at(-1)).toMatchObject({ caller: "j1", rule: "call.lostInFlight", result: { kind: "error", error: "ActorDied" } });
+    expect(state.actors.a1.lifecycle).toBe("RESTARTING");
+  });
+
+  it("fails too when the process crashed and the actor is already back (a new incarnation)", () => {
+    const { seen } = play("ray", [
+      { type: "call", caller: "j1", actor: "a1", method: "say_hello" },
+      { type: "actor.crashed", actor: "a1" },
+      { type: "actor.restarted", actor: "a1" },
+      { type: "continue", caller: "j1" },
+    ], greeter());
+    expect(seen.at(-1)).toMatchObject({ rule: "call.lostInFlight", result: { error: "ActorDied" } });
+  });
+
+  it("an actor that cannot restart answers at once (a death in between is the same as a call after it)", () => {
+    const { state, seen } = play("ray", [{ type: "call", caller: "j1", actor: "a1", method: "say_hello" }], created("ray", { cls: "Greeter", args: ["hi"] }));
+    expect(state.inflight.j1).toBeUndefined();
+    expect(seen).toMatchObject([{ rule: "call.ok", result: { value: "hi" } }]);
+  });
+});
+
 describe("get-or-create that loses the race to an actor already gone", () => {
   // d2 looks up (miss), d1 creates and registers "w", d2's registration is refused,
   // d1 kills "w" and the kill is processed, d2 looks up again (miss).

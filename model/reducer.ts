@@ -7,7 +7,7 @@ import type { State } from "./state.js";
 import { init } from "./cases/init.js";
 import { continueCreate, create } from "./cases/create.js";
 import { get, list, stateQuery } from "./cases/lookup.js";
-import { call, drop, kill, killProcessed } from "./cases/handles.js";
+import { call, continueCall, drop, kill, killProcessed } from "./cases/handles.js";
 import { constructed, crashed, exit, lineageReleased, outOfScope, ownerDeathProcessed, scheduled } from "./cases/lifetime.js";
 
 // States are never mutated after they are made (the store and explorer rely on
@@ -26,7 +26,7 @@ export function apply(d: D, event: ModelEvent, fx: Effects): void {
     case "continue": {
       const inflight = d.inflight[event.caller];
       if (inflight === undefined) throw new Error(`continue: ${event.caller} has no command in flight`);
-      return continueCreate(d, event.caller, inflight, fx);
+      return inflight.op === "call" ? continueCall(d, event.caller, inflight, fx) : continueCreate(d, event.caller, inflight, fx);
     }
     case "get": return get(d, event, fx);
     case "call": return call(d, event, fx);

@@ -28,6 +28,8 @@ export const RULES = {
   "get.notFound": ["No registered actor holds the name in that namespace.", "ray-semantics §5"],
   "call.ok": ["The method ran on the actor the handle is bound to.", "scenario-format: Classes"],
   "call.raised": ["The method raised an exception inside the actor (for example incr on a Counter started with a string).", "Python semantics; the format has no error kind for it"],
+  "call.sent": ["The call is sent to the actor's live process; it is answered when the actor has run it (the actor may restart, so the call is in flight until then).", "ray-semantics §4.2; fault_tolerance/actors.rst (at-most-once)"],
+  "call.lostInFlight": ["The actor's process died while the call was in flight: at-most-once (max_task_retries=0), the call fails with RayActorError even if the actor restarts.", "ray-semantics §4.2; fault_tolerance/actors.rst (at-most-once)"],
   "call.dead": ["A call on a DEAD actor fails with ActorDiedError.", "ray-semantics §5, §8"],
   "caller.dead": ["Code cannot run inside an actor that is dead.", "ray-semantics §5"],
   "kill.sent": ["ray.kill sends the kill to the GCS and returns at once; the GCS acts later.", "ray-semantics §8"],

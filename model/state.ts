@@ -101,7 +101,13 @@ export type Inflight =
       readonly next: "lookupAgain";
       readonly request: CreateRequest;
       readonly createError: string;
-    };
+    }
+  /**
+   * A method call sent to a live actor that may restart, not yet answered
+   * (at-most-once: if the actor's process dies before it answers, the call
+   * fails even though the actor comes back).
+   */
+  | { readonly op: "call"; readonly next: "execute"; readonly actor: string; readonly method: string; readonly incarnation: number };
 
 /** A validated creation request, with its namespace and lifetime resolved. */
 export interface CreateRequest {

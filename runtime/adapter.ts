@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { Cluster, type StepRequest } from "./cluster.js";
 import { RuntimeError, toWireError } from "./protocol.js";
-import { bugProblem } from "./bugs.js";
+import { bugProblem, faultOn } from "./bugs.js";
 
 /**
  * The adapter-protocol server of the Node runtime (docs/adapter-protocol.md):
@@ -96,6 +96,7 @@ function main(): void {
     }
     handle(request).then(
       (result) => {
+        if (request.type === "step" && request.do === "list" && faultOn("garbage-on-list")) return void process.stdout.write("here are some names\n");
         write({ id: request.id, ok: true, result });
         if (request.type === "shutdown") stopAndExit(0);
       },

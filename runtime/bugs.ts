@@ -11,6 +11,7 @@
  */
 
 export const BUGS: Readonly<Record<string, string>> = {
+  "get-or-create-no-retry": "get_if_exists that loses the registration race to another creator raises NameTaken instead of looking the name up again (only a race shows it)",
   "name-never-freed": "ray.kill (no_restart) destroys the actor but leaves its name in the registry, so the name stays taken",
   "name-freed-on-death": "an owned actor that dies for good frees its name at once, although its owner still holds it",
   "restart-default-args": "a restart re-runs the constructor without the original arguments",
@@ -30,8 +31,29 @@ export const ACTIVE_BUG: string | null = raw === undefined || raw === "" ? null 
 
 /** Why ROLLCALL_BUG is unusable (an unknown name), or null. The adapter answers hello/reset with it. */
 export function bugProblem(): string | null {
+  if (ACTIVE_FAULT !== null && !(ACTIVE_FAULT in FAULTS)) return `unknown fault ROLLCALL_FAULT=${ACTIVE_FAULT} (known: ${Object.keys(FAULTS).join(", ")})`;
   if (ACTIVE_BUG === null || ACTIVE_BUG in BUGS) return null;
   return `unknown seeded bug ROLLCALL_BUG=${ACTIVE_BUG} (known: ${Object.keys(BUGS).join(", ")})`;
+}
+
+/**
+ * Faults of the runtime as a whole, for the harness's robustness tests (not
+ * bugs of the semantics): switched on by ROLLCALL_FAULT. The harness must give
+ * each a verdict naming the step and leave no process behind.
+ */
+export const FAULTS: Readonly<Record<string, string>> = {
+  "head-dies-on-kill": "the head process crashes (SIGKILL) when it receives a ray.kill: the cluster is lost mid-scenario",
+  "head-hangs-on-kill": "the head never answers a ray.kill: the step hangs",
+  "garbage-on-list": "the adapter answers a list_named_actors step with a line that is not JSON",
+};
+
+const rawFault = process.env["ROLLCALL_FAULT"];
+/** The fault switched on in this process, or null. */
+export const ACTIVE_FAULT: string | null = rawFault === undefined || rawFault === "" ? null : rawFault;
+
+/** Whether the fault `name` is switched on. */
+export function faultOn(name: keyof typeof FAULTS & string): boolean {
+  return ACTIVE_FAULT === name;
 }
 
 /** Whether the seeded bug `name` is switched on. */

@@ -80,7 +80,7 @@ export class ActorClass {
       if (name !== null) client.remember(namespace, name, ref);
       return client.hold(ref, "strong");
     } catch (e) {
-      if (!(e instanceof RuntimeError) || e.kind !== "NameTaken" || o.getIfExists !== true) throw e;
+      if (!(e instanceof RuntimeError) || e.kind !== "NameTaken" || o.getIfExists !== true || bugOn("get-or-create-no-retry")) throw e;
       // Lost the registration race: whoever won is the actor to use, if it is still there.
       const winner = await client.lookup(namespace, name as string, true);
       if (winner !== null) return client.hold(winner, "weak");

@@ -54,6 +54,22 @@ export class Cluster {
     const head = fork(HEAD_MAIN, [socketPath], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"] });
     const cluster = new Cluster(dir, socketPath, head, new Rpc(ipcChannel(head)));
     head.once("exit", () => (cluster.headExited = true));
+    head.once("exit", (code, signal) => {
+      if (cluster.stopped) return;
+      // The registry and every actor are gone with it: this cluster cannot answer
+      // any step truthfully. Stop everything and exit, so the harness gives a
+      // "died" verdict naming the step in flight.
+      // Its actor processes may outlive it in its process group: the group's id
+      // cannot be reused while they are in it, so this reaches them alone.
+      try {
+        if (head.pid !== undefined) process.kill(-head.pid, "SIGKILL");
+      } catch {
+        // no member left
+      }
+      process.stderr.write(`node runtime: the head process died (${signal ?? `status ${code}`}); the cluster is lost\n`);
+      Cluster.stopAll();
+      process.exit(70);
+    });
     await new Promise<void>((resolve, reject) => {
       head.on("message", (m: { ready?: boolean }) => m.ready === true && resolve());
       head.once("exit", (code) => reject(new RuntimeError("Internal", `the head exited (status ${code}) before it was ready`)));

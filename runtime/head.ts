@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { Rpc, ipcChannel, socketChannel } from "./rpc.js";
 import { Registry, type Caller } from "./registry.js";
 import { RuntimeError, type Lifetime, type StepMsg } from "./protocol.js";
+import { faultOn } from "./bugs.js";
 
 /**
  * The head process: the cluster's registry (see registry.ts), serving drivers
@@ -52,7 +53,10 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
       });
     case "lookup": return { actor: registry.lookup(caller, String(p.namespace), String(p.name), p.handle === true) };
     case "drop": return registry.drop(caller, String(p.actor));
-    case "kill": return registry.kill(caller, String(p.actor), p.noRestart !== false);
+    case "kill":
+      if (faultOn("head-dies-on-kill")) process.kill(process.pid, "SIGKILL");
+      if (faultOn("head-hangs-on-kill")) return new Promise(() => undefined);
+      return registry.kill(caller, String(p.actor), p.noRestart !== false);
     case "list": return { names: registry.list(caller, (p.namespace ?? null) as string | null) };
     case "state": return { state: registry.state(caller, String(p.actor)) };
     case "call": return { value: await registry.call(caller, String(p.actor), String(p.method), (p.args ?? []) as unknown[]) };

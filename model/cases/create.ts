@@ -61,7 +61,7 @@ function classAndArgsProblem(cmd: Create): string | null {
 }
 
 /** The next atomic step of a creation the caller has begun. */
-export function continueCreate(d: D, caller: string, inflight: Inflight, fx: Effects): void {
+export function continueCreate(d: D, caller: string, inflight: Exclude<Inflight, { op: "call" }>, fx: Effects): void {
   delete d.inflight[caller];
   const { request } = inflight;
   const name = request.name as string;

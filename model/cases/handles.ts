@@ -3,7 +3,7 @@ import { CLASSES } from "../classes.js";
 import { fail, reply, type D, type Effects } from "../effects.js";
 import { deathMessage, destroy, workerDied } from "../mechanics.js";
 import type { ClassData } from "../classes.js";
-import { selectActor, type Actor } from "../state.js";
+import { selectActor, selectRestartsLeft, type Actor, type Inflight } from "../state.js";
 import { bug } from "../mutants.js";
 import { callerCanRun, holdsHandle, removeHandle } from "./common.js";
 
@@ -35,14 +35,39 @@ export function call(d: D, cmd: Call, fx: Effects): void {
     fail(fx, cmd.caller, "ActorDied", deathMessage(actor as Actor), "call.dead");
     return;
   }
+  if (actor.lifecycle === "ALIVE" && selectRestartsLeft(actor as Actor) > 0) {
+    // At-most-once (max_task_retries=0): the call is in flight until the
+    // actor answers; a death of its process in between fails it, restart or not.
+    d.inflight[cmd.caller] = { op: "call", next: "execute", actor: actor.id, method: cmd.method, incarnation: actor.incarnation };
+    fx.rules.push("call.sent");
+    return;
+  }
+  execute(d, cmd.caller, actor.id, cmd.method, fx);
+}
+
+/** A call in flight reaches its actor: it runs if the process it was sent to still lives, else it fails. */
+export function continueCall(d: D, caller: string, inflight: Extract<Inflight, { op: "call" }>, fx: Effects): void {
+  delete d.inflight[caller];
+  const actor = selectActor(d, inflight.actor);
+  if (actor.lifecycle === "ALIVE" && actor.incarnation === inflight.incarnation) {
+    execute(d, caller, actor.id, inflight.method, fx);
+    return;
+  }
+  fail(fx, caller, "ActorDied", deathMessage(actor as Actor), "call.lostInFlight");
+}
+
+/** Runs a validated method on a live (or about to be restarted) actor and replies with its value. */
+function execute(d: D, caller: string, actorId: string, methodName: string, fx: Effects): void {
+  const actor = selectActor(d, actorId);
+  const method = CLASSES[actor.cls].methods[methodName]!;
   const result = method(actor.data as ClassData);
   if ("raised" in result) {
     // The format has no kind for an exception raised by a method; InvalidArgument is the nearest (REPORT.md).
-    fail(fx, cmd.caller, "InvalidArgument", result.raised, "call.raised");
+    fail(fx, caller, "InvalidArgument", result.raised, "call.raised");
     return;
   }
   d.actors[actor.id].data = result.data as never; // not DEAD, so registered
-  reply(fx, cmd.caller, { kind: "value", value: result.value }, "call.ok");
+  reply(fx, caller, { kind: "value", value: result.value }, "call.ok");
 }
 
 /** `ray.kill(handle, no_restart)`: sent to the GCS fire-and-forget; the caller does not wait. */

@@ -88,8 +88,8 @@ export const getIfExistsFindsOrCreates: Law = {
     const o = observations.find((x) => x.caller === caller);
     if (o === undefined || o.result.kind !== "error" || o.result.error !== "NotFound") return null;
     if (PROFILES[before.profile].getIfExistsReraisesCreateError) return `get_if_exists by ${caller} answered NotFound`;
-    const request = inflight?.request;
-    if (inflight === undefined || inflight.next !== "lookupAgain" || request === undefined || request.name === null) {
+    const request = inflight === undefined || inflight.op === "call" ? undefined : inflight.request;
+    if (inflight === undefined || inflight.op === "call" || inflight.next !== "lookupAgain" || request === undefined || request.name === null) {
       return `get_if_exists by ${caller} answered NotFound before its final lookup`;
     }
     const holder = before.names[request.namespace]?.[request.name];
