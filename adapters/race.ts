@@ -5,7 +5,7 @@ import {
 } from "../model/index.js";
 import { compact } from "../sim/compact.js";
 import { generateProgram, type GeneratedProgram } from "../sim/generate.js";
-import { DEFAULT_SPACE, nextCommandBy, type Choose } from "../sim/programs.js";
+import { DEFAULT_SPACE, createCommand, nextCommandBy, type Choose } from "../sim/programs.js";
 import { parseScenario } from "../sim/scenario/load.js";
 import type { Scenario, Step } from "../sim/scenario/types.js";
 import { runSettled } from "../sim/settle.js";
@@ -44,11 +44,14 @@ export function generateRace(prefixMoves: readonly (readonly number[])[], blockM
   const callers = [...Object.keys(state.jobs)];
   const lists: { commands: Command[]; steps: Step[] }[] = [];
   const count = Math.min(callers.length, 2 + choose(2));
+  // Half the blocks are about contention: every lane starts by creating (most
+  // often get-or-create) the same name in the same namespace.
+  const hot = choose(2) === 0 ? { name: DEFAULT_SPACE.names[choose(DEFAULT_SPACE.names.length)]!, namespace: DEFAULT_SPACE.namespaces[choose(DEFAULT_SPACE.namespaces.length)]! } : undefined;
   for (let i = 0; i < count; i++) {
     const caller = callers.splice(choose(callers.length), 1)[0];
     const commands: Command[] = [];
     for (let j = 0; j < 1 + choose(2); j++) {
-      const command = nextCommandBy(state, caller, choose);
+      const command = j === 0 && hot !== undefined ? createCommand(caller, choose, DEFAULT_SPACE, hot) : nextCommandBy(state, caller, choose);
       commands.push(command);
       if (command.type === "exit" || command.type === "drop") break;
     }

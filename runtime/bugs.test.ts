@@ -17,7 +17,7 @@ const { BUGS } = (await import(join(DIST, "bugs.js"))) as typeof import("./bugs.
  * `race`: fuzzed with --race (the bug only shows when two calls overlap).
  */
 const BUDGETS: Record<string, { runs: number; seed: number; race?: boolean }> = {
-  "get-or-create-no-retry": { runs: 200, seed: 1, race: true },
+  "get-or-create-no-retry": { runs: 20, seed: 1, race: true },
   "name-never-freed": { runs: 26, seed: 1 },
   "name-freed-on-death": { runs: 10, seed: 1 },
   "restart-default-args": { runs: 120, seed: 1 },
@@ -32,7 +32,7 @@ const BUDGETS: Record<string, { runs: number; seed: number; race?: boolean }> = 
 };
 
 /** How long the fuzzer may shrink a difference: enough to write a scenario, short enough for the file's time budget. */
-const SHRINK_SECONDS = 5;
+const SHRINK_SECONDS = 2;
 
 interface FuzzRun {
   readonly status: number | null;

@@ -51,18 +51,8 @@ export function nextCommandBy(state: State, caller: string, choose: Choose, spac
   const op = pick(choose, held.length > 0 ? OPS_WITH_HANDLES : OPS);
   const actor = held.length > 0 ? pick(choose, held) : "";
   switch (op) {
-    case "create": {
-      const cls = pick(choose, CLASS_NAMES);
-      const args: Json[] = cls === "Greeter" ? [pick(choose, GREETINGS)] : choose(3) === 0 ? [choose(10)] : [];
-      const name = choose(12) === 0 ? "" : maybe(choose, space.names);
-      return compact({
-        type: "create", caller, cls, args, name,
-        namespace: choose(4) === 0 ? pick(choose, space.namespaces) : undefined,
-        lifetime: maybe(choose, LIFETIMES),
-        getIfExists: choose(3) === 0 ? true : undefined,
-        maxRestarts: maybe(choose, MAX_RESTARTS),
-      });
-    }
+    case "create":
+      return createCommand(caller, choose, space);
     case "get":
       return compact({ type: "get", caller, name: pick(choose, space.names), namespace: choose(3) === 0 ? pick(choose, space.namespaces) : undefined });
     case "list":
@@ -82,6 +72,24 @@ export function nextCommandBy(state: State, caller: string, choose: Choose, spac
     default:
       return { type: "state", caller, actor };
   }
+}
+
+/**
+ * A random creation by `caller`. `hot` pins its name and namespace (race
+ * blocks that make every lane contend for one name) and makes it a
+ * get-or-create two times in three.
+ */
+export function createCommand(caller: string, choose: Choose, space: ProgramSpace = DEFAULT_SPACE, hot?: { readonly name: string; readonly namespace: string }): Extract<Command, { type: "create" }> {
+  const cls = pick(choose, CLASS_NAMES);
+  const args: Json[] = cls === "Greeter" ? [pick(choose, GREETINGS)] : choose(3) === 0 ? [choose(10)] : [];
+  const name = hot !== undefined ? hot.name : choose(12) === 0 ? "" : maybe(choose, space.names);
+  return compact({
+    type: "create", caller, cls, args, name,
+    namespace: hot !== undefined ? hot.namespace : choose(4) === 0 ? pick(choose, space.namespaces) : undefined,
+    lifetime: maybe(choose, LIFETIMES),
+    getIfExists: hot !== undefined ? (choose(3) !== 0 ? true : undefined) : choose(3) === 0 ? true : undefined,
+    maxRestarts: maybe(choose, MAX_RESTARTS),
+  });
 }
 
 const OPS = ["create", "create", "get", "list", "exit"] as const;
