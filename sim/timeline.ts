@@ -49,6 +49,8 @@ export const LOG_VERDICT = "as the log recorded";
 
 /** How many stories of a log's steps are kept once told. */
 const STORY_CACHE = 64;
+/** Events between the log store's kept states: any step's states are then a copy and a few events away. */
+const LOG_CHECKPOINT_EVERY = 64;
 
 /**
  * A log's timeline: its commands and events replayed on the model (the
@@ -58,7 +60,7 @@ const STORY_CACHE = 64;
  * have been checked with `replayLog` first.
  */
 export function logTimeline(title: string, profile: ProfileName, records: readonly LogRecord[]): Timeline {
-  const store = new Store(profile);
+  const store = new Store(profile, initialState(profile), LOG_CHECKPOINT_EVERY);
   const eventStarts: number[] = [];
   const recordStarts: number[] = [];
   for (const r of records) {
