@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // Fails the run if a test left the viewer's server or the browser running.
+    globalSetup: ["./vitest.teardown.ts"],
   },
 });

@@ -5,15 +5,18 @@ import { sceneEvents } from "./sceneEvents.js";
 
 /**
  * The actor a step is about, for the lifecycle chart: the actor the step
- * names (`actor`, or the label it binds with `as`), else the first actor whose
+ * names (`actor`, the label it binds with `as`, or the one it expects a
+ * handle to), else the first actor whose
  * lifecycle the step changed; null when the step touches none.
  */
 export function actorOfStep(item: Item, scene: Scene): string | null {
   const steps = isParallel(item) ? item.parallel.flat() : [item];
   for (const step of steps) {
-    const label = step.actor ?? step.as;
-    const id = label === undefined ? undefined : scene.labels[label];
-    if (id !== undefined && selectActor(scene.after, id) !== undefined) return id;
+    const expected = step.expect !== undefined && "actor" in step.expect ? step.expect.actor : undefined;
+    for (const label of [step.actor, step.as, expected]) {
+      const id = label === undefined ? undefined : scene.labels[label];
+      if (id !== undefined && selectActor(scene.after, id) !== undefined) return id;
+    }
   }
   for (const id of [...Object.keys(scene.after.actors), ...Object.keys(scene.after.destroyed)]) {
     if (selectActor(scene.before, id)?.lifecycle !== selectActor(scene.after, id).lifecycle) return id;

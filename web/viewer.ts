@@ -157,7 +157,8 @@ function scrollToCurrentBand(box: HTMLElement): void {
   const scroller = box.querySelector<HTMLElement>(".lanes-scroll");
   const top = Number(box.querySelector(".band.current rect")?.getAttribute("y"));
   // Set with the next frame's layout rather than forcing one now.
-  if (scroller !== null && Number.isFinite(top)) requestAnimationFrame(() => (scroller.scrollTop = Math.max(0, top - 160)));
+  // The drawing's rows start below the lane titles (swimlanes.ts HEADER), which stay on top.
+  if (scroller !== null && Number.isFinite(top)) requestAnimationFrame(() => (scroller.scrollTop = Math.max(0, top - 200)));
 }
 
 /** A source as the text of its file: a scenario's JSON, a log's JSON lines. */

@@ -29,7 +29,8 @@ export function swimlanesView(t: Timeline, step: number, go: (step: number) => v
     y += row.kind === "step" ? STEP_H : ROW_H;
     ys.push(y);
   }
-  const width = GUTTER + LANE_W * seq.lanes.length;
+  // Room on the right for the texts of arrows into the last lane.
+  const width = GUTTER + LANE_W * seq.lanes.length + LANE_W;
   const height = y + 16;
   const bands = seq.rows.flatMap((row, i) => {
     if (row.kind !== "step") return [];
@@ -40,17 +41,19 @@ export function swimlanesView(t: Timeline, step: number, go: (step: number) => v
       svg("rect", { x: 0, y: top, width, height: bottom - top }),
       svg("text", { class: "band-label", x: 6, y: top + 13 }, `step ${row.step + 1}`))];
   });
-  const picture = svg("svg", { class: "swimlanes", width, height, viewBox: `0 0 ${width} ${height}` },
+  // The lane titles stay in view while the steps scroll under them.
+  const head = svg("svg", { class: "swimlanes lanes-head", width, height: HEADER - 4, viewBox: `0 0 ${width} ${HEADER - 4}` },
+    ...seq.lanes.map((l) => svg("text", { class: "lane-title", x: laneX.get(l.id) ?? 0, y: HEADER - 14, "text-anchor": "middle" }, l.title)));
+  const body = svg("svg", { class: "swimlanes", width, height: height - HEADER, viewBox: `0 ${HEADER} ${width} ${height - HEADER}` },
     svg("defs", {}, svg("marker", { id: "lane-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
       svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }))),
     ...bands,
     ...seq.lanes.map((l) => svg("g", { class: `lane${l.id === "registry" ? " registry" : ""}`, "data-lane": l.title },
-      svg("line", { x1: laneX.get(l.id) ?? 0, x2: laneX.get(l.id) ?? 0, y1: HEADER - 6, y2: height - 8 }),
-      svg("text", { class: "lane-title", x: laneX.get(l.id) ?? 0, y: HEADER - 14, "text-anchor": "middle" }, l.title))),
+      svg("line", { x1: laneX.get(l.id) ?? 0, x2: laneX.get(l.id) ?? 0, y1: HEADER, y2: height - 8 }))),
     ...seq.rows.map((row, i) => rowView(row, ys[i], laneX)),
   );
   const note = from > 0 || to < t.length ? h("p", { class: "note" }, `Steps ${from + 1} to ${to} of ${t.length}.`) : null;
-  return h("div", { class: "lanes-box" }, note, h("div", { class: "lanes-scroll" }, picture));
+  return h("div", { class: "lanes-box" }, note, h("div", { class: "lanes-scroll" }, h("div", { class: "lanes-sticky" }, head), body));
 }
 
 function rowView(row: Row, y: number, laneX: ReadonlyMap<string, number>): SVGElement | null {
