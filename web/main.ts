@@ -21,9 +21,9 @@ const viewer = new Viewer({
 document.body.append(viewer.element);
 
 /** Reads a scenario or log and shows it, or says what is wrong with it. */
-function openText(name: string, text: string, options: Parameters<Viewer["open"]>[1] = {}): void {
+function openText(name: string, text: string): void {
   const source = read(name, text);
-  if (source !== null) viewer.open(source, options);
+  if (source !== null) viewer.open(source);
 }
 
 function read(name: string, text: string): Source | null {

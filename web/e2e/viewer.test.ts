@@ -245,9 +245,50 @@ describe("logs and counterexamples", () => {
       await page.click('.swimlanes .band[data-step="10"] .band-label');
       expect(await position(page)).toEqual([10, 120]);
       expect(await bindings(page)).toEqual(modelBindings(t.story(9).scene.after));
+      // What if, on a log: its commands become a scenario that the model runs again, telling the same story.
+      const told = await storyLines(page);
+      await page.click("#log-to-scenario");
+      expect(await position(page)).toEqual([10, 120]);
+      expect(await page.locator("#meta").textContent()).toContain("120 steps, written for profile ray");
+      expect((await storyLines(page)).slice(0, -1)).toEqual(told.slice(0, -1));
+      expect((await storyLines(page)).at(-1)).toMatch(/^ {2}✓ (as expected|succeeded)\.$/);
+      await page.keyboard.press("End");
+      expect(await position(page)).toEqual([120, 120]);
+      expect((await storyLines(page)).at(-1)).toMatch(/^ {2}✓ /);
       await page.close();
     } finally {
       await logViewer.stop();
+    }
+  });
+
+  it("opens a long log (5000 steps, 99 drivers) and travels to its end", async () => {
+    const log = join(dir, "long.jsonl");
+    rollcall("simulate", "--seed", "7", "--steps", "5000", "--log", log);
+    const source = readSource(log, readFileSync(log, "utf8"));
+    if (source.kind !== "log") throw new Error("not a log");
+    const t = logTimeline(log, source.profile, source.records);
+    const longViewer = await startViewer(log);
+    try {
+      let started = performance.now();
+      const page = await open(longViewer.url);
+      const opened = performance.now() - started;
+      expect(await position(page)).toEqual([0, 5000]);
+      started = performance.now();
+      await page.keyboard.press("End");
+      expect(await position(page)).toEqual([5000, 5000]);
+      const end = performance.now() - started;
+      started = performance.now();
+      for (let i = 0; i < 20; i++) await page.keyboard.press("ArrowLeft");
+      expect(await position(page)).toEqual([4980, 5000]);
+      const back = (performance.now() - started) / 20;
+      expect(await storyLines(page)).toEqual(modelLines(t.story(4979)));
+      expect(await bindings(page)).toEqual(modelBindings(t.story(4979).scene.after));
+      // Namespaces and drivers that are over are counted, not drawn.
+      expect(await page.locator("#namespaces-hidden").textContent()).toMatch(/^and \d+ namespaces of finished jobs, holding no names$/);
+      console.log(`a 5000-step log (${t.story(4999).scene.after.counters.actor} actors): page opened in ${(opened / 1000).toFixed(2)} s, its last step shown in ${end.toFixed(0)} ms, then ${back.toFixed(0)} ms a step back`);
+      await page.close();
+    } finally {
+      await longViewer.stop();
     }
   });
 

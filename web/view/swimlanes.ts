@@ -1,6 +1,6 @@
 import type { Timeline } from "../../sim/timeline.js";
 import { h, svg } from "../dom.js";
-import { sequenceOf, type Row } from "../lanes.js";
+import { REGISTRY, sequenceOf, type Row } from "../lanes.js";
 
 /** Steps drawn around the one shown, for long logs. */
 const WINDOW = 30;
@@ -48,7 +48,7 @@ export function swimlanesView(t: Timeline, step: number, go: (step: number) => v
     svg("defs", {}, svg("marker", { id: "lane-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
       svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }))),
     ...bands,
-    ...seq.lanes.map((l) => svg("g", { class: `lane${l.id === "registry" ? " registry" : ""}`, "data-lane": l.title },
+    ...seq.lanes.map((l) => svg("g", { class: `lane${l.id === REGISTRY ? " registry" : ""}`, "data-lane": l.title },
       svg("line", { x1: laneX.get(l.id) ?? 0, x2: laneX.get(l.id) ?? 0, y1: HEADER, y2: height - 8 }))),
     ...seq.rows.map((row, i) => rowView(row, ys[i], laneX)),
   );

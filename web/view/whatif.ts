@@ -5,6 +5,8 @@ import { h, replace } from "../dom.js";
 
 /** How long typing may pause before the model answers. */
 const DEBOUNCE_MS = 250;
+/** Past this many steps, turning a log into a scenario is said to take a while (5000 steps: about 3 s). */
+const SLOW_LOG_STEPS = 1000;
 
 /** Which editor an edit was typed in (its text is then left as typed), or null for the buttons. */
 type TypedIn = "step" | "scenario" | null;
@@ -42,6 +44,7 @@ export class WhatIfPanel {
       replace(this.body,
         h("p", {}, "A log records one run. To ask what if, turn it into a scenario: each command becomes a step expecting what the model answered."),
         h("button", { type: "button", id: "log-to-scenario", onclick: () => this.logToScenario() }, "Edit as a scenario"),
+        timeline.length > SLOW_LOG_STEPS ? h("span", { class: "note" }, ` ${timeline.length} steps: running them again takes a few seconds.`) : null,
         this.problems);
       return;
     }
