@@ -4,12 +4,13 @@ import { readlinkSync } from "node:fs";
 /**
  * After every test file has run: no process that rollcall's tests started may
  * still be running (implementations under test, the model served over the
- * protocol, the Node runtime's head, drivers and actors, the Ray bridge).
+ * protocol, the Node runtime's head, drivers and actors, the Ray bridge, the
+ * viewer's server and the browser its tests drive).
  * Only processes of this checkout count (another checkout's runs are left
  * alone). Waits a little for exits in flight, then fails the run naming what is left
  * (and stops it, so one failure does not leak into the next run).
  */
-const MARKERS = ["dist/cli/main.js serve-model", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-"];
+const MARKERS = ["dist/cli/main.js serve-model", "dist/cli/main.js web", "lib/chromium/chromium", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-"];
 
 /** True when the process belongs to this checkout: its command line names it, or it runs in it. */
 function ours(line: string): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseScenario } from "../sim/scenario/load.js";
+import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { differenceKind, fuzz } from "./fuzz.js";
 import { InProcessModelTarget } from "./model-server.js";

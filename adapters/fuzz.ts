@@ -2,7 +2,7 @@ import fc from "fast-check";
 import type { ProfileName } from "../model/index.js";
 import { generateScenario } from "../sim/generate.js";
 import { DEFAULT_SPACE, type ProgramSpace } from "../sim/programs.js";
-import { parseScenario } from "../sim/scenario/load.js";
+import { parseScenario } from "../sim/scenario/parse.js";
 import type { Scenario } from "../sim/scenario/types.js";
 import { runOnTarget, type TargetResult } from "./run-target.js";
 import { TargetError, type Target } from "./target.js";

@@ -6,7 +6,7 @@ import {
 import { compact } from "../sim/compact.js";
 import { generateProgram, type GeneratedProgram } from "../sim/generate.js";
 import { DEFAULT_SPACE, createCommand, nextCommandBy, type Choose } from "../sim/programs.js";
-import { parseScenario } from "../sim/scenario/load.js";
+import { parseScenario } from "../sim/scenario/parse.js";
 import type { Scenario, Step } from "../sim/scenario/types.js";
 import { runSettled } from "../sim/settle.js";
 import { Bindings, runOnTarget, toRequest, toResult } from "./run-target.js";

@@ -26,7 +26,7 @@ for (const profile of ["ray", "seed"] as const) {
 // A parallel block of four drivers with two steps each (get-or-create, then get),
 // explored over every interleaving: states visited and the time to settle it.
 {
-  const { parseScenario } = await import("../sim/scenario/load.js");
+  const { parseScenario } = await import("../sim/scenario/parse.js");
   const { runScenario } = await import("../sim/scenario/run.js");
   const lists = [1, 2, 3, 4].map((i) => [
     { by: `d${i}`, do: "create", class: "Counter", name: "foo", getIfExists: true, as: "foo" },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LAWS, MUTANTS, MUTANT_NAMES, type MutantName } from "../model/index.js";
-import { parseScenario } from "../sim/scenario/load.js";
+import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { check, chartEdges } from "./explore.js";
 import { eventsToItf } from "./itf.js";

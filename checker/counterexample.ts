@@ -3,7 +3,7 @@ import { compact } from "../sim/compact.js";
 import { toStep } from "../sim/generate.js";
 import { runSettled, settle } from "../sim/settle.js";
 import { Store } from "../sim/store.js";
-import { parseScenario } from "../sim/scenario/load.js";
+import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { isParallel, type Item, type Scenario, type Step } from "../sim/scenario/types.js";
 import { NAMES, namespaceName, type Universe } from "./universe.js";

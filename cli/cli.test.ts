@@ -156,6 +156,62 @@ describe("rollcall explain", () => {
   });
 });
 
+describe("rollcall web", () => {
+  /** Starts the viewer's server on a free port; resolves with its address once it prints it. */
+  function serve(...args: string[]): Promise<{ url: string; stop: () => void }> {
+    const child = spawn(process.execPath, [CLI, "web", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    return new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0];
+        if (url !== undefined) resolve({ url, stop: () => child.kill("SIGTERM") });
+      });
+      child.on("exit", (code) => reject(new Error(`rollcall web exited ${code} before printing its address: ${out}`)));
+    });
+  }
+
+  it("serves the built page on 127.0.0.1, and the file it was given as preload", async () => {
+    const { url, stop } = await serve("scenarios/00-seed/01-name-then-get.json");
+    try {
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toContain("text/html");
+      const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+      expect(script).toBeDefined();
+      expect((await fetch(url + script)).headers.get("content-type")).toContain("javascript");
+      const preload = (await (await fetch(url + "preload")).json()) as { name: string; text: string };
+      expect(preload.name).toBe("scenarios/00-seed/01-name-then-get.json");
+      expect(JSON.parse(preload.text).title).toBe("A named actor can be fetched back by its name");
+      expect((await fetch(url + "nothing-here.js")).status).toBe(404);
+      // One path segment that decodes to ../../package.json: outside the page, refused.
+      expect((await fetch(url + "%2e%2e%2f%2e%2e%2fpackage.json")).status).toBe(404);
+    } finally {
+      stop();
+    }
+    const bare = await serve();
+    try {
+      expect(await (await fetch(bare.url + "preload")).json()).toBeNull();
+    } finally {
+      bare.stop();
+    }
+  });
+
+  it("refuses a bad file or port with exit 2, naming the file and field, without a stack trace", () => {
+    const f = file("web-invalid.json", { title: "t", steps: [{ by: "d1", do: "init", colour: "red" }] });
+    const r = rollcall("web", "--port", "0", f);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`invalid: ${f}: steps[0].colour: unknown field`);
+    noStack(r.err);
+    const log = file("web-bad.jsonl", '{"type":"header","format":1,"rollcall":"0.1.0","profile":"ray","seed":1}\n{"type":"command","command":{"type":"get","caller":"j9","name":"x"},"rules":[]}\n');
+    const l = rollcall("web", "--port", "0", log);
+    expect(l.code).toBe(2);
+    expect(l.err).toContain(`${log}: line 2: the recorded observation disagrees with the model`);
+    expect(rollcall("web", "--port", "70000").code).toBe(2);
+    expect(rollcall("web", join(dir, "missing.json")).err).toContain("missing.json: cannot read the file (ENOENT)");
+  });
+});
+
 describe("rollcall simulate and replay", () => {
   it("is deterministic, prints the seed first and the fingerprint last, and replays", () => {
     const a = join(dir, "a.jsonl");

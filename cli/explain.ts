@@ -1,6 +1,6 @@
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
-import { explainScenario } from "../sim/explain.js";
+import { explainScenario, storyLines } from "../sim/explain.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from "./errors.js";
 import { parseProfile } from "./options.js";
 
@@ -19,14 +19,7 @@ export function explainCommand(file: string, options: { profile?: string }): num
   console.log(`${loaded.scenario.title}`);
   if (loaded.scenario.about !== undefined) console.log(`(${loaded.scenario.about})`);
   console.log(`Profile: ${used}.\n`);
-  for (const s of stories) {
-    console.log(`Step ${s.index + 1}. ${s.asked}`);
-    for (const c of s.cluster) console.log(`  In the cluster: ${c}.`);
-    console.log(`  The caller sees: ${s.saw.replace(/\.$/, "")}.`);
-    for (const w of s.why) console.log(`  Why: ${w}`);
-    console.log(s.ok ? `  ✓ ${s.verdict}.` : `  ✗ ${s.verdict} — this is where the model and the file part.`);
-    console.log("");
-  }
+  for (const s of stories) console.log(storyLines(s).join("\n") + "\n");
   const failed = stories.some((s) => !s.ok);
   return failed ? EXIT_FAILED : EXIT_OK;
 }

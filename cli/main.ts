@@ -12,6 +12,7 @@ import { replayCommand } from "./replay.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { checkCommand, OPERATIONS_HELP } from "./check.js";
 import { exportCommand } from "./export.js";
+import { DEFAULT_PORT, webCommand } from "./web.js";
 
 /**
  * The command line: the only place that reads clocks or picks seeds. Every
@@ -101,6 +102,14 @@ function program(): Command {
     .argument("<file>", "a log written by simulate")
     .action((file: string) => {
       exitCode = replayCommand(file);
+    });
+
+  p.command("web")
+    .description("serve the teaching viewer on 127.0.0.1: the cluster step by step, seed versus Ray, what if, swimlanes")
+    .argument("[file]", "a scenario (a fuzz failure, a checker counterexample) or an event log to open")
+    .option("--port <n>", "port to listen on (0 picks a free one)", String(DEFAULT_PORT))
+    .action(async (file: string | undefined, opts: { port: string }) => {
+      exitCode = await webCommand(file, opts);
     });
 
   p.command("fuzz")

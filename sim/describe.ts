@@ -9,6 +9,13 @@ export function labelOf(id: string, labels: Labels): string {
   return id;
 }
 
+/** `labelOf` for naming many ids with one table: the table is read once (it must not change afterwards). */
+export function labelIndex(labels: Labels): (id: string) => string {
+  const byId = new Map<string, string>();
+  for (const [label, bound] of Object.entries(labels)) if (!byId.has(bound)) byId.set(bound, label);
+  return (id) => byId.get(id) ?? id;
+}
+
 /** A short description of one event, for interleavings and logs: `d2 create Counter 'foo'`, `kill of a processed`. */
 export function describeEvent(labels: Labels): (event: ModelEvent) => string {
   const l = (id: string): string => labelOf(id, labels);

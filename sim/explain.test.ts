@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { explainScenario } from "./explain.js";
-import { parseScenario } from "./scenario/load.js";
+import { parseScenario } from "./scenario/parse.js";
 import { runScenario } from "./scenario/run.js";
 
 const load = (steps: unknown[]) => parseScenario("e.json", JSON.stringify({ title: "t", profile: "ray", steps }));

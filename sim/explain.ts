@@ -1,5 +1,7 @@
-import { DEFAULT_PROFILE, type ProfileName } from "../model/index.js";
+import { DEFAULT_PROFILE, type ProfileName, type State } from "../model/index.js";
+import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";
+import type { Labels } from "./scenario/command.js";
 import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
 import { isParallel, type LoadedScenario, type Step } from "./scenario/types.js";
 import { labelTable, type World } from "./scenario/world.js";
@@ -14,6 +16,16 @@ export interface StepStory {
   readonly why: readonly string[];
   readonly verdict: "as expected" | "succeeded" | string;
   readonly ok: boolean;
+  /** The history the story tells of (the first one, or the one that fails), for the web viewer. */
+  readonly scene: Scene;
+}
+
+/** The model's side of one step: the states before and after, the labels bound after it, and its log records. */
+export interface Scene {
+  readonly before: State;
+  readonly after: State;
+  readonly labels: Labels;
+  readonly records: readonly LogRecord[];
 }
 
 /** A scenario's story, step by step, on the model, stopping at the first step that does not do what the file expects. */
@@ -28,15 +40,17 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
       const before = worlds[0].store.snapshot();
       const outcome = exploreBlock(worlds, item, index, {});
       const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;
+      const unchanged: Scene = { before, after: before, labels: worlds[0].labels, records: [] };
       if ("failure" in outcome) {
         const f = outcome.failure;
-        stories.push({ index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)], verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false });
+        stories.push({ index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)], verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false, scene: unchanged });
         break;
       }
       if ("incomplete" in outcome) {
-        stories.push({ index, asked, cluster: [], saw: "not decided", why: [], verdict: outcome.incomplete, ok: false });
+        stories.push({ index, asked, cluster: [], saw: "not decided", why: [], verdict: outcome.incomplete, ok: false, scene: unchanged });
         break;
       }
+      const from = worlds[0].store.length;
       worlds = outcome.worlds;
       const after = worlds[0];
       stories.push({
@@ -44,6 +58,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
         cluster: describeChanges(before, after.store.state, after.labels),
         saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story shows the first, and later steps are checked in all)" : ""}`,
         why: [], verdict: "as expected", ok: true,
+        scene: { before, after: after.store.snapshot(), labels: after.labels, records: after.store.records.slice(recordIndex(after.store, from)) },
       });
       continue;
     }
@@ -55,24 +70,47 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
     const result = results[shown];
     const store = worlds[shown].store;
     const records = store.records.slice(recordIndex(store, befores[shown].from));
-    const rules = [...new Set(records.flatMap((r) => (r.type === "command" || r.type === "event" ? r.rules : [])))];
     const labels = "world" in result ? result.world.labels : worlds[shown].labels;
-    const answer = records.find((r) => r.type === "observation");
-    const saw = answer?.type === "observation" ? describeResult(answer.observation.result, labels) : "nothing (a fault has no caller)";
     const where = worlds.length > 1 ? ` (in ${failing >= 0 ? "one" : "each"} of the ${worlds.length} possible histories)` : "";
+    const scene: Scene = { before: befores[shown].state, after: store.snapshot(), labels, records };
     stories.push({
       index,
       asked: askedText(item),
-      cluster: describeChanges(befores[shown].state, store.state, labels),
-      saw,
-      why: rules.map(explainRule),
+      ...tellScene(scene),
       verdict: "failure" in result ? `expected ${result.failure.expected}${where}` : `${item.expect === undefined ? "succeeded" : "as expected"}${where}`,
       ok: !("failure" in result),
+      scene,
     });
     if ("failure" in result) break;
     worlds = results.map((r) => (r as { world: World }).world);
   }
   return { profile, stories };
+}
+
+/**
+ * What one settled step did, told from its scene: what happened in the
+ * cluster, what the caller saw (the step's first observation) and the rules
+ * that decided. A scenario's step and a log's step are told alike.
+ */
+export function tellScene(scene: Scene): Pick<StepStory, "cluster" | "saw" | "why"> {
+  const rules = [...new Set(scene.records.flatMap((r) => (r.type === "command" || r.type === "event" ? r.rules : [])))];
+  const answer = scene.records.find((r) => r.type === "observation");
+  return {
+    cluster: describeChanges(scene.before, scene.after, scene.labels),
+    saw: answer?.type === "observation" ? describeResult(answer.observation.result, scene.labels) : "nothing (a fault has no caller)",
+    why: rules.map(explainRule),
+  };
+}
+
+/** A story as `rollcall explain` prints it: the step, then one indented line each for the cluster, the caller, the rules and the verdict. */
+export function storyLines(s: StepStory): string[] {
+  return [
+    `Step ${s.index + 1}. ${s.asked}`,
+    ...s.cluster.map((c) => `  In the cluster: ${c}.`),
+    `  The caller sees: ${s.saw.replace(/\.$/, "")}.`,
+    ...s.why.map((w) => `  Why: ${w}`),
+    s.ok ? `  ✓ ${s.verdict}.` : `  ✗ ${s.verdict} — this is where the model and the file part.`,
+  ];
 }
 
 /** The index in `store.records` of the record of event number `n`. */

@@ -58,7 +58,8 @@ export function generateProgram(moves: readonly (readonly number[])[], profile: 
   return { scenario, store, labelOf };
 }
 
-function initStep(command: Extract<Command, { type: "init" }>, label: string, answer: Observation): Step {
+/** A driver's `init` as a scenario step, labelled `label`, expecting the error it met if any. */
+export function initStep(command: Extract<Command, { type: "init" }>, label: string, answer: Observation): Step {
   const expect: Expect | undefined = answer.result.kind === "error" ? { error: answer.result.error } : undefined;
   return compact({ by: label, do: "init" as const, namespace: command.namespace, defaultLifetime: command.defaultLifetime, expect });
 }
@@ -74,6 +75,7 @@ export function namespaceRef(ns: string, state: State, labelOf: Map<string, stri
   return ns;
 }
 
+/** A command as a scenario step in labels, expecting what the model answered; an actor seen for the first time is bound to the label a<n>. */
 export function toStep(command: Exclude<Command, { type: "init" | "continue" }>, answer: Observation, labelOf: Map<string, string>, before: State, after: State): Step {
   const by = labelOf.get(command.caller) as string;
   const label = (id: string): string => labelOf.get(id) as string;

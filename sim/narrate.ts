@@ -26,24 +26,26 @@ export function describeChanges(before: State, after: State, labels: Labels): st
   for (const id of [...Object.keys(after.actors), ...Object.keys(after.destroyed)]) {
     const b = before.actors[id] ?? before.destroyed[id];
     const a = selectActor(after, id);
-    const who = actorPhrase(after, id, labels);
+    // Named only when something is said of it: a long log has hundreds of actors, most unchanged.
+    let phrase: string | undefined;
+    const who = (): string => (phrase ??= actorPhrase(after, id, labels));
     if (b === undefined) {
-      out.push(`${who} was registered${a.detached ? " as a detached actor" : `, owned by ${labelOf(a.owner?.caller ?? "", labels)}`}, in namespace '${a.namespace}'`);
-      if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who} is ${a.lifecycle}`);
+      out.push(`${who()} was registered${a.detached ? " as a detached actor" : `, owned by ${labelOf(a.owner?.caller ?? "", labels)}`}, in namespace '${a.namespace}'`);
+      if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who()} is ${a.lifecycle}`);
       continue;
     }
     if (b.lifecycle === a.lifecycle && a.numRestarts > b.numRestarts) {
-      out.push(`${who} died and restarted (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts}): its constructor ran again with its original arguments`);
+      out.push(`${who()} died and restarted (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts}): its constructor ran again with its original arguments`);
     }
     if (b.lifecycle !== a.lifecycle) {
-      if (a.lifecycle === "DEAD") out.push(`${who} is DEAD (${a.deathCause ?? "unknown cause"})`);
-      else if (a.lifecycle === "RESTARTING") out.push(`${who} is RESTARTING (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts})`);
-      else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who} is ALIVE again: its constructor ran again with its original arguments`);
-      else if (a.lifecycle === "ALIVE") out.push(`${who} is ALIVE`);
+      if (a.lifecycle === "DEAD") out.push(`${who()} is DEAD (${a.deathCause ?? "unknown cause"})`);
+      else if (a.lifecycle === "RESTARTING") out.push(`${who()} is RESTARTING (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts})`);
+      else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who()} is ALIVE again: its constructor ran again with its original arguments`);
+      else if (a.lifecycle === "ALIVE") out.push(`${who()} is ALIVE`);
     }
-    if (before.actors[id] !== undefined && after.actors[id] === undefined) out.push(`${who} was destroyed: the GCS forgot it`);
+    if (before.actors[id] !== undefined && after.actors[id] === undefined) out.push(`${who()} was destroyed: the GCS forgot it`);
     if (b.lifecycle !== "DEAD" && a.lifecycle === "DEAD" && after.actors[id] !== undefined && a.name !== null && after.names[a.namespace]?.[a.name] === id) {
-      out.push(`${who} still holds its name '${a.name}' although it is DEAD`);
+      out.push(`${who()} still holds its name '${a.name}' although it is DEAD`);
     }
   }
   for (const ns of new Set([...Object.keys(before.names), ...Object.keys(after.names)])) {

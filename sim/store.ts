@@ -19,7 +19,8 @@ export class Store {
   private readonly checkpoints: State[];
   private working: State;
 
-  constructor(readonly profile: ProfileName, initial: State = initialState(profile)) {
+  /** `checkpointEvery`: events between two kept copies; fewer make `stateAt` faster and cost memory (the viewer's time travel). */
+  constructor(readonly profile: ProfileName, initial: State = initialState(profile), private readonly checkpointEvery = CHECKPOINT_EVERY) {
     this.checkpoints = [clone(initial)];
     this.working = clone(initial);
   }
@@ -45,15 +46,15 @@ export class Store {
   /** The state after the first `index` events, rebuilt from the nearest checkpoint. */
   stateAt(index: number): State {
     if (!Number.isInteger(index) || index < 0 || index > this.length) throw new RangeError(`no state at index ${index} (0..${this.length})`);
-    const c = Math.floor(index / CHECKPOINT_EVERY);
+    const c = Math.floor(index / this.checkpointEvery);
     const state = clone(this.checkpoints[c]);
-    for (let i = c * CHECKPOINT_EVERY; i < index; i++) applyInPlace(state, this.events[i]);
+    for (let i = c * this.checkpointEvery; i < index; i++) applyInPlace(state, this.events[i]);
     return state;
   }
 
   /** A copy that shares history with this store and then goes its own way. */
   fork(): Store {
-    const copy = new Store(this.profile, this.checkpoints[0]);
+    const copy = new Store(this.profile, this.checkpoints[0], this.checkpointEvery);
     copy.records.push(...this.records);
     copy.events.push(...this.events);
     copy.checkpoints.push(...this.checkpoints.slice(1));
@@ -65,7 +66,7 @@ export class Store {
   dispatch(event: ModelEvent): readonly Observation[] {
     const t = applyInPlace(this.working, event);
     this.events.push(event);
-    if (this.events.length % CHECKPOINT_EVERY === 0) this.checkpoints.push(clone(this.working));
+    if (this.events.length % this.checkpointEvery === 0) this.checkpoints.push(clone(this.working));
     if (isCommand(event)) this.records.push({ type: "command", command: event, rules: t.rules });
     else this.records.push({ type: "event", event, rules: t.rules });
     for (const observation of t.observations) this.records.push({ type: "observation", observation });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidScenario } from "./error.js";
-import { parseScenario } from "./load.js";
+import { parseScenario } from "./parse.js";
 
 /** The problems parseScenario reports for a file, as messages. */
 function problems(text: string): string[] {

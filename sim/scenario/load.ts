@@ -1,17 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isProfileName } from "../../model/index.js";
 import { InvalidScenario, ScenarioError } from "./error.js";
-import { PARALLEL_SCHEMA, STEP_SCHEMAS, TOP_SCHEMA } from "./schema.js";
-import { checkLabels } from "./labels.js";
-import type { Item, LoadedScenario, Scenario, StepPath } from "./types.js";
-
-const ajv = new Ajv({ allErrors: true, strict: true });
-const validateTop = ajv.compile(TOP_SCHEMA);
-const validateParallel = ajv.compile(PARALLEL_SCHEMA);
-const validateStep: Record<string, ValidateFunction> = Object.fromEntries(
-  Object.entries(STEP_SCHEMAS).map(([op, schema]) => [op, ajv.compile(schema)]),
-);
+import { parseScenario } from "./parse.js";
+import type { LoadedScenario } from "./types.js";
 
 /** Reads and checks a scenario file; throws InvalidScenario naming every problem found. */
 export function loadScenarioFile(file: string): LoadedScenario {
@@ -22,83 +12,4 @@ export function loadScenarioFile(file: string): LoadedScenario {
     throw new InvalidScenario(file, [new ScenarioError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`)]);
   }
   return parseScenario(file, text);
-}
-
-/** Parses and checks scenario text; `file` names it in messages. */
-export function parseScenario(file: string, text: string): LoadedScenario {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidScenario(file, [new ScenarioError(file, `not valid JSON: ${(e as Error).message}`)]);
-  }
-  const problems = checkShape(file, data);
-  if (problems.length === 0) {
-    const scenario = data as Scenario;
-    if (scenario.profile !== undefined && !isProfileName(scenario.profile)) {
-      problems.push(new ScenarioError(file, `unknown profile '${scenario.profile}' (known: seed, ray, ray-2.49)`, undefined, "profile"));
-    }
-    problems.push(...checkLabels(file, scenario));
-  }
-  if (problems.length > 0) throw new InvalidScenario(file, problems.slice(0, 20));
-  return { file, scenario: data as Scenario };
-}
-
-function checkShape(file: string, data: unknown): ScenarioError[] {
-  if (!validateTop(data)) return ajvProblems(file, validateTop.errors ?? [], undefined);
-  const problems: ScenarioError[] = [];
-  (data as unknown as Scenario).steps.forEach((item: Item, index) => {
-    if (item !== null && typeof item === "object" && "parallel" in item) {
-      if (!validateParallel(item)) {
-        problems.push(...ajvProblems(file, validateParallel.errors ?? [], { index }));
-        return;
-      }
-      item.parallel.forEach((list, l) => list.forEach((step, p) => problems.push(...checkStep(file, step, { index, list: l, position: p }))));
-    } else {
-      problems.push(...checkStep(file, item, { index }));
-    }
-  });
-  return problems;
-}
-
-function checkStep(file: string, step: unknown, path: StepPath): ScenarioError[] {
-  if (step === null || typeof step !== "object" || Array.isArray(step)) return [new ScenarioError(file, "a step must be an object", path)];
-  const op = (step as { do?: unknown }).do;
-  if (op === undefined) return [new ScenarioError(file, "missing the operation", path, "do")];
-  if (typeof op !== "string" || validateStep[op] === undefined) {
-    return [new ScenarioError(file, `unknown operation ${JSON.stringify(op)} (known: ${Object.keys(STEP_SCHEMAS).join(", ")})`, path, "do")];
-  }
-  const validate = validateStep[op];
-  return validate(step) ? [] : ajvProblems(file, validate.errors ?? [], path);
-}
-
-/** Turns Ajv's errors into messages naming the field; keeps the most specific of each field. */
-function ajvProblems(file: string, errors: readonly ErrorObject[], path: StepPath | undefined): ScenarioError[] {
-  const byField = new Map<string, ScenarioError>();
-  for (const err of errors) {
-    const parts = err.instancePath.split("/").filter((s) => s !== "");
-    let field = parts.join(".");
-    let detail = err.message ?? "is invalid";
-    if (err.keyword === "additionalProperties") {
-      const extra = (err.params as { additionalProperty: string }).additionalProperty;
-      field = [...parts, extra].join(".");
-      detail = "unknown field";
-    } else if (err.keyword === "required") {
-      const missing = (err.params as { missingProperty: string }).missingProperty;
-      field = [...parts, missing].join(".");
-      detail = "missing required field";
-    } else if (err.keyword === "enum") {
-      detail = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
-    } else if (err.keyword === "oneOf") {
-      detail = /namespace$/.test(field) ? 'must be a string or { "of": <driver label> }' : "must be a string or an object of the documented form";
-    }
-    if (path === undefined && parts[0] === "steps" && parts.length >= 1) {
-      // A top-level error about a step (for example steps is not an array) still names it.
-      field = parts.join(".");
-    }
-    if (!byField.has(field) || ["additionalProperties", "required", "oneOf"].includes(err.keyword)) {
-      byField.set(field, new ScenarioError(file, detail, path, field === "" ? undefined : field));
-    }
-  }
-  return [...byField.values()];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseScenario } from "./load.js";
+import { parseScenario } from "./parse.js";
 import { runScenario } from "./run.js";
 
 const run = (steps: unknown[], profile = "ray") => runScenario(parseScenario("race.json", JSON.stringify({ title: "race", profile, steps })));

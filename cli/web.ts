@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InvalidSource, readSource } from "../sim/source.js";
+import { EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
+import { parseCount } from "./options.js";
+
+/** The port `rollcall web` listens on unless told otherwise. */
+export const DEFAULT_PORT = 5178;
+
+/** The built page: dist/web beside dist/cli (vite.config.ts). */
+const PAGE = fileURLToPath(new URL("../web/", import.meta.url));
+
+const TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+
+/**
+ * `rollcall web [FILE]`: serves the teaching viewer on 127.0.0.1 and prints
+ * its address. FILE (a scenario, a fuzz failure, a checker counterexample or
+ * an event log) is checked first, as `run` and `replay` check it, and then
+ * opens in the page. Runs until interrupted.
+ */
+export async function webCommand(file: string | undefined, options: { port: string }): Promise<number> {
+  const port = parseCount(options.port, "--port");
+  if (port > 65535) throw new InputError(`--port must be at most 65535, got ${port}`);
+  if (!existsSync(join(PAGE, "index.html"))) throw new InputError(`the viewer is not built (no ${join(PAGE, "index.html")}): run npm run build`);
+  let preload: { name: string; text: string } | null = null;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new InputError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    try {
+      readSource(file, text);
+    } catch (e) {
+      if (!(e instanceof InvalidSource)) throw e;
+      for (const p of e.problems) console.error(`invalid: ${p}`);
+      return EXIT_INVALID;
+    }
+    preload = { name: file, text };
+  }
+  const server = createServer((req, res) => serve(req, res, preload));
+  const bound = await listen(server, port);
+  console.log(`rollcall web: the viewer is at http://127.0.0.1:${bound}/`);
+  if (file !== undefined) console.log(`  showing ${file}`);
+  console.log("  (Ctrl-C stops it)");
+  await new Promise<void>((resolve) => server.on("close", resolve));
+  return EXIT_OK;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      reject(e.code === "EADDRINUSE" ? new InputError(`port ${port} is in use: pick another with --port (0 picks a free one)`) : e);
+    });
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}
+
+/** The page's files, and `preload`: the file given on the command line (JSON null when none). */
+function serve(req: IncomingMessage, res: ServerResponse, preload: { name: string; text: string } | null): void {
+  if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "only GET and HEAD");
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname);
+  } catch {
+    return send(res, 400, "text/plain; charset=utf-8", "a malformed path");
+  }
+  if (path === "/preload") return send(res, 200, TYPES[".json"], JSON.stringify(preload));
+  const file = normalize(join(PAGE, path === "/" ? "index.html" : path));
+  if (!file.startsWith(PAGE.endsWith(sep) ? PAGE : PAGE + sep) || !existsSync(file) || extname(file) === "") {
+    return send(res, 404, "text/plain; charset=utf-8", `not found: ${path}`);
+  }
+  send(res, 200, TYPES[extname(file)] ?? "application/octet-stream", readFileSync(file));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}

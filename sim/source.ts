@@ -1,0 +1,59 @@
+import type { ProfileName } from "../model/index.js";
+import type { LogHeader, LogRecord } from "./log.js";
+import { InvalidLog, parseLog, replayLog } from "./replay.js";
+import { InvalidScenario } from "./scenario/error.js";
+import { parseScenario } from "./scenario/parse.js";
+import type { LoadedScenario } from "./scenario/types.js";
+
+/** What the viewer shows: a scenario file (a fuzz failure and a checker counterexample are scenarios too), or an event log. */
+export type Source =
+  | { readonly kind: "scenario"; readonly name: string; readonly loaded: LoadedScenario }
+  | { readonly kind: "log"; readonly name: string; readonly header: LogHeader; readonly profile: ProfileName; readonly records: readonly LogRecord[] };
+
+/** Text that is neither a valid scenario nor a log the model agrees with; each problem names the file and the step, line or field. */
+export class InvalidSource extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "InvalidSource";
+  }
+}
+
+/** True when the text is an event log: a `.jsonl` file, or one whose first line is a log header. */
+export function looksLikeLog(name: string, text: string): boolean {
+  if (name.endsWith(".jsonl")) return true;
+  const first = text.trimStart().split("\n", 1)[0];
+  try {
+    const record = JSON.parse(first) as { type?: unknown } | null;
+    return record !== null && typeof record === "object" && record.type === "header";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a scenario or an event log, checked as `rollcall run` checks a
+ * scenario and `rollcall replay` a log (every recorded observation must be
+ * the model's); throws InvalidSource otherwise.
+ */
+export function readSource(name: string, text: string): Source {
+  if (!looksLikeLog(name, text)) {
+    try {
+      return { kind: "scenario", name, loaded: parseScenario(name, text) };
+    } catch (e) {
+      if (e instanceof InvalidScenario) throw new InvalidSource(e.problems.map((p) => p.message));
+      throw e;
+    }
+  }
+  try {
+    const log = parseLog(text);
+    const outcome = replayLog(text);
+    if (!outcome.ok) {
+      throw new InvalidSource([`${name}: line ${outcome.line}: the recorded observation disagrees with the model (recorded ${outcome.recorded}; the model: ${outcome.replayed})`]);
+    }
+    const header = JSON.parse(text.trimStart().split("\n", 1)[0]) as LogHeader;
+    return { kind: "log", name, header, profile: log.profile, records: log.records.map((r) => r.record) };
+  } catch (e) {
+    if (e instanceof InvalidLog) throw new InvalidSource([`${name}: ${e.message}`]);
+    throw e;
+  }
+}
