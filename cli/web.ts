@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
@@ -31,7 +32,7 @@ export async function webCommand(file: string | undefined, options: { port: stri
   const port = parseCount(options.port, "--port");
   if (port > 65535) throw new InputError(`--port must be at most 65535, got ${port}`);
   if (!existsSync(join(PAGE, "index.html"))) throw new InputError(`the viewer is not built (no ${join(PAGE, "index.html")}): run npm run build`);
-  let preload: { name: string; text: string } | null = null;
+  let preload: { name: string; text: string; run: string } | null = null;
   if (file !== undefined) {
     let text: string;
     try {
@@ -46,7 +47,8 @@ export async function webCommand(file: string | undefined, options: { port: stri
       for (const p of e.problems) console.error(`invalid: ${p}`);
       return EXIT_INVALID;
     }
-    preload = { name: file, text };
+    // A run id: a tab reloaded after the server was restarted with another file shows that file.
+    preload = { name: file, text, run: randomUUID() };
   }
   const server = createServer((req, res) => serve(req, res, preload));
   const bound = await listen(server, port);
@@ -60,7 +62,8 @@ export async function webCommand(file: string | undefined, options: { port: stri
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
-      reject(e.code === "EADDRINUSE" ? new InputError(`port ${port} is in use: pick another with --port (0 picks a free one)`) : e);
+      const why = e.code === "EADDRINUSE" ? "is in use" : e.code === "EACCES" ? "is not open to this user" : e.code === "EADDRNOTAVAIL" ? "cannot be bound on 127.0.0.1" : null;
+      reject(why === null ? e : new InputError(`port ${port} ${why}: pick another with --port (0 picks a free one)`));
     });
     server.listen(port, "127.0.0.1", () => {
       const address = server.address();
@@ -70,7 +73,7 @@ function listen(server: Server, port: number): Promise<number> {
 }
 
 /** The page's files, and `preload`: the file given on the command line (JSON null when none). */
-function serve(req: IncomingMessage, res: ServerResponse, preload: { name: string; text: string } | null): void {
+function serve(req: IncomingMessage, res: ServerResponse, preload: { name: string; text: string; run: string } | null): void {
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "only GET and HEAD");
   let path: string;
   try {

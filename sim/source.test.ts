@@ -32,6 +32,13 @@ describe("readSource", () => {
     expect(problems("bad.json", "{ nope")[0]).toMatch(/^bad\.json: not valid JSON/);
   });
 
+  it("refuses an ITF trace with a pointer to what to open instead", () => {
+    const itf = JSON.stringify({ "#meta": { format: "ITF" }, vars: ["actors"], states: [{ "#meta": { index: 0 }, actors: { "#map": [] } }] });
+    expect(problems("t.itf.json", itf)).toEqual([
+      "t.itf.json: an ITF trace (from check --itf or export --itf) is for other tools; open the counterexample scenario check wrote beside it, or a log",
+    ]);
+  });
+
   it("names the line of a bad log, and of an observation the model disagrees with", () => {
     expect(problems("a.jsonl", "not json\n")).toEqual(["a.jsonl: line 1: not valid JSON: " + jsonError("not json")]);
     const lines = log.split("\n");

@@ -30,12 +30,25 @@ export function looksLikeLog(name: string, text: string): boolean {
   }
 }
 
+/** True when the text is an ITF trace (Apalache ADR-015: an object with `#meta` and `states`). */
+function looksLikeItf(text: string): boolean {
+  try {
+    const value = JSON.parse(text) as Record<string, unknown> | null;
+    return value !== null && typeof value === "object" && "#meta" in value && Array.isArray(value["states"]);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads a scenario or an event log, checked as `rollcall run` checks a
  * scenario and `rollcall replay` a log (every recorded observation must be
  * the model's); throws InvalidSource otherwise.
  */
 export function readSource(name: string, text: string): Source {
+  if (looksLikeItf(text)) {
+    throw new InvalidSource([`${name}: an ITF trace (from check --itf or export --itf) is for other tools; open the counterexample scenario check wrote beside it, or a log`]);
+  }
   if (!looksLikeLog(name, text)) {
     try {
       return { kind: "scenario", name, loaded: parseScenario(name, text) };

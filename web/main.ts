@@ -37,18 +37,27 @@ function read(name: string, text: string): Source | null {
 }
 
 /** What `rollcall web FILE` preloaded, or null (also when the page is served by something else). */
-async function preloaded(): Promise<{ name: string; text: string } | null> {
+async function preloaded(): Promise<{ name: string; text: string; run: string } | null> {
   try {
     const answer = await fetch("preload");
-    return answer.ok ? ((await answer.json()) as { name: string; text: string } | null) : null;
+    return answer.ok ? ((await answer.json()) as { name: string; text: string; run: string } | null) : null;
   } catch {
     return null;
   }
 }
 
+/** The server run whose file this tab showed last (kept across reloads of the tab). */
+const RUN_KEY = "rollcall.preloadRun";
+
 async function boot(): Promise<void> {
   const address = parseAddress(location.hash);
-  if (address.source !== undefined) {
+  const file = await preloaded();
+  // A tab reloaded after `rollcall web` was restarted with another file shows
+  // that file; otherwise the address (a reload, a shared link) wins.
+  const seen = sessionStorage.getItem(RUN_KEY);
+  if (file !== null) sessionStorage.setItem(RUN_KEY, file.run);
+  const restarted = file !== null && seen !== null && seen !== file.run;
+  if (address.source !== undefined && !restarted) {
     let text: string;
     try {
       text = await decodeText(address.source.code);
@@ -65,7 +74,6 @@ async function boot(): Promise<void> {
     viewer.open(source, { ...address, original, actor: address.actor ?? null });
     return;
   }
-  const file = await preloaded();
   if (file !== null) openText(file.name, file.text);
   else openText(CORPUS[0].path, CORPUS[0].text);
 }

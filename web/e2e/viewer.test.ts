@@ -210,6 +210,30 @@ describe("what if", () => {
     await other.close();
     await page.close();
   });
+
+  it("a tab reloaded after rollcall web was restarted with another file shows that file; reloaded again, its own address", async () => {
+    const first = await startViewer(DROP);
+    const port = new URL(first.url).port;
+    const page = await open(first.url);
+    await page.click('.tick[data-step="3"]');
+    await addressAt(page, 3);
+    await first.stop();
+    const other = "scenarios/00-seed/01-name-then-get.json";
+    const second = await startViewer("--port", port, other);
+    try {
+      await page.reload();
+      await page.locator("#title", { hasText: JSON.parse(readFileSync(other, "utf8")).title as string }).waitFor();
+      await page.click('.tick[data-step="2"]');
+      await addressAt(page, 2);
+      await page.reload();
+      await page.locator(".story").first().waitFor();
+      expect((await position(page))[0]).toBe(2);
+      expect(await page.locator("#title").textContent()).toBe(JSON.parse(readFileSync(other, "utf8")).title);
+    } finally {
+      await page.close();
+      await second.stop();
+    }
+  });
 });
 
 describe("logs and counterexamples", () => {
