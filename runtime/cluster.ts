@@ -8,6 +8,7 @@ import type { NamespaceRef } from "../sim/scenario/types.js";
 import { RuntimeError, type StepMsg, type StepResult } from "./protocol.js";
 
 const HEAD_MAIN = fileURLToPath(new URL("./head.js", import.meta.url));
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DRIVER_MAIN = fileURLToPath(new URL("./driver.js", import.meta.url));
 
 /** A step as the adapter protocol delivers it. */
@@ -37,6 +38,8 @@ export class Cluster {
   private stopped = false;
   /** Set once the head process has exited: its pid (and group id) may then belong to someone else. */
   private headExited = false;
+  /** Resolves when the head process has exited. */
+  private headGone: Promise<void> = new Promise(() => undefined);
 
   private constructor(private readonly dir: string, private readonly socketPath: string, private readonly head: ChildProcess, private readonly control: Rpc) {
     Cluster.live.add(this);
@@ -54,6 +57,7 @@ export class Cluster {
     const head = fork(HEAD_MAIN, [socketPath], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"] });
     const cluster = new Cluster(dir, socketPath, head, new Rpc(ipcChannel(head)));
     head.once("exit", () => (cluster.headExited = true));
+    cluster.headGone = new Promise((resolve) => head.once("exit", () => resolve()));
     head.once("exit", (code, signal) => {
       if (cluster.stopped) return;
       // The registry and every actor are gone with it: this cluster cannot answer
@@ -83,6 +87,18 @@ export class Cluster {
 
   /** Runs one step in the process it belongs to: a driver, an actor (through the head), or a crash injected here. */
   async step(req: StepRequest): Promise<StepResult> {
+    try {
+      return await this.run(req);
+    } catch (e) {
+      // A driver may see the head's socket close before this process sees the
+      // head exit: give the exit a moment, so a lost cluster ends this process
+      // (a "died" verdict) rather than answering with an Internal error.
+      if (e instanceof RuntimeError && e.kind === "Internal" && !this.stopped) await Promise.race([this.headGone, delay(1000)]);
+      throw e;
+    }
+  }
+
+  private async run(req: StepRequest): Promise<StepResult> {
     const step = this.resolveNamespace(req);
     if (req.do === "crash") return this.crash(String(req.actor));
     const caller = req.caller;

@@ -132,7 +132,7 @@ export class WhatIfPanel {
       profile: source.profile,
       steps: Array.from({ length: timeline.length }, (_, i) => timeline.item(i)),
     };
-    const next = this.read(JSON.stringify(scenario, null, 2), `${source.name.replace(/\.jsonl$/, "")}.json`);
+    const next = this.read(JSON.stringify(scenario, null, 2), `${source.name.replace(/\.jsonl?$/, "")}.json`);
     if (next !== null) this.commit(next, step, null);
   }
 
