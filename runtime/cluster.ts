@@ -39,10 +39,35 @@ export class Cluster {
   /** Set once the head process has exited: its pid (and group id) may then belong to someone else. */
   private headExited = false;
   /** Resolves when the head process has exited. */
-  private headGone: Promise<void> = new Promise(() => undefined);
+  private readonly headGone: Promise<void>;
+  /** Set once the head listens: from then on its exit loses the cluster (before, start reports it). */
+  private ready = false;
 
   private constructor(private readonly dir: string, private readonly socketPath: string, private readonly head: ChildProcess, private readonly control: Rpc) {
     Cluster.live.add(this);
+    this.headGone = new Promise((resolve) => head.once("exit", (code, signal) => {
+      this.headExited = true;
+      resolve();
+      if (this.ready && !this.stopped) this.lost(code, signal);
+    }));
+  }
+
+  /**
+   * The head died under a live cluster: the registry and every actor are gone
+   * with it, so no step can be answered truthfully. Stops everything and exits,
+   * so the harness gives a "died" verdict naming the step in flight.
+   */
+  private lost(code: number | null, signal: NodeJS.Signals | null): never {
+    // Its actor processes may outlive it in its process group: the group's id
+    // cannot be reused while they are in it, so this reaches them alone.
+    try {
+      if (this.head.pid !== undefined) process.kill(-this.head.pid, "SIGKILL");
+    } catch {
+      // no member left
+    }
+    process.stderr.write(`node runtime: the head process died (${signal ?? `status ${code}`}); the cluster is lost\n`);
+    Cluster.stopAll();
+    process.exit(70);
   }
 
   /** Stops every cluster (for exit handlers). */
@@ -56,24 +81,6 @@ export class Cluster {
     const socketPath = join(dir, "head.sock");
     const head = fork(HEAD_MAIN, [socketPath], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"] });
     const cluster = new Cluster(dir, socketPath, head, new Rpc(ipcChannel(head)));
-    head.once("exit", () => (cluster.headExited = true));
-    cluster.headGone = new Promise((resolve) => head.once("exit", () => resolve()));
-    head.once("exit", (code, signal) => {
-      if (cluster.stopped) return;
-      // The registry and every actor are gone with it: this cluster cannot answer
-      // any step truthfully. Stop everything and exit, so the harness gives a
-      // "died" verdict naming the step in flight.
-      // Its actor processes may outlive it in its process group: the group's id
-      // cannot be reused while they are in it, so this reaches them alone.
-      try {
-        if (head.pid !== undefined) process.kill(-head.pid, "SIGKILL");
-      } catch {
-        // no member left
-      }
-      process.stderr.write(`node runtime: the head process died (${signal ?? `status ${code}`}); the cluster is lost\n`);
-      Cluster.stopAll();
-      process.exit(70);
-    });
     await new Promise<void>((resolve, reject) => {
       head.on("message", (m: { ready?: boolean }) => m.ready === true && resolve());
       head.once("exit", (code) => reject(new RuntimeError("Internal", `the head exited (status ${code}) before it was ready`)));
@@ -82,6 +89,7 @@ export class Cluster {
       cluster.stop();
       throw e;
     });
+    cluster.ready = true;
     return cluster;
   }
 
