@@ -7,6 +7,7 @@ import type { Scenario } from "../sim/scenario/types.js";
 import { runOnTarget, type TargetResult } from "./run-target.js";
 import { TargetError, type Target } from "./target.js";
 import { arbRace, checkRace, generateRace, type RaceCheck } from "./race.js";
+import { Pacer, yieldTurn } from "../sim/pace.js";
 
 export interface FuzzOptions {
   readonly runs: number;
@@ -27,6 +28,11 @@ export interface FuzzOptions {
   readonly shrinkSeconds?: number;
   /** Called once with the first program where the target and the model part, before shrinking. */
   readonly onFirstDifference?: (scenario: Scenario, result: TargetResult) => void;
+  /**
+   * Called with each smaller failing program shrinking finds (a race: each
+   * failing race kept), so an interrupted run can still save the smallest.
+   */
+  readonly onSmaller?: (scenario: Scenario) => void;
 }
 
 export interface FuzzReport {
@@ -56,6 +62,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let steps = 0;
   let found: { programs: number; steps: number; seconds: number } | null = null;
   let target: Target | null = null;
+  const pacer = new Pacer(50, 1);
   const run = async (moves: readonly number[][]): Promise<{ scenario: Scenario; result: TargetResult } | null> => {
     const scenario = generateScenario(moves as number[][], options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
     if (scenario.steps.length === 0) return null;
@@ -68,6 +75,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       options.onFirstDifference?.(scenario, result);
     }
     options.progress?.({ programs, steps, seconds: elapsed(), shrinking: found !== null });
+    // A target answering at once (the model in process) would never let a signal handler run.
+    if (pacer.due()) await yieldTurn();
     if (result.verdict !== undefined) {
       await target.close();
       target = null;
@@ -90,9 +99,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0 };
     const first = found as { programs: number; steps: number; seconds: number };
     const deadline = options.shrinkSeconds === undefined ? Infinity : performance.now() + options.shrinkSeconds * 1000;
-    const reduced = await reduce(failing, run, deadline);
-    const cutAt = reduced.result.failure?.path.index ?? reduced.result.verdict?.path?.index ?? reduced.scenario.steps.length - 1;
-    const scenario = { ...reduced.scenario, steps: reduced.scenario.steps.slice(0, cutAt + 1) };
+    const reduced = await reduce(failing, run, deadline, options.onSmaller);
+    const scenario = cutAfterFailure(reduced.scenario, reduced.result);
     return {
       programs: first.programs, steps: first.steps, seconds: elapsed(), shrinkRuns: programs - first.programs, shrinkCut: reduced.cut,
       difference: { scenario, result: reduced.result, shrinks: reduced.shrinks, foundAfterSeconds: first.seconds },
@@ -100,6 +108,12 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   } finally {
     await (target as Target | null)?.close();
   }
+}
+
+/** A failing program cut after its failing step. */
+function cutAfterFailure(scenario: Scenario, result: TargetResult): Scenario {
+  const cutAt = result.failure?.path.index ?? result.verdict?.path?.index ?? scenario.steps.length - 1;
+  return { ...scenario, steps: scenario.steps.slice(0, cutAt + 1) };
 }
 
 /**
@@ -138,6 +152,7 @@ async function reduce(
   start: { moves: number[][]; scenario: Scenario; result: TargetResult },
   run: (moves: readonly number[][]) => Promise<{ scenario: Scenario; result: TargetResult } | null>,
   deadline: number,
+  onSmaller?: (scenario: Scenario) => void,
 ): Promise<{ moves: number[][]; scenario: Scenario; result: TargetResult; shrinks: number; cut: boolean }> {
   const kind = differenceKind(start.result);
   let best = start;
@@ -152,6 +167,7 @@ async function reduce(
     if (r === null || r.result.passed || differenceKind(r.result) !== kind) return false;
     best = { moves, ...r };
     shrinks++;
+    onSmaller?.(cutAfterFailure(r.scenario, r.result));
     return true;
   };
   // 1. The shortest failing prefix: a settled program's step k depends on the moves before it only.
@@ -202,6 +218,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
   let foundAt: number | null = null;
   let foundPrograms = 0;
   let shrinkCut = false;
+  const pacer = new Pacer(50, 1);
   const run = async ([prefix, block]: [number[][], number[]]): Promise<boolean> => {
     if (foundAt !== null && options.shrinkSeconds !== undefined && performance.now() - foundAt > options.shrinkSeconds * 1000) {
       shrinkCut = true;
@@ -222,8 +239,10 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
     // While shrinking, a candidate counts as failing only the same way: in its race, or in its settled prefix.
     const failedAlike = !check.passed && (last === null || (last.prefixFailed === true) === (check.prefixFailed === true));
+    if (pacer.due()) await yieldTurn();
     if (failedAlike) {
       last = check;
+      options.onSmaller?.(check.scenario);
       if (foundAt === null) {
         foundAt = performance.now();
         foundPrograms = programs;

@@ -4,6 +4,7 @@ import {
 } from "../model/index.js";
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
+import { drainSync, Pacer, type Paced } from "../sim/pace.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -84,6 +85,12 @@ export interface CheckResult {
  * the laws, so the first violation found is on a shortest path.
  */
 export function check(universe: Universe, options: CheckOptions = {}): CheckResult {
+  return drainSync(checkPaced(universe, options));
+}
+
+/** `check` as paced work: it pauses once per time slice (sim/pace.ts), so a command line running it with `drainAsync` stays interruptible. */
+export function* checkPaced(universe: Universe, options: CheckOptions = {}): Paced<CheckResult> {
+  const pacer = new Pacer();
   const laws = options.laws ?? LAWS;
   const now = options.now ?? (() => 0);
   const started = now();
@@ -130,6 +137,7 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
     const next: number[] = [];
     for (const index of frontier) {
       const node = nodes[index]!;
+      if (pacer.due()) yield;
       moves: for (const move of successors(universe, node)) {
         const t = transition(node.state, move.event);
         transitions++;

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { LAWS, MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
-import { check, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
+import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
+import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
 import { checkParallel } from "../checker/parallel.js";
 import { checkPacked, packedSupports } from "../checker/packed.js";
@@ -10,6 +9,7 @@ import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Op
 import { traceToItf } from "../checker/itf.js";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
+import { checkOutDir, checkOutFile, saveFinding, saveFindingFile } from "./output.js";
 
 export interface CheckFlags {
   readonly profile?: string;
@@ -110,8 +110,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
   if (flags.engine !== undefined && flags.engine !== "reference" && flags.engine !== "packed") throw new InputError(`--engine must be reference or packed, got '${flags.engine}'`);
   if (flags.engine === "packed") return packedCommand(universe, flags, options, meter, started);
-  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : Promise.resolve(check(u, o)));
+  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
   const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
+  // Where a counterexample would go, checked before the search: a finding is never lost to a bad path.
+  if (bugSearch !== null) checkOutDir(flags.out, "--out");
+  if (flags.itf !== undefined) checkOutFile(flags.itf, "--itf");
   let result: CheckResult;
   let scenario: CounterexampleScenario | null = null;
   let shortest: number | null = null;
@@ -151,13 +154,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   if (result.violation !== undefined) {
     const base = `check-${mutant ?? universe.profile}-${result.violation.law}`;
     if (scenario !== null) {
-      mkdirSync(flags.out, { recursive: true });
-      scenarioFile = join(flags.out, `${base}.json`);
-      writeFileSync(scenarioFile, JSON.stringify(scenario.scenario, null, 2) + "\n");
+      scenarioFile = saveFinding(flags.out, `${base}.json`, JSON.stringify(scenario.scenario, null, 2) + "\n", "the counterexample scenario");
     }
     if (flags.itf !== undefined) {
-      itfFile = flags.itf;
-      writeFileSync(itfFile, JSON.stringify(traceToItf({ ...universe, ...(mutant === undefined ? {} : { mutant }) }, result.violation.trace, `${result.violation.law}: ${result.violation.message}`), null, 2) + "\n");
+      const itf = JSON.stringify(traceToItf({ ...universe, ...(mutant === undefined ? {} : { mutant }) }, result.violation.trace, `${result.violation.law}: ${result.violation.message}`), null, 2) + "\n";
+      itfFile = saveFindingFile(flags.itf, itf, "the counterexample's ITF trace");
     }
   }
 
@@ -246,6 +247,8 @@ function printSummary(r: Report, result: CheckResult): void {
     if (v.scenario !== null) {
       console.log(`  scenario: ${v.scenario} (passes on the model; on the bug: ${v.failsWith})`);
       console.log(`  tell its story: rollcall explain ${v.scenario}`);
+    } else if (v.failsWith !== undefined) {
+      console.log("  scenario: could not be written (printed in full on stderr above)");
     } else {
       console.log("  no scenario: the difference could not be made visible to a caller within the probes");
     }

@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { DEFAULT_PROFILE } from "../model/index.js";
 import { fuzz, fuzzRaces } from "../adapters/fuzz.js";
 import { InProcessModelTarget } from "../adapters/model-server.js";
@@ -8,6 +6,8 @@ import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 import { parseBug, parseTarget, startTarget } from "./targets.js";
+import { checkOutDir, saveFinding } from "./output.js";
+import { onInterrupt } from "./interrupt.js";
 
 export interface FuzzCliOptions {
   readonly target: string;
@@ -34,6 +34,8 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
   if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);
+  // A difference found after hours must have somewhere to go: checked before the first program.
+  checkOutDir(options.out, "--out");
   console.log(`seed ${seed}`);
   console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
   const tty = process.stderr.isTTY;
@@ -52,15 +54,39 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
         process.stderr.write(`${line}\n`);
       }
   };
-  if (options.race === true) return raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds }, tty);
+  // How to run a written scenario again: the same target, the same seeded bug.
+  const replayIt = (file: string) => `rollcall run --target ${quote(options.target)}${bug === undefined ? "" : ` --bug ${quote(bug)}`} ${quote(file)}`;
+  // Interrupted while shrinking: the smallest failing program so far is written, and how to replay it.
+  let smallest: Scenario | null = null;
+  const stopHook = onInterrupt(() => {
+    if (smallest === null) return;
+    const file = saveFinding(options.out, `${options.race === true ? "race" : "fuzz"}-seed${seed}-interrupted.json`, JSON.stringify(smallest, null, 2) + "\n", "the smallest failing program so far");
+    if (file !== null) process.stderr.write(`\ninterrupted while shrinking: the smallest failing program so far is ${file}\nreplay it: ${replayIt(file)}\n`);
+  });
+  const onSmaller = (scenario: Scenario) => {
+    smallest = scenario;
+  };
+  try {
+    if (options.race === true) return await raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller }, tty, replayIt);
+    return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller }, tty, replayIt);
+  } finally {
+    stopHook();
+  }
+}
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+async function plainFuzz(options: FuzzCliOptions, fuzzOptions: Parameters<typeof fuzz>[0], tty: boolean, replayIt: (file: string) => string): Promise<number> {
+  const { seed, shrinkSeconds } = fuzzOptions;
   // The first failing program is written at once, so it can be looked at while shrinking goes on.
   const onFirstDifference = (scenario: Scenario) => {
-    mkdirSync(options.out, { recursive: true });
-    const file = join(options.out, `fuzz-seed${seed}-unshrunk.json`);
-    writeFileSync(file, JSON.stringify(scenario, null, 2) + "\n");
-    process.stderr.write(`the program before shrinking: ${file}\n`);
+    fuzzOptions.onSmaller?.(scenario);
+    const file = saveFinding(options.out, `fuzz-seed${seed}-unshrunk.json`, JSON.stringify(scenario, null, 2) + "\n", "the failing program before shrinking");
+    if (file !== null) process.stderr.write(`the program before shrinking: ${file}\n`);
   };
-  const report = await fuzz({ runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onFirstDifference });
+  const report = await fuzz({ ...fuzzOptions, onFirstDifference });
   if (tty) process.stderr.write("\n");
   // The rate counts every program run, the shrinker's too, over the whole time.
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
@@ -68,21 +94,19 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   console.log(`programs ${report.programs}${shrinkRuns}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const { scenario, result, shrinks, foundAfterSeconds } = report.difference;
-  mkdirSync(options.out, { recursive: true });
-  const file = join(options.out, `fuzz-seed${seed}.json`);
-  writeFileSync(file, JSON.stringify(scenario, null, 2) + "\n");
-  console.log(`difference found after ${report.programs} programs (${foundAfterSeconds.toFixed(1)} s); shrunk ${shrinks} times (${report.shrinkRuns} more runs${report.shrinkCut === true ? `, stopped at the --shrink-time bound of ${shrinkSeconds} s` : ""}) to a scenario of ${scenario.steps.length} steps: ${file}`);
+  const file = saveFinding(options.out, `fuzz-seed${seed}.json`, JSON.stringify(scenario, null, 2) + "\n", "the shrunk failing scenario");
+  console.log(`difference found after ${report.programs} programs (${foundAfterSeconds.toFixed(1)} s); shrunk ${shrinks} times (${report.shrinkRuns} more runs${report.shrinkCut === true ? `, stopped at the --shrink-time bound of ${shrinkSeconds} s` : ""}) to a scenario of ${scenario.steps.length} steps: ${file ?? "not written (printed in full on stderr)"}`);
   if (result.failure !== undefined) {
     console.log(`  at ${formatStepPath(result.failure.path)} (${result.failure.step.by ?? ""} ${result.failure.step.do}):`);
     console.log(`    ${describeFailure(result.failure)}`);
   } else if (result.verdict !== undefined) {
     console.log(`  the target misbehaved: ${result.verdict.kind}: ${result.verdict.message}`);
   }
-  console.log(`replay it: rollcall run --target ${options.target.includes(" ") ? `'${options.target}'` : options.target} ${file}`);
+  if (file !== null) console.log(`replay it: ${replayIt(file)}`);
   return EXIT_FAILED;
 }
 
-async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<typeof fuzzRaces>[0], tty: boolean): Promise<number> {
+async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<typeof fuzzRaces>[0], tty: boolean, replayIt: (file: string) => string): Promise<number> {
   const report = await fuzzRaces(fuzzOptions);
   if (tty) process.stderr.write("\n");
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
@@ -90,16 +114,17 @@ async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<type
   console.log(`races ${report.programs}${shrinkRuns}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const d = report.difference;
-  mkdirSync(options.out, { recursive: true });
-  const file = join(options.out, `race-seed${fuzzOptions.seed}.json`);
   const about = d.prefixFailed === true ? `${d.scenario.about ?? ""}; the settled steps before the race already part: the target gave ${d.observed ?? "?"} at the last step` : `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}`;
-  writeFileSync(file, JSON.stringify({ ...d.scenario, about }, null, 2) + "\n");
+  const file = saveFinding(options.out, `race-seed${fuzzOptions.seed}.json`, JSON.stringify({ ...d.scenario, about }, null, 2) + "\n", "the failing race");
   console.log(d.prefixFailed === true ? `the settled prefix already differs: ${d.observed}` : "the target's outcome of the race is not one the model allows");
   if (d.prefixFailed !== true) {
     console.log(`  observed: ${d.observed}`);
     for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
   }
   if (report.shrinkCut === true) console.log(`(shrinking stopped at the --shrink-time bound of ${fuzzOptions.shrinkSeconds} s)`);
-  console.log(`written: ${file}`);
+  if (file !== null) {
+    console.log(`written: ${file}`);
+    console.log(`replay it: ${replayIt(file)}`);
+  }
   return EXIT_FAILED;
 }

@@ -1,18 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_INTERNAL, EXIT_INVALID, InputError } from "./errors.js";
-import { runCommand } from "./run.js";
-import { serveModel } from "../adapters/model-server.js";
-import { fuzzCommand } from "./fuzz.js";
 import { stopAllTargets } from "../adapters/process.js";
-import { parseProfile } from "./options.js";
-import { explainCommand } from "./explain.js";
-import { simulateCommand } from "./simulate.js";
-import { replayCommand } from "./replay.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
-import { checkCommand, OPERATIONS_HELP } from "./check.js";
-import { exportCommand } from "./export.js";
-import { DEFAULT_PORT, webCommand } from "./web.js";
+import { OPERATIONS, OPERATION_HELP } from "../checker/universe.js";
+import { runInterruptHooks } from "./interrupt.js";
+
+// Each command's module is loaded when it runs (`await import`): a command
+// loads only what it uses, and `--help` loads none of them.
+const OPERATIONS_HELP = OPERATIONS.map((o) => `${o}: ${OPERATION_HELP[o]}`).join("; ");
+const DEFAULT_PORT = 5178;
 
 /**
  * The command line: the only place that reads clocks or picks seeds. Every
@@ -39,6 +36,7 @@ function program(): Command {
     .option("--mutant <name>", "run on the model with a seeded bug (rollcall check --list-mutants)")
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it; the Node runtime's are listed in runtime/bugs.ts)")
     .action(async (paths: string[], opts) => {
+      const { runCommand } = await import("./run.js");
       exitCode = await runCommand(paths, opts);
     });
 
@@ -65,6 +63,7 @@ function program(): Command {
     .option("--json", "print the report as JSON")
     .option("--quiet", "no progress on stderr")
     .action(async (opts) => {
+      const { checkCommand } = await import("./check.js");
       exitCode = await checkCommand(opts);
     });
 
@@ -73,16 +72,18 @@ function program(): Command {
     .argument("<file>", "an event log (.jsonl) or a scenario file")
     .option("--itf", "the Informal Trace Format (Apalache ADR-015) that Quint and Apalache tools read")
     .option("--out <file>", "write here instead of stdout")
-    .action((file: string, opts) => {
-      exitCode = exportCommand(file, opts);
+    .action(async (file: string, opts) => {
+      const { exportCommand } = await import("./export.js");
+      exitCode = await exportCommand(file, opts);
     });
 
   p.command("explain")
     .description("tell a scenario step by step in plain English: what was asked, what the cluster did, what the caller saw, and why")
     .argument("<file>", "a scenario file")
     .addOption(profileOption())
-    .action((file: string, opts) => {
-      exitCode = explainCommand(file, opts);
+    .action(async (file: string, opts) => {
+      const { explainCommand } = await import("./explain.js");
+      exitCode = await explainCommand(file, opts);
     });
 
   p.command("simulate")
@@ -93,15 +94,17 @@ function program(): Command {
     .option("--drivers <k>", "drivers running at once, at most", "3")
     .option("--no-faults", "inject no crashes")
     .option("--log <file>", "write the event log (JSON lines) here")
-    .action((opts) => {
-      exitCode = simulateCommand(opts);
+    .action(async (opts) => {
+      const { simulateCommand } = await import("./simulate.js");
+      exitCode = await simulateCommand(opts);
     });
 
   p.command("replay")
     .description("replay an event log on the model, checking every recorded observation")
     .argument("<file>", "a log written by simulate")
-    .action((file: string) => {
-      exitCode = replayCommand(file);
+    .action(async (file: string) => {
+      const { replayCommand } = await import("./replay.js");
+      exitCode = await replayCommand(file);
     });
 
   p.command("web")
@@ -109,6 +112,7 @@ function program(): Command {
     .argument("[file]", "a scenario (a fuzz failure, a checker counterexample) or an event log to open")
     .option("--port <n>", "port to listen on (0 picks a free one)", String(DEFAULT_PORT))
     .action(async (file: string | undefined, opts: { port: string }) => {
+      const { webCommand } = await import("./web.js");
       exitCode = await webCommand(file, opts);
     });
 
@@ -125,6 +129,7 @@ function program(): Command {
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .action(async (opts) => {
+      const { fuzzCommand } = await import("./fuzz.js");
       exitCode = await fuzzCommand(opts);
     });
 
@@ -132,6 +137,7 @@ function program(): Command {
     .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
     .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses"))
     .action(async (opts: { asProfile?: string }) => {
+      const [{ serveModel }, { parseProfile }] = await Promise.all([import("../adapters/model-server.js"), import("./options.js")]);
       await serveModel(parseProfile(opts.asProfile));
     });
 
@@ -170,7 +176,13 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // An interrupted run stops the implementations it started (their process groups).
 process.on("exit", stopAllTargets);
-process.on("SIGINT", () => process.exit(130));
-process.on("SIGTERM", () => process.exit(143));
+// Long loops give the event loop a turn once per slice (sim/pace.ts), so these
+// run within a second: first what a command still owes (a finding to save).
+const stop = (code: number) => () => {
+  runInterruptHooks();
+  process.exit(code);
+};
+process.on("SIGINT", stop(130));
+process.on("SIGTERM", stop(143));
 
 process.exitCode = await main(process.argv);
