@@ -90,7 +90,8 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
 
 /** `check` as paced work: it pauses once per time slice (sim/pace.ts), so a command line running it with `drainAsync` stays interruptible. */
 export function* checkPaced(universe: Universe, options: CheckOptions = {}): Paced<CheckResult> {
-  const pacer = new Pacer();
+  // A node's expansion costs tens of microseconds: a look at the clock every 4 is free.
+  const pacer = new Pacer(50, 4);
   const laws = options.laws ?? LAWS;
   const now = options.now ?? (() => 0);
   const started = now();

@@ -6,6 +6,7 @@ import { resolveNamespace, stepToEvent, type Labels } from "./command.js";
 import { checkExpectation } from "./expect.js";
 import { describeEvent } from "../describe.js";
 import type { ParallelBlock, Step, StepPath } from "./types.js";
+import { drainSync, Pacer, type Paced } from "../pace.js";
 import { alreadyNamed, answerFor, labelTable, type World } from "./world.js";
 
 export interface ParallelFailure {
@@ -40,6 +41,12 @@ interface Node {
  * are done and the cluster is quiescent, are the worlds that carry on.
  */
 export function exploreParallel(world: World, block: ParallelBlock, index: number, maxStates: number, progress?: (states: number) => void): ParallelOutcome {
+  return drainSync(exploreParallelPaced(world, block, index, maxStates, progress));
+}
+
+/** `exploreParallel` as paced work (sim/pace.ts): it pauses once per time slice, so a command line stays interruptible. */
+export function* exploreParallelPaced(world: World, block: ParallelBlock, index: number, maxStates: number, progress?: (states: number) => void): Paced<ParallelOutcome> {
+  const pacer = new Pacer(50, 4);
   const lists = block.parallel;
   const root: Node = { state: world.store.state, pos: lists.map(() => 0), bound: labelTable(), parent: null, event: null };
   const canonical = memoCanonicalKey();
@@ -50,11 +57,12 @@ export function exploreParallel(world: World, block: ParallelBlock, index: numbe
   while (frontier.length > 0) {
     const next: Node[] = [];
     for (const node of frontier) {
+      if (pacer.due()) yield;
       const labels = labelTable(world.labels, node.bound);
       const moves = successors(node, lists, labels);
       if (moves.length === 0) {
         if (node.pos.every((p, i) => p >= lists[i].length)) ends.push(node);
-        else return fail(node, null, { index }, lists, "every list to finish", "a deadlock: no list can move", labels);
+        else return deadlock(node, index, lists, labels, visited.size);
       }
       for (const move of moves) {
         const t = transition(node.state, move.event);
@@ -153,8 +161,10 @@ function pathOf(node: Node): ModelEvent[] {
   return events.reverse();
 }
 
-function fail(node: Node, event: ModelEvent | null, path: StepPath, lists: ParallelBlock["parallel"], expected: string, observed: string, labels: Labels): ParallelOutcome {
-  void event;
-  const step = lists[0][0];
-  return { failure: { path, step, expected, observed, rule: null, interleaving: pathOf(node).map(describeEvent(labels)) }, explored: 0 };
+/** No move is enabled but some list has steps left: the failure names the first such step. */
+function deadlock(node: Node, index: number, lists: ParallelBlock["parallel"], labels: Labels, explored: number): ParallelOutcome {
+  const list = node.pos.findIndex((p, i) => p < lists[i].length);
+  const step = lists[list][node.pos[list]];
+  const path: StepPath = { index, list, position: node.pos[list] };
+  return { failure: { path, step, expected: "every list to finish", observed: "a deadlock: no list can move", rule: null, interleaving: pathOf(node).map(describeEvent(labels)) }, explored };
 }

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isProfileName } from "../../model/index.js";
+import { isProfileName, MAX_JSON_DEPTH, tooDeep } from "../../model/index.js";
 import { InvalidScenario, ScenarioError } from "./error.js";
 import { PARALLEL_SCHEMA, STEP_SCHEMAS, TOP_SCHEMA } from "./schema.js";
 import { checkLabels } from "./labels.js";
@@ -24,6 +24,12 @@ export function parseScenario(file: string, text: string): LoadedScenario {
     data = JSON.parse(text);
   } catch (e) {
     throw new InvalidScenario(file, [new ScenarioError(file, `not valid JSON: ${(e as Error).message}`)]);
+  }
+  const deep = tooDeep(data);
+  if (deep !== null) {
+    const field = deep.replace(/^steps\.(\d+)(\.|$)/, "");
+    const index = /^steps\.(\d+)/.exec(deep);
+    throw new InvalidScenario(file, [new ScenarioError(file, `nests deeper than ${MAX_JSON_DEPTH} arrays and objects`, index === null ? undefined : { index: Number(index[1]) }, field === "" ? deep : field.split(".").slice(0, 3).join(".") + (field.split(".").length > 3 ? "…" : ""))]);
   }
   const problems = checkShape(file, data);
   if (problems.length === 0) {
