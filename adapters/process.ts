@@ -157,7 +157,7 @@ export class ProcessTarget implements Target {
     }
     const wrong = reply.ok ? resultProblem(pending.kind, reply.result) : reply.error.kind === BAD_REQUEST ? `it refused the request as malformed: ${reply.error.message}` : null;
     if (wrong !== null) {
-      this.fail(new TargetError("protocol", `the reply breaks the protocol: ${wrong}: ${quoted}`));
+      this.fail(new TargetError("protocol", `the reply to ${pending.what} breaks the protocol: ${wrong}: ${quoted}`), reply.id);
       return;
     }
     clearTimeout(pending.timer);
@@ -165,13 +165,16 @@ export class ProcessTarget implements Target {
     pending.resolve(reply);
   }
 
-  /** Records the first verdict, fails every request in flight, and stops the process group. */
-  private fail(error: TargetError): void {
+  /**
+   * Records the first verdict, fails every request in flight (each named,
+   * except `culprit`, whose message names it already), and stops the process group.
+   */
+  private fail(error: TargetError, culprit?: number): void {
     if (this.failure !== null) return;
     this.failure = error;
-    for (const p of this.pending.values()) {
+    for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new TargetError(error.verdict, `${p.what}: ${error.message}`));
+      p.reject(id === culprit ? error : new TargetError(error.verdict, `${p.what}: ${error.message}`));
     }
     this.pending.clear();
     void this.kill();

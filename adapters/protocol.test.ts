@@ -210,17 +210,17 @@ describe("the harness checks hello and every reply against the protocol's schema
     const error = await withTarget("bad-hello", (t) => t.hello().then(() => null, (e: unknown) => e));
     expect(error).toBeInstanceOf(TargetError);
     expect((error as TargetError).verdict).toBe("protocol");
-    expect((error as TargetError).message).toMatch(/hello\.name: must be string/);
+    expect((error as TargetError).message).toMatch(/^the reply to hello breaks the protocol: .*hello\.name: must be string/);
     expect((error as TargetError).message).toMatch(/hello\.profiles: must be array/);
     expect((error as TargetError).message).toMatch(/hello\.version: missing required field/);
   });
 
   const verdicts: [string, RegExp, number | null][] = [
-    ["empty-results", /step init: the reply breaks the protocol: init\.namespace: missing required field/, 0],
+    ["empty-results", /^the reply to step init breaks the protocol: init\.namespace: missing required field/, 0],
     ["bare-object", /reply\.ok: missing required field/, null],
     ["null-id", /could not read a request: cannot read that/, null],
     ["bad-kind", /reply\.error\.kind: must be one of "NameTaken", .*"Internal", "BadRequest"/, 0],
-    ["bad-request", /refused the request as malformed: caller: what is that\?/, 0],
+    ["bad-request", /^the reply to step init breaks the protocol: it refused the request as malformed: caller: what is that\?/, 0],
   ];
   it.each(verdicts)("%s: a protocol verdict naming the field", async (mode, message, index) => {
     const result = await withTarget(mode, (t) => runOnTarget(scenario, t));
@@ -270,7 +270,7 @@ describe("the command line on a target that refuses: exit 2, once, never shrunk"
     const r = rollcall(["run", "--target", `cmd:${misbehave("bad-hello")}`, scenarioFile]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^ERROR .*one-driver\.json/m);
-    expect(r.out).toMatch(/protocol .*hello\.name: must be string/);
+    expect(r.out).toMatch(/protocol before the first step: the reply to hello breaks the protocol: .*hello\.name: must be string/);
     noStack(r.err);
   });
 
