@@ -55,6 +55,6 @@ export function parseBug(bug: string | undefined, spec: TargetSpec): string | un
   if (spec.kind === "model") throw new InputError("--bug switches on a seeded bug of a real implementation (ROLLCALL_BUG); on the model use --mutant");
   if (!/^[a-z0-9-]+$/.test(bug)) throw new InputError(`--bug must be a bug's name (letters, digits, dashes), got '${bug}'`);
   // The Node runtime lists its seeded bugs: an unknown one is refused before anything starts.
-  if (spec.kind === "process" && spec.label === "node" && !(bug in BUGS)) throw new InputError(`--bug: the Node runtime has no seeded bug '${bug}' (known: ${Object.keys(BUGS).join(", ")})`);
+  if (spec.kind === "process" && spec.label === "node" && !Object.hasOwn(BUGS, bug)) throw new InputError(`--bug: the Node runtime has no seeded bug '${bug}' (known: ${Object.keys(BUGS).join(", ")})`);
   return bug;
 }
