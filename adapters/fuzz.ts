@@ -5,7 +5,7 @@ import { DEFAULT_SPACE, type ProgramSpace } from "../sim/programs.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import type { Scenario } from "../sim/scenario/types.js";
 import { runOnTarget, type TargetResult } from "./run-target.js";
-import { TargetError, type Target } from "./target.js";
+import { TargetError, TargetRefusedError, requireProfile, type Target } from "./target.js";
 import { arbRace, checkRace, generateRace, type RaceCheck } from "./race.js";
 import { Pacer, yieldTurn } from "../sim/pace.js";
 
@@ -84,18 +84,26 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     return { scenario, result };
   };
   const arb = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 10, maxLength: 10 }), { minLength: 1, maxLength: options.maxMoves, size: "max" });
+  // A target that refuses (its hello lacks the profile, its reset says no) stops the fuzzer at once: TargetRefusedError, never a difference.
+  let refused: TargetRefusedError | null = null;
   try {
+    target = options.target();
+    await requireProfile(target, options.profile);
     let failing: { moves: number[][]; scenario: Scenario; result: TargetResult } | null = null;
     // Generation only: fast-check's own shrinker is not used (see reduce).
     await fc.check(
       fc.asyncProperty(arb, async (moves) => {
-        const r = await run(moves);
+        const r = await run(moves).catch((e: unknown) => {
+          if (e instanceof TargetRefusedError) refused = e;
+          throw e;
+        });
         if (r === null || r.result.passed) return true;
         failing = { moves, ...r };
         return false;
       }),
       { seed: options.seed, numRuns: options.runs, endOnFailure: true },
     );
+    if (refused !== null) throw refused;
     if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0 };
     const first = found as { programs: number; steps: number; seconds: number };
     const deadline = options.shrinkSeconds === undefined ? Infinity : performance.now() + options.shrinkSeconds * 1000;
@@ -219,7 +227,10 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
   let foundPrograms = 0;
   let shrinkCut = false;
   const pacer = new Pacer(50, 1);
+  // A target that refuses stops the fuzzer at once: the property fails once, every shrink candidate passes untried, and the refusal is thrown.
+  let refused: TargetRefusedError | null = null;
   const run = async ([prefix, block]: [number[][], number[]]): Promise<boolean> => {
+    if (refused !== null) return true;
     if (foundAt !== null && options.shrinkSeconds !== undefined && performance.now() - foundAt > options.shrinkSeconds * 1000) {
       shrinkCut = true;
       return true;
@@ -230,6 +241,10 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     try {
       check = await checkRace(race, target, options.profile);
     } catch (e) {
+      if (e instanceof TargetRefusedError) {
+        refused = e;
+        return false;
+      }
       if (!(e instanceof TargetError)) throw e;
       await target.close();
       target = null;
@@ -252,7 +267,10 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     return !failedAlike;
   };
   try {
+    target = options.target();
+    await requireProfile(target, options.profile);
     const outcome = await fc.check(fc.asyncProperty(arbRace(options.maxMoves), run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
+    if (refused !== null) throw refused;
     const seconds = (performance.now() - started) / 1000;
     return outcome.failed && last !== null ? { programs: foundPrograms, shrinkRuns: programs - foundPrograms, seconds, difference: last, shrinkCut } : { programs, shrinkRuns: 0, seconds };
   } finally {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { PROTOCOL_VERSION, replyProblem, type Reply, type Request, type StepRequest } from "./protocol.js";
-import { TargetError, type Target } from "./target.js";
+import { PROTOCOL_VERSION, type Reply, type Request, type StepRequest } from "./protocol.js";
+import { BAD_REQUEST, replyProblem, resultKind, resultProblem } from "./schema.js";
+import { TargetError, TargetRefusedError, type Target } from "./target.js";
 
 /** Distributes Omit over a union (TypeScript's Omit does not). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -12,6 +13,8 @@ export interface ProcessTargetOptions {
   readonly cwd?: string;
   /** Extra environment variables for the implementation (`--bug` sets ROLLCALL_BUG). */
   readonly env?: Readonly<Record<string, string>>;
+  /** How messages name the target (`node`, `ray`, `cmd:…`); by default `cmd:<command>`. */
+  readonly label?: string;
 }
 
 /** Targets whose process group may still run: stopped by stopAllTargets() when rollcall exits. */
@@ -32,6 +35,8 @@ interface Pending {
   readonly reject: (error: TargetError) => void;
   readonly timer: NodeJS.Timeout;
   readonly what: string;
+  /** The key of the result's schema (schema.ts resultKind). */
+  readonly kind: string;
 }
 
 /**
@@ -47,6 +52,8 @@ export class ProcessTarget implements Target {
   private nextId = 1;
   private failure: TargetError | null = null;
   private exited = false;
+  /** The implementation refused hello: every reset is refused with it. */
+  private refusal: TargetRefusedError | null = null;
 
   constructor(readonly command: string, private readonly options: ProcessTargetOptions) {
     const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
@@ -68,18 +75,27 @@ export class ProcessTarget implements Target {
   }
 
   get description(): string {
-    return `cmd:${this.command}`;
+    const bug = this.options.env?.["ROLLCALL_BUG"];
+    return `${this.options.label ?? `cmd:${this.command}`}${bug === undefined ? "" : ` (--bug ${bug})`}`;
   }
 
+  /** The implementation's hello, checked against the protocol's schema; an error reply is a refusal. */
   async hello(): Promise<{ name: string; version: string; profiles: readonly string[] }> {
     const reply = await this.request({ type: "hello", protocol: PROTOCOL_VERSION }, this.options.stepTimeoutMs, "hello");
-    const r = reply.ok ? reply.result : {};
-    return { name: String(r.name ?? "?"), version: String(r.version ?? "?"), profiles: Array.isArray(r.profiles) ? r.profiles.map(String) : [] };
+    if (!reply.ok) {
+      // Remembered: whoever goes on without the hello gets the refusal at reset.
+      this.refusal = new TargetRefusedError(`the target ${this.description} refused hello: ${reply.error.kind}: ${reply.error.message}`);
+      throw this.refusal;
+    }
+    const r = reply.result;
+    return { name: r.name as string, version: r.version as string, profiles: r.profiles as string[] };
   }
 
+  /** A fresh cluster; an error reply is a refusal (an unknown bug, a profile it does not implement): TargetRefusedError. */
   async reset(profile: string): Promise<void> {
+    if (this.refusal !== null) throw this.refusal;
     const reply = await this.request({ type: "reset", profile }, this.options.stepTimeoutMs * 3, "reset");
-    if (!reply.ok) throw new TargetError("protocol", `reset to profile ${profile} refused: ${reply.error.kind}: ${reply.error.message}`);
+    if (!reply.ok) throw new TargetRefusedError(`the target ${this.description} refused reset to profile ${profile}: ${reply.error.kind}: ${reply.error.message}`);
   }
 
   step(request: StepRequest): Promise<Reply> {
@@ -109,7 +125,7 @@ export class ProcessTarget implements Target {
       const timer = setTimeout(() => {
         this.fail(new TargetError("timeout", `no answer to ${what} within ${(timeoutMs / 1000).toFixed(1)} s${this.tail()}`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, what });
+      this.pending.set(id, { resolve, reject, timer, what, kind: resultKind(body as { type: string; do?: string; allNamespaces?: boolean }) });
       this.child.stdin?.write(JSON.stringify({ id, ...body }) + "\n");
     });
   }
@@ -123,15 +139,25 @@ export class ProcessTarget implements Target {
       this.fail(new TargetError("protocol", `the implementation wrote a line that is not JSON: ${JSON.stringify(line.slice(0, 200))}`));
       return;
     }
+    const quoted = line.length > 200 ? `${line.slice(0, 200)}...` : line;
     const problem = replyProblem(value);
     if (problem !== null) {
-      this.fail(new TargetError("protocol", `${problem}: ${line.slice(0, 200)}`));
+      this.fail(new TargetError("protocol", `a reply that breaks the protocol: ${problem}: ${quoted}`));
       return;
     }
     const reply = value as Reply;
+    if (reply.id === null) {
+      this.fail(new TargetError("protocol", `the implementation could not read a request: ${(reply as { error: { message: string } }).error.message}`));
+      return;
+    }
     const pending = this.pending.get(reply.id);
     if (pending === undefined) {
       this.fail(new TargetError("protocol", `the implementation answered id ${reply.id}, which was not asked (or was answered already)`));
+      return;
+    }
+    const wrong = reply.ok ? resultProblem(pending.kind, reply.result) : reply.error.kind === BAD_REQUEST ? `it refused the request as malformed: ${reply.error.message}` : null;
+    if (wrong !== null) {
+      this.fail(new TargetError("protocol", `the reply to ${pending.what} breaks the protocol: ${wrong}: ${quoted}`), reply.id);
       return;
     }
     clearTimeout(pending.timer);
@@ -139,13 +165,16 @@ export class ProcessTarget implements Target {
     pending.resolve(reply);
   }
 
-  /** Records the first verdict, fails every request in flight, and stops the process group. */
-  private fail(error: TargetError): void {
+  /**
+   * Records the first verdict, fails every request in flight (each named,
+   * except `culprit`, whose message names it already), and stops the process group.
+   */
+  private fail(error: TargetError, culprit?: number): void {
     if (this.failure !== null) return;
     this.failure = error;
-    for (const p of this.pending.values()) {
+    for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new TargetError(error.verdict, `${p.what}: ${error.message}`));
+      p.reject(id === culprit ? error : new TargetError(error.verdict, `${p.what}: ${error.message}`));
     }
     this.pending.clear();
     void this.kill();

@@ -44,23 +44,7 @@ export interface StepResult {
   readonly profiles?: readonly string[];
 }
 
+/** A reply; its id is null only in a BadRequest reply to a line without a usable id. */
 export type Reply =
   | { readonly id: number; readonly ok: true; readonly result: StepResult }
-  | { readonly id: number; readonly ok: false; readonly error: { readonly kind: string; readonly message: string } };
-
-/** Why a line is not a reply of this protocol, or null when it is one. */
-export function replyProblem(value: unknown): string | null {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return "a reply must be a JSON object";
-  const r = value as Record<string, unknown>;
-  if (!Number.isInteger(r.id)) return "a reply needs an integer id";
-  if (r.ok === true) {
-    if (r.result !== undefined && (r.result === null || typeof r.result !== "object" || Array.isArray(r.result))) return "result must be an object";
-    return null;
-  }
-  if (r.ok === false) {
-    const e = r.error as Record<string, unknown> | undefined;
-    if (e === null || typeof e !== "object" || typeof e.kind !== "string" || typeof e.message !== "string") return "a failed reply needs error { kind, message }";
-    return null;
-  }
-  return "a reply needs ok: true or false";
-}
+  | { readonly id: number | null; readonly ok: false; readonly error: { readonly kind: string; readonly message: string } };

@@ -1,3 +1,4 @@
+import { InputError } from "../cli/errors.js";
 import type { Reply, StepRequest } from "./protocol.js";
 
 /** How an implementation misbehaved: it did not answer in time, it died, or it broke the protocol. */
@@ -8,6 +9,39 @@ export class TargetError extends Error {
   constructor(readonly verdict: VerdictKind, message: string) {
     super(message);
     this.name = "TargetError";
+  }
+}
+
+/**
+ * The implementation refused to run what it was asked: its `reset` (or
+ * `hello`) answered with an error, for example an unknown seeded bug or a
+ * profile it does not implement, or its `hello` does not list the profile
+ * asked for. It is a problem of the command's input, not a difference: the
+ * command reports it once and exits 2 (an InputError), and `fuzz` does not
+ * try to shrink it.
+ */
+export class TargetRefusedError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TargetRefusedError";
+  }
+}
+
+/**
+ * Checks, before anything runs, that the target's hello lists the profile (an
+ * empty list means every profile). A target that misbehaves at hello is
+ * unusable too: both are TargetRefusedError.
+ */
+export async function requireProfile(target: Target, profile: string): Promise<void> {
+  let profiles: readonly string[];
+  try {
+    profiles = (await target.hello()).profiles;
+  } catch (e) {
+    if (e instanceof TargetError) throw new TargetRefusedError(`the target ${target.description} cannot be used: ${e.verdict}: ${e.message}`);
+    throw e;
+  }
+  if (profiles.length > 0 && !profiles.includes(profile)) {
+    throw new TargetRefusedError(`the target ${target.description} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessTarget } from "../adapters/process.js";
+import { BUGS } from "../runtime/bugs.js";
 import type { Target } from "../adapters/target.js";
 import { InputError } from "./errors.js";
 
@@ -41,7 +42,7 @@ export function parseTarget(value: string): TargetSpec {
 
 /** Starts a process target. */
 export function startTarget(spec: Extract<TargetSpec, { kind: "process" }>, stepTimeoutMs: number, bug?: string): Target {
-  return new ProcessTarget(spec.command, { stepTimeoutMs, cwd: process.cwd(), ...(bug === undefined ? {} : { env: { ROLLCALL_BUG: bug } }) });
+  return new ProcessTarget(spec.command, { stepTimeoutMs, cwd: process.cwd(), label: spec.label, ...(bug === undefined ? {} : { env: { ROLLCALL_BUG: bug } }) });
 }
 
 /**
@@ -53,5 +54,7 @@ export function parseBug(bug: string | undefined, spec: TargetSpec): string | un
   if (bug === undefined) return undefined;
   if (spec.kind === "model") throw new InputError("--bug switches on a seeded bug of a real implementation (ROLLCALL_BUG); on the model use --mutant");
   if (!/^[a-z0-9-]+$/.test(bug)) throw new InputError(`--bug must be a bug's name (letters, digits, dashes), got '${bug}'`);
+  // The Node runtime lists its seeded bugs: an unknown one is refused before anything starts.
+  if (spec.kind === "process" && spec.label === "node" && !Object.hasOwn(BUGS, bug)) throw new InputError(`--bug: the Node runtime has no seeded bug '${bug}' (known: ${Object.keys(BUGS).join(", ")})`);
   return bug;
 }

@@ -71,10 +71,11 @@ describe("the Node runtime misbehaving mid-scenario gets a verdict naming the st
     expect(r.left).toEqual([]);
   });
 
-  it("an unknown fault is refused before the first step, naming the known ones", () => {
+  it("an unknown fault is refused before the first step, naming the known ones: the target refuses, exit 2", () => {
     const r = runWithFault("no-such-fault");
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/unknown fault ROLLCALL_FAULT=no-such-fault \(known: head-dies-on-kill, head-hangs-on-kill, garbage-on-list\)/);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/the target node refused hello: Internal: unknown fault ROLLCALL_FAULT=no-such-fault \(known: head-dies-on-kill, head-hangs-on-kill, garbage-on-list\)/);
     expect(r.left).toEqual([]);
   });
 
