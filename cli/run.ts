@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { isMutantName, type ProfileName } from "../model/index.js";
 import { runOnTarget, type TargetResult } from "../adapters/run-target.js";
-import type { Target } from "../adapters/target.js";
+import { TargetRefusedError, type Target } from "../adapters/target.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
 import { describeFailure, runScenario, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
@@ -125,6 +125,10 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
             profiles = null; // its verdict comes with the scenario's own run
           }
           startSeconds = (performance.now() - started) / 1000;
+          // A profile asked for by name that the target does not implement: refused once, not a run of SKIPs.
+          if (profile !== undefined && profiles !== null && profiles.length > 0 && !profiles.includes(profile)) {
+            throw new TargetRefusedError(`the target ${options.target} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
+          }
         }
         const wanted = profile ?? scenario.scenario.profile ?? "ray";
         if (profiles !== null && profiles.length > 0 && !profiles.includes(wanted)) {

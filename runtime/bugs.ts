@@ -31,8 +31,8 @@ export const ACTIVE_BUG: string | null = raw === undefined || raw === "" ? null 
 
 /** Why ROLLCALL_BUG is unusable (an unknown name), or null. The adapter answers hello/reset with it. */
 export function bugProblem(): string | null {
-  if (ACTIVE_FAULT !== null && !(ACTIVE_FAULT in FAULTS)) return `unknown fault ROLLCALL_FAULT=${ACTIVE_FAULT} (known: ${Object.keys(FAULTS).join(", ")})`;
-  if (ACTIVE_BUG === null || ACTIVE_BUG in BUGS) return null;
+  if (ACTIVE_FAULT !== null && !Object.hasOwn(FAULTS, ACTIVE_FAULT)) return `unknown fault ROLLCALL_FAULT=${ACTIVE_FAULT} (known: ${Object.keys(FAULTS).join(", ")})`;
+  if (ACTIVE_BUG === null || Object.hasOwn(BUGS, ACTIVE_BUG)) return null;
   return `unknown seeded bug ROLLCALL_BUG=${ACTIVE_BUG} (known: ${Object.keys(BUGS).join(", ")})`;
 }
 
@@ -58,6 +58,6 @@ export function faultOn(name: keyof typeof FAULTS & string): boolean {
 
 /** Whether the seeded bug `name` is switched on. */
 export function bugOn(name: keyof typeof BUGS & string): boolean {
-  if (!(name in BUGS)) throw new Error(`bugOn: no seeded bug ${name}`);
+  if (!Object.hasOwn(BUGS, name)) throw new Error(`bugOn: no seeded bug ${name}`);
   return ACTIVE_BUG === name;
 }
