@@ -276,8 +276,25 @@ class Session:
         if not sc.job_ids:
             return []
         actors, jobs = self.tables(with_jobs=bool(sc.driver_exits))
-        settling.record(sc, actors, jobs)
-        return settling.unsettled(sc, actors, jobs, self.lookup, self.probe)
+        snap = settling.snapshot(sc, actors, jobs)
+        if snap is None:
+            return settling.unsettled(sc, actors, jobs, self.lookup, self.probe)
+        lookups, states, probed = {}, {}, None
+
+        def lookup(a):
+            lookups[a["id"]] = self.lookup(a)
+            return lookups[a["id"]]
+
+        def probe(targets, dead_ids):
+            nonlocal probed
+            probed = list(dead_ids)
+            answers = self.probe(targets, dead_ids)
+            states.update(answers)
+            return answers
+
+        waits = settling.unsettled(sc, actors, jobs, lookup, probe)
+        settling.record(snap, sc, waits, lookups, states, probed)
+        return waits
 
     def lookup(self, a):
         return self.cluster.controller.result("lookup", name=a["name"], namespace=a["namespace"], expect=a["id"], timeout=30)

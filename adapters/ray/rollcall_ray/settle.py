@@ -188,20 +188,33 @@ def unsettled(sc, actors, jobs, lookup, probe):
     return []
 
 
-def record(sc, actors, jobs):
-    """Appends one poll's inputs to $RAY_BRIDGE_RECORD (a debugging aid, off by default)."""
+def snapshot(sc, actors, jobs):
+    """One poll's inputs, as JSON (the format of tests/fixtures/settle), or None when not recording."""
     if not RECORD:
-        return
-    line = json.dumps({
+        return None
+    return {
         "actors": list(actors.values()), "jobs": jobs,
         "drivers": {label: {"workerId": (d.info or {}).get("workerId"), "jobId": (d.info or {}).get("jobId"),
                             "exited": d.exited, "running": d.running()} for label, d in sc.drivers.items()},
-        "kills": sc.kills, "crashes": sc.crashes, "drops": sc.drops,
-        "actorExits": sc.actor_exits, "driverExits": sc.driver_exits,
+        "kills": list(sc.kills), "crashes": list(sc.crashes), "drops": list(sc.drops),
+        "actorExits": list(sc.actor_exits), "driverExits": list(sc.driver_exits),
         "destroyed": sorted(sc.destroyed), "released": sorted(sc.released), "propagated": sorted(sc.propagated),
-    })
+    }
+
+
+def record(snap, sc, waits, lookups, local_states, probed):
+    """Appends a poll (its inputs, the answers it got, its waits) to $RAY_BRIDGE_RECORD: a debugging aid, off by default."""
+    if snap is None:
+        return
+    snap = dict(snap, prefix=sc.prefix, waits=waits,
+                after={"destroyed": sorted(sc.destroyed), "released": sorted(sc.released), "propagated": sorted(sc.propagated)})
+    if lookups:
+        snap["lookups"] = lookups
+    if probed is not None:
+        snap["localStates"] = local_states
+        snap["probedDeaths"] = probed
     with _record_lock, open(RECORD, "a") as f:
-        f.write(line + "\n")
+        f.write(json.dumps(snap) + "\n")
 
 
 def settle(sc, poll, deadline_s=None, poll_s=SETTLE_POLL_S, clock=time.time, sleep=time.sleep):
