@@ -1,5 +1,6 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProcessTarget } from "../adapters/process.js";
 import { BUGS } from "../runtime/bugs.js";
@@ -9,12 +10,63 @@ import { InputError } from "./errors.js";
 /** The repository's root (dist/cli/… → the root). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The command that starts the Ray bridge, or an input error saying how to install it. ROLLCALL_RAY_VENV names another virtual environment. */
+/** The Ray bridge's folder (its sources ship in the package). */
+export const RAY_ADAPTER_DIR = join(REPO_ROOT, "adapters", "ray");
+
+/** The Ray version the bridge is pinned to: requirements.txt's `ray==VERSION` line. */
+export function pinnedRayVersion(requirements = join(RAY_ADAPTER_DIR, "requirements.txt")): string {
+  let text: string;
+  try {
+    text = readFileSync(requirements, "utf8");
+  } catch (e) {
+    throw new InputError(`cannot read the Ray bridge's ${requirements}: ${(e as Error).message}`);
+  }
+  const m = /^\s*ray==([^\s;#]+)/m.exec(text);
+  if (m === null) throw new InputError(`no 'ray==VERSION' line in ${requirements}`);
+  return m[1] as string;
+}
+
+/** rollcall's per-user cache: $XDG_CACHE_HOME/rollcall (when absolute), else ~/.cache/rollcall. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env["XDG_CACHE_HOME"];
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "rollcall");
+  return join(env["HOME"] || homedir(), ".cache", "rollcall");
+}
+
+/** The virtual environment that holds ray `version`: ROLLCALL_RAY_VENV, else the cache's ray-<version>. */
+export function rayVenv(version: string, env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env["ROLLCALL_RAY_VENV"];
+  return explicit !== undefined && explicit !== "" ? explicit : join(cacheDir(env), `ray-${version}`);
+}
+
+/** The command that installs the pinned Ray (the shipped install.sh, by its absolute path). */
+export function rayInstallHint(): string {
+  return `bash ${join(RAY_ADAPTER_DIR, "install.sh")}`;
+}
+
+/**
+ * The Python that runs the Ray bridge: RAY_BRIDGE_PYTHON, else the virtual
+ * environment ROLLCALL_RAY_VENV, else ${XDG_CACHE_HOME:-~/.cache}/rollcall/ray-<pinned version>
+ * (what install.sh makes; the bridge looks in the same places). An input error says what to run.
+ */
+export function rayPython(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env["RAY_BRIDGE_PYTHON"];
+  if (explicit !== undefined && explicit !== "") {
+    if (explicit.includes("/") && !existsSync(explicit)) throw new InputError(`RAY_BRIDGE_PYTHON names ${explicit}, which does not exist`);
+    return explicit;
+  }
+  const version = pinnedRayVersion();
+  const python = join(rayVenv(version, env), "bin", "python");
+  if (!existsSync(python)) {
+    const where = env["ROLLCALL_RAY_VENV"] ? " (ROLLCALL_RAY_VENV)" : "";
+    throw new InputError(`Ray ${version} is not installed (no ${python}${where}): run \`${rayInstallHint()}\` first (in a checkout: npm run ray:install), or set RAY_BRIDGE_PYTHON to a Python that has ray==${version}`);
+  }
+  return python;
+}
+
+/** The command that starts the Ray bridge, or an input error saying how to install Ray. */
 export function rayBridgeCommand(): string {
-  const venv = process.env["ROLLCALL_RAY_VENV"] ?? join(REPO_ROOT, "adapters", "ray", ".venv");
-  const python = join(venv, "bin", "python");
-  if (!existsSync(python)) throw new InputError(`Ray is not installed here (no ${python}): run \`npm run ray:install\` first (it makes adapters/ray/.venv with ray==2.60.0), or point ROLLCALL_RAY_VENV at a virtual environment that has it`);
-  return `${JSON.stringify(python)} ${JSON.stringify(join(REPO_ROOT, "adapters", "ray", "bridge.py"))}`;
+  return `${JSON.stringify(rayPython())} ${JSON.stringify(join(RAY_ADAPTER_DIR, "bridge.py"))}`;
 }
 
 /** The command that starts the Node runtime's adapter (runtime/, built with the rest). */

@@ -12,66 +12,23 @@ Every step returns a reply body: {"ok": True, "result": {...}} or
 
 import gc
 import os
-import traceback
 
 import ray
 
+from rollcall_ray.classify import (  # noqa: F401 - driver.py uses them through this module
+    KIND_ACTOR_DIED,
+    KIND_INTERNAL,
+    KIND_INVALID,
+    KIND_NAME_TAKEN,
+    KIND_NOT_FOUND,
+    classify,
+    err,
+    error_reply,
+    ok,
+)
+from rollcall_ray.settle import LIVE_LOCAL_STATES  # noqa: F401
+
 CALL_TIMEOUT_S = float(os.environ.get("ROLLCALL_RAY_CALL_TIMEOUT", "45"))
-
-KIND_NAME_TAKEN = "NameTaken"
-KIND_NOT_FOUND = "NotFound"
-KIND_ACTOR_DIED = "ActorDied"
-KIND_INVALID = "InvalidArgument"
-KIND_INTERNAL = "Internal"
-
-# Local (core worker) states that mean this process has handled a notification
-# that the actor is up and has not yet handled its DEAD notification. A
-# process that never subscribed to the actor keeps the queue's initial
-# DEPENDENCIES_UNREADY and has no named-actor cache entry for it.
-LIVE_LOCAL_STATES = ("ALIVE", "RESTARTING", "PENDING_CREATION")
-
-
-def ok(result):
-    return {"ok": True, "result": result}
-
-
-def err(kind, message):
-    return {"ok": False, "error": {"kind": kind, "message": message}}
-
-
-def classify(exc):
-    """Maps an exception raised by Ray's API to one of the format's error kinds."""
-    from ray import exceptions as rex
-
-    msg = str(exc)
-    already = getattr(rex, "ActorAlreadyExistsError", None)
-    if already is not None and isinstance(exc, already):
-        return KIND_NAME_TAKEN
-    if isinstance(exc, rex.GetTimeoutError):
-        return KIND_INTERNAL
-    if isinstance(exc, rex.RayActorError):  # ActorDiedError, ActorUnavailableError
-        return KIND_ACTOR_DIED
-    if isinstance(exc, rex.RayTaskError):
-        # The method itself raised (incr on a Counter started with a string):
-        # the model's rule call.raised, InvalidArgument as the nearest kind.
-        return KIND_INVALID
-    if isinstance(exc, ValueError):
-        if "is already taken" in msg or "already exists" in msg:
-            return KIND_NAME_TAKEN
-        if "Failed to look up actor" in msg:
-            return KIND_NOT_FOUND
-        return KIND_INVALID
-    if isinstance(exc, TypeError):
-        return KIND_INVALID
-    return KIND_INTERNAL
-
-
-def error_reply(exc):
-    kind = classify(exc)
-    message = f"{type(exc).__name__}: {exc}"
-    if kind == KIND_INTERNAL:
-        message += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
-    return err(kind, message)
 
 
 def _classes():

@@ -1,0 +1,232 @@
+"""The local Ray cluster the bridge runs scenarios on, and where its Ray lives.
+
+One head node on 127.0.0.1, owned by the keeper (keeper.py, a session of
+its own that guarantees the teardown), the bridge's controller (its own Ray
+driver) and a pool of spare driver processes with Ray already imported.
+
+Where Ray is: `RAY_BRIDGE_PYTHON` (a Python that has ray), else the
+virtual environment `ROLLCALL_RAY_VENV`, else the per-user cache
+`${XDG_CACHE_HOME:-$HOME/.cache}/rollcall/ray-<version>` that install.sh
+makes, <version> being requirements.txt's `ray==` pin. cli/targets.ts looks
+in the same places, in the same order.
+"""
+
+import glob
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from rollcall_ray.protocol import BridgeError, log
+from rollcall_ray.rpc import ADAPTER_DIR, Sub, spawn
+
+NUM_CPUS = int(os.environ.get("RAY_BRIDGE_NUM_CPUS", "16"))
+POOL_SIZE = int(os.environ.get("RAY_BRIDGE_DRIVER_POOL", "2"))
+REQUIREMENTS = os.path.join(ADAPTER_DIR, "requirements.txt")
+INSTALL_SH = os.path.join(ADAPTER_DIR, "install.sh")
+
+
+def required_ray_version(requirements=REQUIREMENTS):
+    """The version in requirements.txt's `ray==VERSION` line."""
+    with open(requirements) as f:
+        for line in f:
+            m = re.match(r"^\s*ray==([^\s;#]+)", line)
+            if m:
+                return m.group(1)
+    raise BridgeError(f"no 'ray==VERSION' line in {requirements}")
+
+
+def cache_dir(environ):
+    """rollcall's per-user cache: $XDG_CACHE_HOME/rollcall, else ~/.cache/rollcall."""
+    xdg = environ.get("XDG_CACHE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return os.path.join(xdg, "rollcall")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, ".cache", "rollcall")
+
+
+def ray_venv(environ, version):
+    """The virtual environment that should hold ray `version`."""
+    explicit = environ.get("ROLLCALL_RAY_VENV")
+    if explicit:
+        return explicit
+    return os.path.join(cache_dir(environ), f"ray-{version}")
+
+
+def find_ray_python(environ=None, requirements=REQUIREMENTS, exists=os.path.exists):
+    """The Python that runs the Ray processes, or a BridgeError saying what to run."""
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("RAY_BRIDGE_PYTHON")
+    if explicit:
+        return explicit
+    version = required_ray_version(requirements)
+    python = os.path.join(ray_venv(environ, version), "bin", "python")
+    if exists(python):
+        return python
+    where = "ROLLCALL_RAY_VENV" if environ.get("ROLLCALL_RAY_VENV") else "the cache"
+    raise BridgeError(
+        f"Ray {version} is not installed (no {python} in {where}): run `bash {INSTALL_SH}` "
+        f"(or set RAY_BRIDGE_PYTHON to a Python that has ray=={version})")
+
+
+def ray_version(python):
+    """The version of the ray package `python` has."""
+    site = glob.glob(os.path.join(os.path.dirname(os.path.dirname(python)), "lib", "python*", "site-packages", "ray-*.dist-info"))
+    for path in site:
+        m = re.match(r"ray-(.+)\.dist-info$", os.path.basename(path))
+        if m:
+            return m.group(1)
+    out = subprocess.run([python, "-c", "import ray; print(ray.__version__)"], capture_output=True, text=True, timeout=120, cwd="/")
+    return out.stdout.strip() or "unknown"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ray_env(base, python, handles):
+    """The environment of every Ray process the bridge starts."""
+    env = dict(base)
+    env.update(
+        PYTHONPATH=ADAPTER_DIR + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        ROLLCALL_RAY_HANDLE_DIR=handles,
+        RAY_BRIDGE_PY=python,
+        ROLLCALL_RAY_BRIDGE_PID=str(os.getpid()),
+        RAY_USAGE_STATS_ENABLED="0",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class Cluster:
+    """The head node, the controller and the driver pool of one bridge."""
+
+    def __init__(self):
+        self.python = None
+        self.keeper = None
+        self.address = None
+        self.controller = None
+        self.env = None
+        self.tmp = None
+        self.pool = []
+        self.pool_lock = threading.Lock()
+        self.error = None
+        self.ready = threading.Event()
+        self.stop_lock = threading.Lock()
+        self.stopped = False
+        self.stop_done = threading.Event()
+
+    def start(self):
+        """Starts the head node, the controller and the driver pool (once)."""
+        try:
+            self.python = find_ray_python()
+            self.tmp = tempfile.mkdtemp(prefix="rcb-", dir="/tmp")  # short: Ray's socket paths
+            handles = os.path.join(self.tmp, "handles")
+            os.makedirs(handles)
+            port = free_port()
+            env = ray_env(os.environ, self.python, handles)
+            ray_exe = os.path.join(os.path.dirname(self.python), "ray")
+            t0 = time.time()
+            self.env = env
+            self.controller = Sub("controller", env)  # imports Ray while the head node starts
+            self.keeper = spawn(
+                [self.python, os.path.join(ADAPTER_DIR, "rollcall_ray", "keeper.py"), ray_exe, os.path.join(self.tmp, "r"), str(port), str(NUM_CPUS), self.tmp],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, cwd="/",
+                text=True, start_new_session=True,
+            )
+            line = self.keeper.stdout.readline().strip()
+            if not line.startswith("READY "):
+                raise BridgeError(f"the Ray head node did not start ({line or 'no answer'}); see stderr")
+            self.address = line.split()[1]
+            log(f"Ray head node up at {self.address} in {time.time() - t0:.1f} s (temp dir {self.tmp})")
+            self.controller.info = self.controller.result("connect", address=self.address, timeout=120)
+            log(f"controller connected (job {self.controller.info['jobId']}) after {time.time() - t0:.1f} s")
+            self.fill_pool()
+        except Exception as e:  # noqa: BLE001
+            self.error = e if isinstance(e, BridgeError) else BridgeError(f"cannot start the cluster: {e!r}")
+            log(str(self.error))
+        finally:
+            self.ready.set()
+
+    def ensure(self):
+        """Waits for the cluster; raises if it could not start or has died."""
+        self.ready.wait()
+        if self.error is not None:
+            raise self.error
+        if self.keeper.poll() is not None or not self.controller.alive():
+            raise BridgeError("the Ray cluster or the bridge's controller died; restart the bridge")
+
+    def fill_pool(self):
+        """Keeps POOL_SIZE spare driver processes with Ray already imported."""
+        def fill():
+            with self.pool_lock:
+                missing = POOL_SIZE - len(self.pool)
+            for _ in range(max(0, missing)):
+                if self.stopped:
+                    return
+                sub = Sub("driver", self.env)
+                with self.pool_lock:
+                    self.pool.append(sub)
+        threading.Thread(target=fill, daemon=True, name="pool").start()
+
+    def new_driver(self, label):
+        """A driver process for scenario driver `label` (a spare one when there is one)."""
+        with self.pool_lock:
+            while self.pool:
+                sub = self.pool.pop(0)
+                if sub.alive():
+                    break
+            else:
+                sub = None
+        if sub is None:
+            sub = Sub("driver", self.env, label)
+        sub.label = label
+        self.fill_pool()
+        return sub
+
+    def tables(self, job_ids, with_jobs=False):
+        """The GCS actor table of these jobs by actor id (and their job table entries)."""
+        res = self.controller.result("tables", jobs=sorted(job_ids), withJobs=with_jobs, timeout=30)
+        return {a["id"]: a for a in res["actors"]}, res["jobs"]
+
+    def shutdown(self, why, others=()):
+        """Kills every process of the cluster (and `others`, the scenario's drivers); once."""
+        with self.stop_lock:
+            if self.stopped:
+                self.stop_done.wait(60)  # another thread is stopping: let it finish
+                return
+            self.stopped = True
+        log(f"shutting down ({why})")
+        subs = list(others)
+        with self.pool_lock:
+            subs += self.pool
+            self.pool = []
+        if self.controller is not None:
+            subs.append(self.controller)
+        for s in subs:
+            if s.proc.poll() is None:
+                s.kill()
+        if self.keeper is not None and self.keeper.poll() is None:
+            try:
+                self.keeper.stdin.write("stop\n")
+                self.keeper.stdin.flush()
+            except (OSError, ValueError):
+                pass
+            try:
+                self.keeper.wait(30)
+            except subprocess.TimeoutExpired:
+                log("the keeper did not finish; killing its process group")
+                try:
+                    os.killpg(self.keeper.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        if self.tmp:
+            subprocess.run(["rm", "-rf", self.tmp], check=False)
+        log("stopped")
+        self.stop_done.set()

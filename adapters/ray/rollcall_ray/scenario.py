@@ -1,0 +1,321 @@
+"""A scenario on the cluster: reset, its steps, crash, and the bookkeeping settle needs.
+
+`Scenario` is what the bridge knows since the last reset (its drivers, jobs,
+namespaces, and the kills, crashes, drops and exits since the last settle);
+`Session` runs the protocol's reset, step and settle requests on a
+`cluster.Cluster`. Standard library only: the Ray calls happen in the driver
+processes (rpc.Sub) and the controller.
+"""
+
+import concurrent.futures
+import os
+import signal
+import threading
+import time
+
+from rollcall_ray import settle as settling
+from rollcall_ray.protocol import BridgeError, log
+from rollcall_ray.rpc import unwrap
+from rollcall_ray.settle import PENDING_STATES
+
+
+class Scenario:
+    """What the bridge knows about the scenario since the last reset."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.drivers = {}  # label -> Sub
+        self.job_ids = set()
+        self.anon_namespaces = set()
+        # settle bookkeeping
+        self.kills = []  # (actor id, no_restart, record before or None)
+        self.crashes = []  # (actor id, record before)
+        self.drops = []  # (caller worker id or None, actor id)
+        self.actor_exits = []  # actor ids
+        self.driver_exits = []  # labels
+        self.destroyed = set()  # actors whose death must free their name (killed, dropped by owner)
+        self.released = set()  # dead actors seen without their name
+        self.propagated = set()  # dead actors every live process has seen die
+
+    def real_namespace(self, ns):
+        """The namespace Ray sees for the scenario's `ns`."""
+        if isinstance(ns, dict):
+            label = ns.get("of")
+            d = self.drivers.get(label)
+            if d is None or d.info is None:
+                raise BridgeError(f"namespace of unknown driver {label!r}")
+            return d.info["namespace"]
+        if isinstance(ns, str) and ns != "":
+            return self.prefix + ns
+        return ns  # "" (invalid: Ray says so) or a non-string (Ray says so)
+
+    def visible_namespace(self, ns):
+        """The scenario's name for Ray's namespace `ns` (the prefix stripped)."""
+        if ns.startswith(self.prefix):
+            return ns[len(self.prefix):]
+        return ns
+
+    def owns_namespace(self, ns):
+        return ns.startswith(self.prefix) or ns in self.anon_namespaces
+
+    def note_init(self, info):
+        """Driver started: its job and, when anonymous, its namespace are the scenario's."""
+        self.job_ids.add(info["jobId"])
+        ns = info["namespace"]
+        if not ns.startswith(self.prefix):
+            self.anon_namespaces.add(ns)
+        return {"namespace": self.visible_namespace(ns)}
+
+    def note_after(self, do, step, before, caller_worker=None):
+        """Records what a kill or a drop started, for settle."""
+        if do == "kill":
+            no_restart = step.get("noRestart", True)
+            self.kills.append((step["actor"], no_restart, before))
+            if no_restart:
+                self.destroyed.add(step["actor"])
+        elif do == "drop":
+            self.drops.append((caller_worker, step["actor"]))
+
+    def present(self, do, step, result):
+        """The protocol's reply to a step from the Ray process's result."""
+        if do in ("create", "get"):
+            return {"handle": result["handle"]}
+        if do == "list" and step.get("allNamespaces"):
+            return {"names": [
+                {"name": n["name"], "namespace": self.visible_namespace(n["namespace"])}
+                for n in result["names"] if self.owns_namespace(n["namespace"])
+            ]}
+        if do == "drop":
+            return {}
+        return result
+
+    def forget_events(self):
+        """After a settle: the kills, crashes, drops and exits are processed."""
+        self.kills.clear()
+        self.crashes.clear()
+        self.drops.clear()
+        self.actor_exits.clear()
+        self.driver_exits.clear()
+
+
+def protocol_step(req):
+    """The step of a step request, without the protocol's own fields."""
+    return {k: v for k, v in req.items() if k not in ("id", "type", "caller")}
+
+
+def worker_cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class Session:
+    """The scenarios run on one cluster, one after another."""
+
+    def __init__(self, cluster, token):
+        self.cluster = cluster
+        self.token = token
+        self.gen = 0
+        self.scenario = None
+
+    # ------------------------------------------------------------------ GCS
+
+    def tables(self, with_jobs=False):
+        return self.cluster.tables(self.scenario.job_ids, with_jobs)
+
+    def record(self, actor_id):
+        actors, _ = self.tables()
+        return actors.get(actor_id)
+
+    # ---------------------------------------------------------------- reset
+
+    def reset(self, profile):
+        if profile != "ray":
+            raise BridgeError(f"profile {profile!r} is not implemented by real Ray (only 'ray')")
+        t0 = time.time()
+        self.cluster.ensure()
+        if self.scenario is not None:
+            self.clear()
+        self.gen += 1
+        self.scenario = Scenario(f"rc{self.token}-{self.gen}-")
+        log(f"reset #{self.gen} done in {time.time() - t0:.2f} s")
+
+    def clear(self):
+        """Kills what the last scenario left: its actors, its drivers, its jobs."""
+        sc = self.scenario
+        controller = self.cluster.controller
+        actors, _ = self.tables() if sc.job_ids else ({}, {})
+        alive = [a for a in actors.values() if a["state"] != "DEAD"]
+        if alive:
+            res = controller.result("kill", actors=[{"id": a["id"], "name": a["name"], "namespace": a["namespace"]} for a in alive])
+            if res["failed"]:
+                log(f"reset: could not kill {res['failed']}")
+        threads = [threading.Thread(target=d.end, args=(5,)) for d in sc.drivers.values() if not d.exited]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        deadline = time.time() + 20
+        while sc.job_ids and time.time() < deadline:
+            actors, jobs = self.tables(with_jobs=True)
+            left = [a["id"] for a in actors.values() if a["state"] != "DEAD"]
+            running = [j for j, info in jobs.items() if not info["isDead"]]
+            if not left and not running:
+                break
+            time.sleep(0.05)
+        else:
+            if sc.job_ids:
+                log(f"reset: still not DEAD after 20 s: actors {left}, jobs {running}")
+        try:
+            controller.result("forget", actors=list(actors))
+        except BridgeError as e:
+            log(f"reset: forget: {e}")
+        hdir = self.cluster.env["ROLLCALL_RAY_HANDLE_DIR"]
+        for actor_id in actors:
+            for suffix in ("", ".pid"):
+                try:
+                    os.unlink(os.path.join(hdir, actor_id + suffix))
+                except OSError:
+                    pass
+        self.scenario = None
+
+    # ---------------------------------------------------------------- steps
+
+    def step(self, req):
+        sc = self.scenario
+        if sc is None:
+            raise BridgeError("step before reset")
+        self.cluster.ensure()
+        do = req.get("do")
+        step = protocol_step(req)
+        if "namespace" in step:
+            step["namespace"] = sc.real_namespace(step["namespace"])
+        if do == "crash":
+            return self.crash(step["actor"])
+        caller = req.get("caller") or {}
+        if "driver" in caller:
+            return self.driver_step(caller["driver"], do, step)
+        if "actor" in caller:
+            return self.actor_step(caller["actor"], do, step)
+        raise BridgeError(f"step {do!r} without a caller")
+
+    def driver_step(self, label, do, step):
+        sc = self.scenario
+        if do == "init":
+            if label in sc.drivers:
+                raise BridgeError(f"driver {label!r} already started")
+            sub = self.cluster.new_driver(label)
+            sc.drivers[label] = sub
+            info = unwrap(sub.request("init", step=step, address=self.cluster.address)) or {}
+            sub.info = info
+            return sc.note_init(info)
+        sub = sc.drivers.get(label)
+        if sub is None or sub.info is None:
+            raise BridgeError(f"driver {label!r} has not been started")
+        if sub.exited:
+            raise BridgeError(f"driver {label!r} has exited")
+        if do == "exit":
+            sub.end(30)
+            sc.driver_exits.append(label)
+            return {}
+        before = self.before(do, step)
+        result = unwrap(sub.request("step", step=step)) or {}
+        sc.note_after(do, step, before, caller_worker=sub.info["workerId"])
+        return sc.present(do, step, result)
+
+    def actor_step(self, actor_id, do, step):
+        sc = self.scenario
+        before = self.before(do, step)
+        caller_rec = self.record(actor_id) if do == "drop" else None
+        result = unwrap(self.cluster.controller.request("actor_step", actor=actor_id, step=step)) or {}
+        if do == "exit":
+            sc.actor_exits.append(actor_id)
+            return {}
+        sc.note_after(do, step, before, caller_worker=caller_rec["workerId"] if caller_rec else None)
+        return sc.present(do, step, result)
+
+    def before(self, do, step):
+        if do == "kill":
+            return self.record(step["actor"])
+        return None
+
+    def crash(self, actor_id):
+        rec = self.record(actor_id)
+        if rec is None:
+            raise BridgeError(f"crash: the GCS has no actor {actor_id} in this scenario")
+        deadline = time.time() + 10
+        while rec["state"] in PENDING_STATES and time.time() < deadline:
+            time.sleep(0.05)
+            rec = self.record(actor_id)
+        if rec["state"] != "ALIVE":
+            log(f"crash: actor {actor_id} is {rec['state']}: no process to kill")
+            return {}
+        pid = rec["pid"]
+        cmdline = worker_cmdline(pid)
+        if not cmdline.startswith("ray::"):
+            raise BridgeError(f"crash: pid {pid} of actor {actor_id} is not a Ray worker ({cmdline[:80]!r})")
+        os.kill(pid, signal.SIGKILL)
+        self.scenario.crashes.append((actor_id, rec))
+        log(f"crash: SIGKILL to pid {pid} (actor {actor_id}, restarts so far {rec['numRestarts']})")
+        return {}
+
+    # --------------------------------------------------------------- settle
+
+    def settle(self):
+        sc = self.scenario
+        if sc is None:
+            return
+        self.cluster.ensure()
+        settling.settle(sc, self.unsettled)
+
+    def unsettled(self):
+        """One poll: what is not quiescent yet (empty list: settled)."""
+        sc = self.scenario
+        if not sc.job_ids:
+            return []
+        actors, jobs = self.tables(with_jobs=bool(sc.driver_exits))
+        snap = settling.snapshot(sc, actors, jobs)
+        if snap is None:
+            return settling.unsettled(sc, actors, jobs, self.lookup, self.probe)
+        lookups, states, probed = {}, {}, None
+
+        def lookup(a):
+            lookups[a["id"]] = self.lookup(a)
+            return lookups[a["id"]]
+
+        def probe(targets, dead_ids):
+            nonlocal probed
+            probed = list(dead_ids)
+            answers = self.probe(targets, dead_ids)
+            states.update(answers)
+            return answers
+
+        waits = settling.unsettled(sc, actors, jobs, lookup, probe)
+        settling.record(snap, sc, waits, lookups, states, probed)
+        return waits
+
+    def lookup(self, a):
+        return self.cluster.controller.result("lookup", name=a["name"], namespace=a["namespace"], expect=a["id"], timeout=30)
+
+    def probe(self, targets, dead_ids):
+        """Each live process's local states of `dead_ids`, asked for at once."""
+        sc = self.scenario
+        controller = self.cluster.controller
+
+        def ask(kind, key):
+            if kind == "driver":
+                return sc.drivers[key].result("local_states", actors=dead_ids, timeout=20)
+            return controller.result("actor_local_states", actor=key, actors=dead_ids, timeout=20)
+
+        out = []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(targets))) as ex:
+            futures = [(f"{kind} {key}", ex.submit(ask, kind, key)) for kind, key in targets]
+            for who, fut in futures:
+                try:
+                    out.append((who, fut.result()))
+                except BridgeError as e:
+                    log(f"settle: cannot probe {who}: {e}")
+                    out.append((who, None))
+        return out

@@ -1,0 +1,144 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// The built command line and cli/ray.js (npm test builds them first), as a user runs them.
+const ROOT = process.cwd();
+const CLI = join(ROOT, "dist", "cli", "main.js");
+const RAY_JS = join(ROOT, "dist", "cli", "ray.js");
+const INSTALL_SH = join(ROOT, "adapters", "ray", "install.sh");
+const PINNED = /^ray==(\S+)/m.exec(readFileSync(join(ROOT, "adapters", "ray", "requirements.txt"), "utf8"))?.[1] as string;
+const dir = mkdtempSync(join(tmpdir(), "rollcall-ray-"));
+
+/** An environment with no Ray anywhere: an empty home, no overrides. */
+function bareEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, ...extra };
+  for (const k of ["RAY_BRIDGE_PYTHON", "ROLLCALL_RAY_VENV", "XDG_CACHE_HOME", "PYTHON"]) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+function fresh(name: string): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+function script(path: string, text: string): string {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** rayInstallCommand(opts) in a node process of its own: its exit code and what it printed. */
+function install(opts: Record<string, unknown>, env: NodeJS.ProcessEnv) {
+  const code = `import { rayInstallCommand } from ${JSON.stringify(RAY_JS)}; process.exitCode = await rayInstallCommand(${JSON.stringify(opts)});`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", env, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function rollcall(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env, timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A stand-in for a cache venv's python: reports ray `version`, has pip, and records how it was run. */
+function fakeVenv(venv: string, version: string): string {
+  mkdirSync(join(venv, "bin"), { recursive: true });
+  mkdirSync(join(venv, "lib", "python3.11", "site-packages", `ray-${version}.dist-info`), { recursive: true });
+  return script(join(venv, "bin", "python"), `#!/bin/sh
+echo "$@" >> "${venv}/calls"
+case "$*" in
+  "-m pip --version") echo "pip 24.0"; exit 0 ;;
+  *importlib.metadata*) echo "${version}"; exit 0 ;;
+esac
+exit 9
+`);
+}
+
+const noStack = (text: string) => expect(text).not.toMatch(/^\s+at .*\(.*:\d+:\d+\)/m);
+
+describe("rayInstallCommand (rollcall ray-install)", () => {
+  it("streams the installer's output and passes its exit status through", () => {
+    for (const status of [0, 1, 2, 7]) {
+      const fake = script(join(fresh(`fake-${status}`), "install.sh"), `echo "installing $*"; echo "to stderr" >&2; exit ${status}\n`);
+      const r = install({ script: fake, version: "2.61.0" }, bareEnv(dir));
+      expect(r.code).toBe(status);
+      expect(r.out).toBe("installing --version 2.61.0\n");
+      expect(r.err).toBe("to stderr\n");
+    }
+  });
+
+  it("refuses a version that is not one, and a missing installer, with exit 2", () => {
+    const bad = install({ version: "2.60; rm -rf /" }, bareEnv(dir));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'2.60; rm -rf /' is not a Ray version");
+    const missing = install({ script: join(dir, "nope.sh") }, bareEnv(dir));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("installer");
+    noStack(bad.err + missing.err);
+  });
+
+  it("exits 2 saying what to install when python3 or its venv module is missing", () => {
+    const home = fresh("no-python");
+    const none = install({}, bareEnv(home, { PYTHON: join(home, "python3-missing") }));
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/python3-missing not found: install Python 3\.9-3\.13 \(on Debian or Ubuntu: apt-get install python3 python3-venv\)/);
+    // A Python without ensurepip, as Debian's python3 is without python3-venv.
+    const noVenv = script(join(home, "python-no-venv"), `#!/bin/sh\ncase "$*" in *ensurepip*) exit 1 ;; esac\nexec python3 "$@"\n`);
+    const r = install({}, bareEnv(home, { PYTHON: noVenv }));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("cannot make virtual environments (its venv/ensurepip modules are missing). On Debian or Ubuntu: apt-get install python3-venv");
+    expect(existsSync(join(home, ".cache", "rollcall", `ray-${PINNED}`))).toBe(false);
+  });
+
+  it("reuses the cache's environment of that Ray version, under XDG_CACHE_HOME", () => {
+    const cache = fresh("xdg");
+    const python = fakeVenv(join(cache, "rollcall", `ray-${PINNED}`), PINNED);
+    const r = install({}, bareEnv(fresh("home-xdg"), { XDG_CACHE_HOME: cache }));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`ray ${PINNED} is already installed in ${join(cache, "rollcall", `ray-${PINNED}`)}: nothing to do`);
+    expect(readFileSync(join(cache, "rollcall", `ray-${PINNED}`, "calls"), "utf8")).not.toContain("install");
+    void python;
+  });
+});
+
+describe("--target ray finds Ray in the per-user cache", () => {
+  const scenario = "scenarios/00-seed/07-no-namespace-ray.json";
+
+  it("says exactly what to run when Ray is not installed", () => {
+    const home = fresh("home-empty");
+    const r = rollcall(bareEnv(home), "run", "--target", "ray", scenario);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`Ray ${PINNED} is not installed (no ${join(home, ".cache", "rollcall", `ray-${PINNED}`, "bin", "python")})`);
+    expect(r.err).toContain(`run \`bash ${INSTALL_SH}\``);
+    noStack(r.err);
+    const cache = fresh("xdg-empty");
+    const x = rollcall(bareEnv(home, { XDG_CACHE_HOME: cache }), "run", "--target", "ray", scenario);
+    expect(x.code).toBe(2);
+    expect(x.err).toContain(`no ${join(cache, "rollcall", `ray-${PINNED}`, "bin", "python")}`);
+  });
+
+  it("starts bridge.py with the cache's python; ROLLCALL_RAY_VENV and RAY_BRIDGE_PYTHON override it", () => {
+    const home = fresh("home-fake");
+    const venv = join(home, ".cache", "rollcall", `ray-${PINNED}`);
+    fakeVenv(venv, PINNED);
+    const r = rollcall(bareEnv(home), "run", "--target", "ray", scenario);
+    expect(r.code).not.toBe(0); // the stand-in python runs no bridge
+    expect(readFileSync(join(venv, "calls"), "utf8")).toContain(join(ROOT, "adapters", "ray", "bridge.py"));
+
+    const other = join(fresh("other"), "venv");
+    fakeVenv(other, PINNED);
+    rollcall(bareEnv(home, { ROLLCALL_RAY_VENV: other }), "run", "--target", "ray", scenario);
+    expect(readFileSync(join(other, "calls"), "utf8")).toContain("bridge.py");
+
+    const explicit = fakeVenv(join(fresh("explicit"), "venv"), PINNED);
+    rollcall(bareEnv(home, { ROLLCALL_RAY_VENV: other, RAY_BRIDGE_PYTHON: explicit }), "run", "--target", "ray", scenario);
+    expect(readFileSync(join(fresh("explicit"), "venv", "calls"), "utf8")).toContain("bridge.py");
+
+    const missing = rollcall(bareEnv(home, { RAY_BRIDGE_PYTHON: join(home, "no-such-python") }), "run", "--target", "ray", scenario);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`RAY_BRIDGE_PYTHON names ${join(home, "no-such-python")}, which does not exist`);
+  });
+});
