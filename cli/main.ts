@@ -133,6 +133,14 @@ function program(): Command {
       exitCode = await fuzzCommand(opts);
     });
 
+  p.command("ray-install")
+    .description("install the Ray that --target ray runs, in a virtual environment in ${XDG_CACHE_HOME:-~/.cache}/rollcall/ray-<version> (never inside the package)")
+    .option("--ray-version <version>", "another Ray release than the pinned one (adapters/ray/requirements.txt)")
+    .action(async (o: { rayVersion?: string }) => {
+      const { rayInstallCommand } = await import("./ray.js");
+      exitCode = await rayInstallCommand(o.rayVersion === undefined ? {} : { version: o.rayVersion });
+    });
+
   p.command("serve-model")
     .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
     .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses"))

@@ -112,7 +112,7 @@ describe("--target ray finds Ray in the per-user cache", () => {
     const r = rollcall(bareEnv(home), "run", "--target", "ray", scenario);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`Ray ${PINNED} is not installed (no ${join(home, ".cache", "rollcall", `ray-${PINNED}`, "bin", "python")})`);
-    expect(r.err).toContain(`run \`bash ${INSTALL_SH}\``);
+    expect(r.err).toContain("run `rollcall ray-install` first");
     noStack(r.err);
     const cache = fresh("xdg-empty");
     const x = rollcall(bareEnv(home, { XDG_CACHE_HOME: cache }), "run", "--target", "ray", scenario);

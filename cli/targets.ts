@@ -41,7 +41,7 @@ export function rayVenv(version: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** The command that installs the pinned Ray (the shipped install.sh, by its absolute path). */
 export function rayInstallHint(): string {
-  return `bash ${join(RAY_ADAPTER_DIR, "install.sh")}`;
+  return "rollcall ray-install";
 }
 
 /**

@@ -40,6 +40,7 @@ step "export --itf" 0 "$bin" export --itf sim.jsonl --out sim.itf.json
 step "fuzz --target model" 0 "$bin" fuzz --target model --runs 20 --seed 1 --out fuzz-out
 step "serve-model" 0 sh -c "printf '%s\n' '{\"type\":\"hello\"}' | '$bin' serve-model"
 step "help" 0 "$bin" --help
+step "ray-install --help" 0 "$bin" ray-install --help
 # web: serves the page; fetch it once, then stop the server.
 port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 "$bin" web scenario.json --port "$port" >"$work/web.txt" 2>&1 &
