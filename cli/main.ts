@@ -81,6 +81,7 @@ function program(): Command {
     .description("tell a scenario step by step in plain English: what was asked, what the cluster did, what the caller saw, and why")
     .argument("<file>", "a scenario file")
     .addOption(profileOption())
+    .option("--mutant <name>", "tell it on the model with a seeded bug (rollcall check --list-mutants)")
     .action((file: string, opts) => {
       exitCode = explainCommand(file, opts);
     });
@@ -108,7 +109,8 @@ function program(): Command {
     .description("serve the teaching viewer on 127.0.0.1: the cluster step by step, seed versus Ray, what if, swimlanes")
     .argument("[file]", "a scenario (a fuzz failure, a checker counterexample) or an event log to open")
     .option("--port <n>", "port to listen on (0 picks a free one)", String(DEFAULT_PORT))
-    .action(async (file: string | undefined, opts: { port: string }) => {
+    .option("--mutant <name>", "play the scenario on the model with a seeded bug (rollcall check --list-mutants)")
+    .action(async (file: string | undefined, opts: { port: string; mutant?: string }) => {
       exitCode = await webCommand(file, opts);
     });
 

@@ -1,9 +1,10 @@
-import { DEFAULT_PROFILE, type ProfileName, type State } from "../model/index.js";
+import { DEFAULT_PROFILE, canonicalJson, initialState, type MutantName, type ProfileName, type State } from "../model/index.js";
+import { labelOf } from "./describe.js";
 import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";
 import type { Labels } from "./scenario/command.js";
 import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
-import { isParallel, type LoadedScenario, type Step } from "./scenario/types.js";
+import { isParallel, type LoadedScenario, type ParallelBlock, type Step } from "./scenario/types.js";
 import { labelTable, type World } from "./scenario/world.js";
 import { Store } from "./store.js";
 
@@ -18,6 +19,21 @@ export interface StepStory {
   readonly ok: boolean;
   /** The history the story tells of (the first one, or the one that fails), for the web viewer. */
   readonly scene: Scene;
+  /**
+   * A parallel block's race: what the file expects of each list's steps in
+   * every interleaving, and each distinct outcome the model allows (what
+   * each caller saw, what the cluster did), the first being the one the
+   * story and its scene show.
+   */
+  readonly race?: Race;
+}
+
+/** The outcomes of a parallel block, in words. */
+export interface Race {
+  /** What the file expects of each step of the block, in order: `d2's create: a handle to 'foo'`. */
+  readonly expects: readonly string[];
+  /** Each distinct outcome: what every caller saw, in the order the answers came, and what changed in the cluster. */
+  readonly outcomes: readonly { readonly saw: readonly string[]; readonly cluster: readonly string[] }[];
 }
 
 /** The model's side of one step: the states before and after, the labels bound after it, and its log records. */
@@ -28,18 +44,22 @@ export interface Scene {
   readonly records: readonly LogRecord[];
 }
 
-/** A scenario's story, step by step, on the model, stopping at the first step that does not do what the file expects. */
-export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName): { profile: ProfileName; stories: StepStory[] } {
+/**
+ * A scenario's story, step by step, on the model (with a seeded bug when
+ * `mutant` names one), stopping at the first step that does not do what the
+ * file expects.
+ */
+export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName, mutant?: MutantName): { profile: ProfileName; stories: StepStory[] } {
   const { scenario } = loaded;
   const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile), labels: labelTable() }];
+  let worlds: World[] = [{ store: new Store(profile, initialState(profile, mutant)), labels: labelTable() }];
   const stories: StepStory[] = [];
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
     if (isParallel(item)) {
       const before = worlds[0].store.snapshot();
       const outcome = exploreBlock(worlds, item, index, {});
-      const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;
+      const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s).replace(/\.$/, "")).join(", then ")).join("; while ")}.`;
       const unchanged: Scene = { before, after: before, labels: worlds[0].labels, records: [] };
       if ("failure" in outcome) {
         const f = outcome.failure;
@@ -51,6 +71,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
         break;
       }
       const from = worlds[0].store.length;
+      const race = worlds.length === 1 ? raceOf(item, outcome.worlds, from, before) : null;
       worlds = outcome.worlds;
       const after = worlds[0];
       stories.push({
@@ -59,6 +80,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
         saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story shows the first, and later steps are checked in all)" : ""}`,
         why: [], verdict: "as expected", ok: true,
         scene: { before, after: after.store.snapshot(), labels: after.labels, records: after.store.records.slice(recordIndex(after.store, from)) },
+        ...(race === null ? {} : { race }),
       });
       continue;
     }
@@ -102,12 +124,49 @@ export function tellScene(scene: Scene): Pick<StepStory, "cluster" | "saw" | "wh
   };
 }
 
-/** A story as `rollcall explain` prints it: the step, then one indented line each for the cluster, the caller, the rules and the verdict. */
+/**
+ * The race of a parallel block run from one history, whose records begin
+ * at event `from`.
+ */
+function raceOf(block: ParallelBlock, ends: readonly World[], from: number, before: State): Race | null {
+  if (ends.length === 0) return null;
+  const expects = block.parallel.flat().filter((s) => s.do !== "crash").map((s) => `${s.by ?? "the environment"}'s ${s.do}: ${expectedText(s)}`);
+  const outcomes = ends.map((w) => {
+    const records = w.store.records.slice(recordIndex(w.store, from));
+    const saw = records.flatMap((r) => (r.type === "observation" && r.observation.caller !== ""
+      ? [`${labelOf(r.observation.caller, w.labels)} sees ${describeResult(r.observation.result, w.labels)}`] : []));
+    return { saw, cluster: describeChanges(before, w.store.state, w.labels) };
+  });
+  return { expects, outcomes };
+}
+
+/** What the file expects of a step, in words. */
+function expectedText(s: Step): string {
+  const e = s.expect;
+  if (e === undefined) return s.as === undefined ? "success" : `a handle to a new actor for '${s.as}'`;
+  if ("error" in e) return `error ${e.error}`;
+  if ("actor" in e) return `a handle to '${e.actor}'`;
+  if ("value" in e) return `value ${canonicalJson(e.value)}`;
+  if ("state" in e) return `state ${e.state}`;
+  return `names ${canonicalJson(e.names)} in any order`;
+}
+
+/** A race's lines: the file's expectations, then each outcome, the one shown first. */
+export function raceLines(race: Race): string[] {
+  const n = race.outcomes.length;
+  return [
+    `  The file expects, in every interleaving: ${race.expects.join("; ")}.`,
+    ...race.outcomes.map((o, i) => `  ${n === 1 ? "The one outcome the model allows" : `Outcome ${i + 1} of ${n}${i === 0 ? " (shown)" : ""}`}: ${o.saw.join("; ")}${o.cluster.length === 0 ? "" : `; in the cluster: ${o.cluster.join("; ")}`}.`),
+  ];
+}
+
+/** A story as `rollcall explain` prints it: the step, then one indented line each for the cluster, the caller, a race's outcomes, the rules and the verdict. */
 export function storyLines(s: StepStory): string[] {
   return [
     `Step ${s.index + 1}. ${s.asked}`,
     ...s.cluster.map((c) => `  In the cluster: ${c}.`),
     `  The caller sees: ${s.saw.replace(/\.$/, "")}.`,
+    ...(s.race === undefined ? [] : raceLines(s.race)),
     ...s.why.map((w) => `  Why: ${w}`),
     s.ok ? `  ✓ ${s.verdict}.` : `  ✗ ${s.verdict} — this is where the model and the file part.`,
   ];
