@@ -20,8 +20,16 @@ export interface Difference {
 /** The parts of a state the cluster panel shows, by the words the page uses for them (other fields go by their own name). */
 const PARTS: Readonly<Record<string, string>> = {
   jobs: "drivers", finished: "drivers", actors: "actors", destroyed: "actors", names: "names",
-  handles: "handles", inflight: "commands under way", kills: "kills under way", counters: "ids",
+  handles: "handles", inflight: "commands under way", kills: "kills under way",
 };
+
+/** Fields of a state no panel shows: the counters that make fresh ids (the ids themselves are shown with what they name). */
+const UNSHOWN = new Set(["profile", "mutant", "counters"]);
+
+function rank(order: readonly string[], part: string): number {
+  const i = order.indexOf(part);
+  return i === -1 ? order.length : i;
+}
 
 /** What each frame shows at a step: the story told (or none, past where it stopped), the state and the labels. */
 function shownAt(t: Timeline, step: number): { story: { saw: string; cluster: string; ok: boolean } | null; state: State; labels: Readonly<Record<string, string>> } {
@@ -38,12 +46,13 @@ function shownAt(t: Timeline, step: number): { story: { saw: string; cluster: st
 /** The parts of the cluster that differ between two states (the profile and the seeded bug, which name the side, aside). */
 function clusterDifferences(a: State, b: State, la: Readonly<Record<string, string>>, lb: Readonly<Record<string, string>>): string[] {
   const parts = new Set<string>();
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => k !== "profile" && k !== "mutant"));
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => !UNSHOWN.has(k)));
   for (const k of keys) {
     if (canonicalJson((a as unknown as Record<string, unknown>)[k] ?? null) !== canonicalJson((b as unknown as Record<string, unknown>)[k] ?? null)) parts.add(PARTS[k] ?? k);
   }
   if (canonicalJson(la) !== canonicalJson(lb)) parts.add("labels");
-  return [...parts];
+  const order = [...new Set(Object.values(PARTS)), "labels"];
+  return [...parts].sort((p, q) => rank(order, p) - rank(order, q) || p.localeCompare(q));
 }
 
 /**
@@ -92,7 +101,7 @@ export function differenceSentence(pair: string, a: Side, b: Side, step: number,
     const other = d.stopped.name === a.name ? b.name : a.name;
     const rest = d.what.filter((w) => w !== "the story");
     return `At step ${step} ${pair} part: the ${d.stopped.name} story stopped at step ${d.stopped.at}, which does not do what the file expects, ` +
-      `so its panels show the cluster after step ${d.stopped.at}; ${other} tells step ${step}.` +
+      `so its panels show the cluster after step ${d.stopped.at}; the ${other} story tells step ${step}.` +
       (rest.length === 0 ? " The clusters shown are the same." : ` The clusters shown differ (${rest.join(", ").replace(/^the cluster shown \((.*)\)$/, "$1")}).`);
   }
   return `At step ${step} ${pair} part: ${d.what.join(", ")} ${d.what.length === 1 ? "differs" : "differ"}.`;
