@@ -224,10 +224,10 @@ function meta(s: ViewState, t: Timeline): string {
   }
   const changed = s.source !== s.original ? " Changed in the page (what if)." : "";
   const under = s.compare === "profiles" ? `played under ${COMPARED.join(" and ")}` : `played under ${s.profile}`;
-  const bug = s.mutant === null ? "" : s.compare === "bug"
-    ? ` on the model and on the seeded bug ${s.mutant} (${MUTANTS[s.mutant].summary})`
-    : ` on the seeded bug ${s.mutant} (${MUTANTS[s.mutant].summary})`;
   const exposed = exposedMutant(s.source);
+  // A counterexample's `about` already says what its bug does.
+  const summary = s.mutant === null || s.mutant === exposed ? "" : ` (${MUTANTS[s.mutant].summary})`;
+  const bug = s.mutant === null ? "" : s.compare === "bug" ? ` on the model and on the seeded bug ${s.mutant}${summary}` : ` on the seeded bug ${s.mutant}${summary}`;
   const cx = exposed === null ? "" : ` A counterexample of rollcall check: it passes on the model and fails on the bug ${exposed}.`;
   return `${s.source.name}: ${t.total} steps, written for profile ${ownProfile(s.source)}, ${under}${bug}.${cx}${changed}`;
 }
