@@ -1,5 +1,9 @@
 /** Text measured as the page draws it, to lay labels out in the drawings (an estimate where no canvas can measure). */
 let context: CanvasRenderingContext2D | null | undefined;
+let lastFont = "";
+/** Widths measured, by font and text (labels repeat from one step to the next). */
+const widths = new Map<string, number>();
+const MAX_WIDTHS = 20_000;
 
 /** The width in px of a text in a CSS font (`11px system-ui, sans-serif`). */
 export function textWidth(text: string, font: string): number {
@@ -10,9 +14,19 @@ export function textWidth(text: string, font: string): number {
       context = null;
     }
   }
-  if (context === null) return text.length * (Number(/(\d+(?:\.\d+)?)px/.exec(font)?.[1] ?? 11) * 0.62);
-  context.font = font;
-  return context.measureText(text).width;
+  const key = `${font}\n${text}`;
+  const known = widths.get(key);
+  if (known !== undefined) return known;
+  let width: number;
+  if (context === null) width = text.length * (Number(/(\d+(?:\.\d+)?)px/.exec(font)?.[1] ?? 11) * 0.62);
+  else {
+    // Setting a font parses it: only when it changes.
+    if (font !== lastFont) context.font = lastFont = font;
+    width = context.measureText(text).width;
+  }
+  if (widths.size >= MAX_WIDTHS) widths.clear();
+  widths.set(key, width);
+  return width;
 }
 
 /**

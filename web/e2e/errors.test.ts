@@ -98,3 +98,15 @@ it("rollcall web refuses a file nested too deeply for the page (exit 2), and ope
   }
   expect(errors).toEqual([]);
 });
+
+it("rollcall web and explain refuse an unknown --mutant, and web a log or no file with one (exit 2, no stack)", () => {
+  const log = join(dir, "s.jsonl");
+  spawnSync(process.execPath, [CLI, "simulate", "--seed", "1", "--steps", "5", "--log", log]);
+  const cx = "web/e2e/fixtures/check-double-release-name-uniqueness.json";
+  for (const args of [["web", "--port", "0", "--mutant", "no-such-bug", cx], ["web", "--port", "0", "--mutant", "double-release", log], ["web", "--port", "0", "--mutant", "double-release"], ["explain", "--mutant", "no-such-bug", cx]]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 20_000 });
+    expect(r.status, args.join(" ")).toBe(2);
+    expect(r.stderr, args.join(" ")).toMatch(/--mutant/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  }
+});

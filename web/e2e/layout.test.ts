@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -105,6 +105,28 @@ describe(`at ${WIDTH} px wide`, () => {
     if (compare) await page.check("#compare");
     expect(await walk(page)).toEqual([]);
     await page.close();
+  });
+
+  it("a scenario of many actors with long labels: lane titles, arrows and the chart's lists of actors under each state", async () => {
+    const file = join(dir, "many.json");
+    const labels = Array.from({ length: 9 }, (_, i) => `a_counter_with_a_long_label_${i + 1}`);
+    writeFileSync(file, JSON.stringify({
+      title: "many actors", profile: "ray",
+      steps: [
+        { by: "driver_with_a_long_name", do: "init", namespace: "a-namespace-with-a-rather-long-name" },
+        ...labels.map((as, i) => ({ by: "driver_with_a_long_name", do: "create", class: "Counter", name: `counter-name-${i + 1}-${"x".repeat(20)}`, as })),
+        { by: "driver_with_a_long_name", do: "list" },
+      ],
+    }));
+    const shown = await startViewer(file);
+    try {
+      const page = await pageAt(shown.url);
+      expect(await walk(page)).toEqual([]);
+      expect(await page.locator('.chart .residents[data-state="ALIVE"]').textContent()).toMatch(/\+\d+$/);
+      await page.close();
+    } finally {
+      await shown.stop();
+    }
   });
 
   it("a simulate log's swimlanes, around its last steps", async () => {

@@ -152,6 +152,23 @@ describe("the viewer, on a scenario", () => {
   });
 });
 
+describe("a race", () => {
+  it("shows every outcome the model allows for a parallel block, the one shown first, and what the file expects", async () => {
+    const page = await open();
+    const race = "scenarios/12-races/01-get-or-create-two-drivers.json";
+    await page.selectOption("#corpus", race);
+    await page.click('.tick[data-step="3"]');
+    const lines = await storyLines(page);
+    expect(lines).toEqual(explained(race)[2]);
+    expect(await page.locator(".story .line.race").allTextContents()).toEqual(lines.filter((l) => /^ {2}(The file expects|Outcome )/.test(l)));
+    expect(await page.locator(".story .line.race.shown").allTextContents()).toEqual([expect.stringMatching(/^ {2}Outcome 1 of 2 \(shown\): .*owned by d2/)]);
+    expect(lines.find((l) => l.startsWith("  Outcome 2 of 2: "))).toContain("owned by d3");
+    // The panels show the first outcome: d2 owns 'foo'.
+    expect(await page.locator('.frame .node[data-id="a1"] .facts').first().textContent()).toContain("owned by d2");
+    await page.close();
+  });
+});
+
 describe("the screenshot the README shows", () => {
   it("is of a corpus scenario picked in the page, at the step where a detached tree is killed", async () => {
     const page = await open();
