@@ -1,5 +1,11 @@
 /** Text measured as the page draws it, to lay labels out in the drawings (an estimate where no canvas can measure). */
-let context: CanvasRenderingContext2D | null | undefined;
+/** The little of a 2D canvas context this needs (typed here: the unit tests run without the DOM's types). */
+interface Measurer {
+  font: string;
+  measureText(text: string): { readonly width: number };
+}
+
+let context: Measurer | null | undefined;
 let lastFont = "";
 /** Widths measured, by font and text (labels repeat from one step to the next). */
 const widths = new Map<string, number>();
@@ -9,7 +15,8 @@ const MAX_WIDTHS = 20_000;
 export function textWidth(text: string, font: string): number {
   if (context === undefined) {
     try {
-      context = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+      const doc = (globalThis as { document?: { createElement(tag: "canvas"): { getContext(kind: "2d"): Measurer | null } } }).document;
+      context = doc === undefined ? null : doc.createElement("canvas").getContext("2d");
     } catch {
       context = null;
     }
