@@ -116,7 +116,8 @@ export class Viewer {
       // Whatever the model or the page could not do with this source is said in the page; the view shown before stays.
       this.state = previous;
       this.complain(`Could not show ${next.source.name}:`, [errorText(e)]);
-      if (previous !== null && previous !== next) this.tryRender();
+      if (previous !== null) this.tryRender();
+      else for (const box of [this.titleBox, this.timelineBox, this.framesBox, this.lanesBox]) replace(box);
       return;
     }
     void this.writeAddress();
@@ -127,6 +128,7 @@ export class Viewer {
       this.render();
     } catch {
       this.state = null;
+      for (const box of [this.titleBox, this.timelineBox, this.framesBox, this.lanesBox]) replace(box);
     }
   }
 
