@@ -48,8 +48,33 @@ describe("explain", () => {
     expect(lines[0]).toBe("Step 3. In parallel: d2 runs foo = Counter.options(name=\"foo\", get_if_exists=True).remote(); while d3 runs foo = Counter.options(name=\"foo\", get_if_exists=True).remote().");
     const single = explainScenario(loadScenarioFile("scenarios/12-races/06-plain-creates-name-taken.json")).stories[5];
     expect(single.race?.outcomes).toHaveLength(1);
-    expect(single.race?.outcomes[0].saw.map((x) => x.replace(/:.*$/, ""))).toEqual(["d1 sees error NameTaken", "d2 sees error NameTaken", "d3 sees a handle to 'x'"]);
+    expect(single.race?.outcomes[0].saw.map((x) => x.replace(/ \(".*$/, ""))).toEqual(["d1 sees error NameTaken", "d2 sees error NameTaken", "d3 sees a handle to 'x'"]);
     expect(storyLines(single).filter((l) => l.startsWith("  The one outcome the model allows: "))).toHaveLength(1);
+  });
+
+  it("tells every end a failing race can reach, and which of them the file does not expect", () => {
+    const { stories } = explainScenario(load([
+      { by: "d1", do: "init", namespace: "n" }, { by: "d2", do: "init", namespace: "n" },
+      { parallel: [
+        [{ by: "d1", do: "create", class: "Counter", name: "x", as: "x1" }],
+        [{ by: "d2", do: "create", class: "Counter", name: "x", expect: { error: "NameTaken" } }],
+      ] },
+    ]));
+    const last = stories[2];
+    expect(last.ok).toBe(false);
+    expect(last.race?.failed).toBe(true);
+    // d1 or d2 gets the name; the loser is refused at its lookup or at its registration: four ends.
+    expect(last.race?.outcomes).toHaveLength(4);
+    const winners = last.race?.outcomes.map((o) => o.cluster.find((c) => c.includes("was registered, owned by"))?.match(/owned by (d\d)/)?.[1]);
+    expect(winners?.sort()).toEqual(["d1", "d1", "d2", "d2"]);
+    for (const o of last.race?.outcomes ?? []) {
+      const d1Wins = o.cluster.some((c) => c.includes("owned by d1"));
+      expect(o.unexpected?.length, o.saw.join("; ")).toBe(d1Wins ? 0 : 2);
+    }
+    const lines = storyLines(last);
+    expect(lines.filter((l) => l.endsWith("— as the file expects."))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes("— not as the file expects (d2's create: expected error NameTaken, got a handle to an unlabelled actor (a1); d1's create: expected success, got error NameTaken"))).toHaveLength(2);
+    expect(lines.some((l) => l.includes("(shown)"))).toBe(false);
   });
 
   it("tells a scenario on the model with a seeded bug, where the bug parts from the file", () => {
