@@ -165,6 +165,18 @@ describe("a race", () => {
     expect(lines.find((l) => l.startsWith("  Outcome 2 of 2: "))).toContain("owned by d3");
     // The panels show the first outcome: d2 owns 'foo'.
     expect(await page.locator('.frame .node[data-id="a1"] .facts').first().textContent()).toContain("owned by d2");
+    // A race that fails: every end the model allows, those the file does not expect marked.
+    const failing = { title: "two plain creates of one name, each expecting to win", profile: "ray", steps: [
+      { by: "d1", do: "init", namespace: "n" }, { by: "d2", do: "init", namespace: "n" },
+      { parallel: [[{ by: "d1", do: "create", class: "Counter", name: "x", as: "x1" }], [{ by: "d2", do: "create", class: "Counter", name: "x", expect: { error: "NameTaken" } }]] },
+    ] };
+    await page.setInputFiles("#file", { name: "race-fail.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(failing)) });
+    await page.locator("#title", { hasText: failing.title }).waitFor();
+    await page.keyboard.press("End");
+    expect(await position(page)).toEqual([3, 3]);
+    expect(await page.locator(".story .line.race").count()).toBe(5);
+    expect(await page.locator(".story .line.race.unexpected").count()).toBe(2);
+    expect((await storyLines(page)).at(-1)).toMatch(/^ {2}✗ expected error NameTaken, in the interleaving /);
     await page.close();
   });
 });
