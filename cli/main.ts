@@ -81,6 +81,7 @@ function program(): Command {
     .description("tell a scenario step by step in plain English: what was asked, what the cluster did, what the caller saw, and why")
     .argument("<file>", "a scenario file")
     .addOption(profileOption())
+    .option("--mutant <name>", "tell it on the model with a seeded bug (rollcall check --list-mutants)")
     .action(async (file: string, opts) => {
       const { explainCommand } = await import("./explain.js");
       exitCode = await explainCommand(file, opts);
@@ -111,7 +112,8 @@ function program(): Command {
     .description("serve the teaching viewer on 127.0.0.1: the cluster step by step, seed versus Ray, what if, swimlanes")
     .argument("[file]", "a scenario (a fuzz failure, a checker counterexample) or an event log to open")
     .option("--port <n>", "port to listen on (0 picks a free one)", String(DEFAULT_PORT))
-    .action(async (file: string | undefined, opts: { port: string }) => {
+    .option("--mutant <name>", "play the scenario on the model with a seeded bug (rollcall check --list-mutants)")
+    .action(async (file: string | undefined, opts: { port: string; mutant?: string }) => {
       const { webCommand } = await import("./web.js");
       exitCode = await webCommand(file, opts);
     });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMutantName } from "../model/index.js";
 import { InvalidSource, readSource } from "../sim/source.js";
 import { EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { parseCount } from "./options.js";
@@ -26,13 +27,17 @@ const TYPES: Readonly<Record<string, string>> = {
  * `rollcall web [FILE]`: serves the teaching viewer on 127.0.0.1 and prints
  * its address. FILE (a scenario, a fuzz failure, a checker counterexample or
  * an event log) is checked first, as `run` and `replay` check it, and then
- * opens in the page. Runs until interrupted.
+ * opens in the page (played on the seeded bug `--mutant` names, if any).
+ * Runs until interrupted.
  */
-export async function webCommand(file: string | undefined, options: { port: string }): Promise<number> {
+export async function webCommand(file: string | undefined, options: { port: string; mutant?: string }): Promise<number> {
   const port = parseCount(options.port, "--port");
   if (port > 65535) throw new InputError(`--port must be at most 65535, got ${port}`);
+  const mutant = options.mutant;
+  if (mutant !== undefined && !isMutantName(mutant)) throw new InputError(`--mutant: unknown mutant '${mutant}' (rollcall check --list-mutants lists them)`);
+  if (mutant !== undefined && file === undefined) throw new InputError("--mutant plays a scenario on a seeded bug: give the scenario file (the page's 'Run on' menu picks a bug for the corpus)");
   if (!existsSync(join(PAGE, "index.html"))) throw new InputError(`the viewer is not built (no ${join(PAGE, "index.html")}): run npm run build`);
-  let preload: { name: string; text: string; run: string } | null = null;
+  let preload: Preload | null = null;
   if (file !== undefined) {
     let text: string;
     try {
@@ -40,23 +45,59 @@ export async function webCommand(file: string | undefined, options: { port: stri
     } catch (e) {
       throw new InputError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
+    // The page must be able to read what is accepted here: a browser's stack is smaller than Node's.
+    const depth = nestingDepth(text);
+    if (depth > MAX_DEPTH) {
+      console.error(`invalid: ${file}: JSON nested ${depth} deep, more than the ${MAX_DEPTH} levels the viewer reads`);
+      return EXIT_INVALID;
+    }
+    let kind: "scenario" | "log";
     try {
-      readSource(file, text);
+      kind = readSource(file, text).kind;
     } catch (e) {
       if (!(e instanceof InvalidSource)) throw e;
       for (const p of e.problems) console.error(`invalid: ${p}`);
       return EXIT_INVALID;
     }
+    if (mutant !== undefined && kind === "log") throw new InputError(`--mutant plays a scenario on a seeded bug; ${file} is an event log, one recorded run of the model`);
     // A run id: a tab reloaded after the server was restarted with another file shows that file.
-    preload = { name: file, text, run: randomUUID() };
+    preload = { name: file, text, run: randomUUID(), ...(mutant === undefined ? {} : { mutant }) };
   }
   const server = createServer((req, res) => serve(req, res, preload));
   const bound = await listen(server, port);
   console.log(`rollcall web: the viewer is at http://127.0.0.1:${bound}/`);
-  if (file !== undefined) console.log(`  showing ${file}`);
+  if (file !== undefined) console.log(`  showing ${file}${mutant === undefined ? "" : ` on the seeded bug ${mutant}`}`);
   console.log("  (Ctrl-C stops it)");
   await new Promise<void>((resolve) => server.on("close", resolve));
   return EXIT_OK;
+}
+
+/** What the page opens: the file given, a run id, and the seeded bug to play it on. */
+interface Preload {
+  readonly name: string;
+  readonly text: string;
+  readonly run: string;
+  readonly mutant?: string;
+}
+
+/** The deepest nesting of JSON arrays and objects the viewer opens (a scenario or log needs a handful). */
+export const MAX_DEPTH = 200;
+
+/** How deeply the arrays and objects of a JSON text (or of each line of a log) nest, read without recursion. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -73,7 +114,7 @@ function listen(server: Server, port: number): Promise<number> {
 }
 
 /** The page's files, and `preload`: the file given on the command line (JSON null when none). */
-function serve(req: IncomingMessage, res: ServerResponse, preload: { name: string; text: string; run: string } | null): void {
+function serve(req: IncomingMessage, res: ServerResponse, preload: Preload | null): void {
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "only GET and HEAD");
   let path: string;
   try {

@@ -1,10 +1,15 @@
-import { DEFAULT_PROFILE, type ProfileName, type State } from "../model/index.js";
+import {
+  DEFAULT_PROFILE, canonicalJson, commandEnabled, enabledInternalEvents, initialState, memoCanonicalKey, transition,
+  type ModelEvent, type MutantName, type ProfileName, type Result, type State,
+} from "../model/index.js";
+import { labelOf } from "./describe.js";
 import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";
-import type { Labels } from "./scenario/command.js";
+import { resolveNamespace, stepToEvent, type Labels } from "./scenario/command.js";
+import { checkExpectation } from "./scenario/expect.js";
 import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
-import { isParallel, type LoadedScenario, type Step } from "./scenario/types.js";
-import { labelTable, type World } from "./scenario/world.js";
+import { isParallel, type LoadedScenario, type ParallelBlock, type Step } from "./scenario/types.js";
+import { answerFor, labelTable, type World } from "./scenario/world.js";
 import { Store } from "./store.js";
 
 /** The story of one step: what was asked, what the cluster did, what the caller saw, and why. */
@@ -18,6 +23,23 @@ export interface StepStory {
   readonly ok: boolean;
   /** The history the story tells of (the first one, or the one that fails), for the web viewer. */
   readonly scene: Scene;
+  /**
+   * A parallel block's race: what the file expects of each list's steps in
+   * every interleaving, and each distinct outcome the model allows (what
+   * each caller saw, what the cluster did), the first being the one the
+   * story and its scene show.
+   */
+  readonly race?: Race;
+}
+
+/** The outcomes of a parallel block, in words. */
+export interface Race {
+  /** What the file expects of each step of the block, in order: `d2's create: a handle to 'foo'`. */
+  readonly expects: readonly string[];
+  /** Each distinct outcome: what every caller saw, in the order the answers came, and what changed in the cluster. */
+  readonly outcomes: readonly { readonly saw: readonly string[]; readonly cluster: readonly string[]; readonly unexpected?: readonly string[] }[];
+  /** For a block that fails: the outcomes are every end the model allows, each with what in it the file does not expect (none shown). */
+  readonly failed?: true;
 }
 
 /** The model's side of one step: the states before and after, the labels bound after it, and its log records. */
@@ -28,22 +50,31 @@ export interface Scene {
   readonly records: readonly LogRecord[];
 }
 
-/** A scenario's story, step by step, on the model, stopping at the first step that does not do what the file expects. */
-export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName): { profile: ProfileName; stories: StepStory[] } {
+/**
+ * A scenario's story, step by step, on the model (with a seeded bug when
+ * `mutant` names one), stopping at the first step that does not do what the
+ * file expects.
+ */
+export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName, mutant?: MutantName): { profile: ProfileName; stories: StepStory[] } {
   const { scenario } = loaded;
   const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile), labels: labelTable() }];
+  let worlds: World[] = [{ store: new Store(profile, initialState(profile, mutant)), labels: labelTable() }];
   const stories: StepStory[] = [];
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
     if (isParallel(item)) {
       const before = worlds[0].store.snapshot();
       const outcome = exploreBlock(worlds, item, index, {});
-      const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s)).join(", then ")).join("; while ")}.`;
+      const asked = `In parallel: ${item.parallel.map((list) => list.map((s) => askedText(s).replace(/\.$/, "")).join(", then ")).join("; while ")}.`;
       const unchanged: Scene = { before, after: before, labels: worlds[0].labels, records: [] };
       if ("failure" in outcome) {
         const f = outcome.failure;
-        stories.push({ index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)], verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false, scene: unchanged });
+        const race = worlds.length === 1 ? freeRace(worlds[0], item) : null;
+        stories.push({
+          index, asked, cluster: [], saw: f.observed, why: f.rule === null ? [] : [explainRule(f.rule)],
+          verdict: `expected ${f.expected}, in the interleaving ${f.interleaving.join(" → ")}`, ok: false, scene: unchanged,
+          ...(race === null ? {} : { race }),
+        });
         break;
       }
       if ("incomplete" in outcome) {
@@ -51,6 +82,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
         break;
       }
       const from = worlds[0].store.length;
+      const race = worlds.length === 1 ? raceOf(item, outcome.worlds, from, before) : null;
       worlds = outcome.worlds;
       const after = worlds[0];
       stories.push({
@@ -59,6 +91,7 @@ export function explainScenario(loaded: LoadedScenario, profileOverride?: Profil
         saw: `every one of the ${outcome.explored} states reachable by interleaving the lists' atomic steps and the cluster's events met every expectation; ${worlds.length} distinct outcome${worlds.length === 1 ? "" : "s"}${worlds.length > 1 ? " (the story shows the first, and later steps are checked in all)" : ""}`,
         why: [], verdict: "as expected", ok: true,
         scene: { before, after: after.store.snapshot(), labels: after.labels, records: after.store.records.slice(recordIndex(after.store, from)) },
+        ...(race === null ? {} : { race }),
       });
       continue;
     }
@@ -102,12 +135,165 @@ export function tellScene(scene: Scene): Pick<StepStory, "cluster" | "saw" | "wh
   };
 }
 
-/** A story as `rollcall explain` prints it: the step, then one indented line each for the cluster, the caller, the rules and the verdict. */
+/**
+ * The race of a parallel block run from one history, whose records begin
+ * at event `from`.
+ */
+function raceOf(block: ParallelBlock, ends: readonly World[], from: number, before: State): Race | null {
+  if (ends.length === 0) return null;
+  const expects = block.parallel.flat().filter((s) => s.do !== "crash").map((s) => `${s.by ?? "the environment"}'s ${s.do}: ${expectedText(s)}`);
+  const outcomes = ends.map((w) => {
+    const records = w.store.records.slice(recordIndex(w.store, from));
+    const saw = records.flatMap((r) => (r.type === "observation" && r.observation.caller !== ""
+      ? [`${labelOf(r.observation.caller, w.labels)} sees ${raceResult(r.observation.result, w.labels)}`] : []));
+    return { saw, cluster: describeChanges(before, w.store.state, w.labels) };
+  });
+  return { expects, outcomes };
+}
+
+/** Bound on the states `freeRace` visits: past it a failing block's outcomes are not told. */
+const FREE_RACE_STATES = 20_000;
+
+/**
+ * Every end a parallel block can reach on the model, whatever the file
+ * expects (for a block that fails, whose exploration stops at the first
+ * expectation that does not hold): each list's steps run in every
+ * interleaving with the cluster's events, as `exploreParallel` runs them;
+ * each end tells what every caller saw, what the cluster did, and which of
+ * its answers the file does not expect. Null when a list cannot be run
+ * without its expectations (a label it needs is never bound) or past the
+ * bound on states.
+ */
+function freeRace(world: World, block: ParallelBlock): Race | null {
+  interface Node { readonly state: State; readonly pos: readonly number[]; readonly bound: Record<string, string>; readonly saw: readonly { step: Step; caller: string; result: Result }[] }
+  const lists = block.parallel;
+  const canonical = memoCanonicalKey();
+  const keyOf = (n: Node): string => `${canonical(n.state)}|${n.pos.join(",")}|${canonicalJson(n.bound)}|${canonicalJson(n.saw.map((x) => [x.caller, x.result]))}`;
+  const before = world.store.state;
+  let frontier: Node[] = [{ state: before, pos: lists.map(() => 0), bound: labelTable(), saw: [] }];
+  const seen = new Set<string>([keyOf(frontier[0])]);
+  const ends = new Map<string, Node>();
+  while (frontier.length > 0) {
+    const next: Node[] = [];
+    for (const node of frontier) {
+      const labels = labelTable(world.labels, node.bound);
+      const moves: { event: ModelEvent; list: number | null }[] = [];
+      for (let i = 0; i < lists.length; i++) {
+        if (node.pos[i] >= lists[i].length) continue;
+        const step = lists[i][node.pos[i]];
+        const caller = step.by === undefined ? undefined : labels[step.by];
+        if (caller !== undefined && node.state.inflight[caller] !== undefined) {
+          const event = { type: "continue" as const, caller };
+          if (commandEnabled(node.state, event)) moves.push({ event, list: i });
+          continue;
+        }
+        if (step.do !== "init" && step.by !== undefined && caller === undefined) continue; // its driver is not started yet
+        let event: ModelEvent;
+        try {
+          event = stepToEvent(step, labels, node.state);
+        } catch {
+          return null;
+        }
+        if (event.type === "actor.crashed" || commandEnabled(node.state, event)) moves.push({ event, list: i });
+      }
+      for (const event of enabledInternalEvents(node.state)) moves.push({ event, list: null });
+      if (moves.length === 0) {
+        if (!node.pos.every((p, i) => p >= lists[i].length)) return null; // a list that cannot go on without what the file expects
+        ends.set(`${canonical(node.state)}|${canonicalJson(node.saw.map((x) => [x.caller, x.result]))}`, node);
+        continue;
+      }
+      for (const move of moves) {
+        let t;
+        try {
+          t = transition(node.state, move.event);
+        } catch {
+          return null;
+        }
+        const pos = [...node.pos];
+        const bound = labelTable(node.bound);
+        const saw = [...node.saw];
+        for (let i = 0; i < lists.length; i++) {
+          if (pos[i] >= lists[i].length) continue;
+          const step = lists[i][pos[i]];
+          if (step.do === "crash") {
+            if (move.list === i) pos[i]++;
+            continue;
+          }
+          const caller = step.by === undefined ? null : labelTable(world.labels, bound)[step.by] ?? null;
+          const answer = move.list === i ? answerFor(t.observations, caller) : caller === null ? undefined : t.observations.find((o) => o.caller === caller);
+          if (answer === undefined) continue;
+          if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;
+          if (step.as !== undefined && answer.result.kind === "handle" && bound[step.as] === undefined) bound[step.as] = answer.result.actor;
+          saw.push({ step, caller: answer.caller, result: answer.result });
+          pos[i]++;
+        }
+        const child: Node = { state: t.state, pos, bound, saw };
+        const k = keyOf(child);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (seen.size > FREE_RACE_STATES) return null;
+        next.push(child);
+      }
+    }
+    frontier = next;
+  }
+  const outcomes = [...ends.values()].map((end) => {
+    const labels = labelTable(world.labels, end.bound);
+    const unexpected = end.saw.flatMap(({ step, result }) => {
+      const mismatch = checkExpectation(step, result, labels, (ref) => resolveNamespace(ref, labels, end.state), () => null);
+      return mismatch === null ? [] : [`${step.by ?? "the environment"}'s ${step.do}: expected ${mismatch.expected}, got ${raceResult(result, labels)}`];
+    });
+    return {
+      saw: end.saw.map(({ caller, result }) => `${caller === "" ? "a driver" : labelOf(caller, labels)} sees ${raceResult(result, labels)}`),
+      cluster: describeChanges(before, end.state, labels),
+      unexpected,
+    };
+  });
+  const expects = lists.flat().filter((s) => s.do !== "crash").map((s) => `${s.by ?? "the environment"}'s ${s.do}: ${expectedText(s)}`);
+  return { expects, outcomes, failed: true };
+}
+
+/** Length of the part of an error's message a race's outcome quotes. */
+const QUOTED = 48;
+
+/** A result in a race's outcome: as `describeResult` says it, an error's message cut short (outcomes that differ only by it are told apart). */
+function raceResult(result: Result, labels: Labels): string {
+  if (result.kind !== "error") return describeResult(result, labels);
+  const m = result.message;
+  return `error ${result.error} ("${m.length > QUOTED ? `${m.slice(0, QUOTED - 1).trimEnd()}…` : m}")`;
+}
+
+/** What the file expects of a step, in words. */
+function expectedText(s: Step): string {
+  const e = s.expect;
+  if (e === undefined) return s.as === undefined ? "success" : `a handle to a new actor for '${s.as}'`;
+  if ("error" in e) return `error ${e.error}`;
+  if ("actor" in e) return `a handle to '${e.actor}'`;
+  if ("value" in e) return `value ${canonicalJson(e.value)}`;
+  if ("state" in e) return `state ${e.state}`;
+  return `names ${canonicalJson(e.names)} in any order`;
+}
+
+/** A race's lines: the file's expectations, then each outcome (the one shown first; for a block that fails, whether the file expects it). */
+export function raceLines(race: Race): string[] {
+  const n = race.outcomes.length;
+  const name = (i: number): string => (n === 1 ? "The one outcome the model allows" : `Outcome ${i + 1} of ${n}${i === 0 && race.failed !== true ? " (shown)" : ""}`);
+  return [
+    `  The file expects, in every interleaving: ${race.expects.join("; ")}.`,
+    ...race.outcomes.map((o, i) => {
+      const verdict = race.failed !== true ? "" : o.unexpected === undefined || o.unexpected.length === 0 ? " — as the file expects" : ` — not as the file expects (${o.unexpected.join("; ")})`;
+      return `  ${name(i)}: ${o.saw.join("; ")}${o.cluster.length === 0 ? "" : `; in the cluster: ${o.cluster.join("; ")}`}${verdict}.`;
+    }),
+  ];
+}
+
+/** A story as `rollcall explain` prints it: the step, then one indented line each for the cluster, the caller, a race's outcomes, the rules and the verdict. */
 export function storyLines(s: StepStory): string[] {
   return [
     `Step ${s.index + 1}. ${s.asked}`,
     ...s.cluster.map((c) => `  In the cluster: ${c}.`),
     `  The caller sees: ${s.saw.replace(/\.$/, "")}.`,
+    ...(s.race === undefined ? [] : raceLines(s.race)),
     ...s.why.map((w) => `  Why: ${w}`),
     s.ok ? `  ✓ ${s.verdict}.` : `  ✗ ${s.verdict} — this is where the model and the file part.`,
   ];

@@ -17,15 +17,16 @@ describe("the page's address", () => {
   });
 
   it("formats and parses the view: source, step, profile, the switch and the actor followed", () => {
-    const address = { source: { kind: "scenario" as const, name: "scenarios/00-seed/01-name-then-get.json", code: "abc-_" }, step: 7, profile: "seed" as const, compare: true, actor: "a2" };
+    const address = { source: { kind: "scenario" as const, name: "scenarios/00-seed/01-name-then-get.json", code: "abc-_" }, step: 7, profile: "seed" as const, mutant: "double-release" as const, compare: "profiles" as const, actor: "a2" };
     const hash = formatAddress(address);
-    expect(hash).toBe("#s=abc-_&name=scenarios%2F00-seed%2F01-name-then-get.json&step=7&profile=seed&compare=1&actor=a2");
+    expect(hash).toBe("#s=abc-_&name=scenarios%2F00-seed%2F01-name-then-get.json&step=7&profile=seed&mutant=double-release&compare=1&actor=a2");
     expect(parseAddress(hash)).toEqual(address);
-    expect(parseAddress(formatAddress({ source: { kind: "log", name: "a.jsonl", code: "x" }, compare: false }))).toEqual({ source: { kind: "log", name: "a.jsonl", code: "x" }, compare: false });
+    expect(parseAddress(formatAddress({ source: { kind: "log", name: "a.jsonl", code: "x" }, compare: "off" }))).toEqual({ source: { kind: "log", name: "a.jsonl", code: "x" }, compare: "off" });
+    expect(parseAddress("#mutant=kill-keeps-name&compare=bug")).toEqual({ mutant: "kill-keeps-name", compare: "bug" });
   });
 
   it("leaves out what it cannot read", () => {
-    expect(parseAddress("#step=-1&profile=ray-1.0&compare=yes&actor=")).toEqual({ compare: false });
-    expect(parseAddress("")).toEqual({ compare: false });
+    expect(parseAddress("#step=-1&profile=ray-1.0&compare=yes&actor=&mutant=no-such-bug")).toEqual({ compare: "off" });
+    expect(parseAddress("")).toEqual({ compare: "off" });
   });
 });

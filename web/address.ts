@@ -1,17 +1,23 @@
-import { isProfileName, type ProfileName } from "../model/index.js";
+import { isMutantName, isProfileName, type MutantName, type ProfileName } from "../model/index.js";
+
+/** What the page plays side by side: nothing, the seed and ray profiles, or the model and the seeded bug chosen. */
+export type Compare = "off" | "profiles" | "bug";
 
 /**
  * The page's address: everything needed to show exactly what one sees, in
  * the fragment, so a link shares it and a reload restores it. The source
  * travels whole (deflated, base64url): `#s=…` a scenario, `#log=…` an event
- * log; then the file's name, the step shown, the profile, the seed-versus-Ray
- * switch and the actor whose lifecycle the chart follows.
+ * log; then the file's name, the step shown, the profile, the seeded bug the
+ * model runs with (`mutant=`), what is played side by side (`compare=1` seed
+ * and ray, `compare=bug` the model and the bug) and the actor whose
+ * lifecycle the chart follows.
  */
 export interface Address {
   readonly source?: { readonly kind: "scenario" | "log"; readonly name: string; readonly code: string };
   readonly step?: number;
   readonly profile?: ProfileName;
-  readonly compare: boolean;
+  readonly mutant?: MutantName;
+  readonly compare: Compare;
   readonly actor?: string;
 }
 
@@ -24,11 +30,14 @@ export function parseAddress(hash: string): Address {
   const step = Number(params.get("step"));
   const profile = params.get("profile");
   const actor = params.get("actor");
+  const mutant = params.get("mutant");
+  const compare = params.get("compare");
   return {
     ...(scenario !== null ? { source: { kind: "scenario" as const, name, code: scenario } } : log !== null ? { source: { kind: "log" as const, name, code: log } } : {}),
     ...(params.has("step") && Number.isSafeInteger(step) && step >= 0 ? { step } : {}),
     ...(profile !== null && isProfileName(profile) ? { profile } : {}),
-    compare: params.get("compare") === "1",
+    ...(mutant !== null && isMutantName(mutant) ? { mutant } : {}),
+    compare: compare === "1" ? "profiles" : compare === "bug" ? "bug" : "off",
     ...(actor !== null && actor !== "" ? { actor } : {}),
   };
 }
@@ -42,7 +51,8 @@ export function formatAddress(a: Address): string {
   }
   if (a.step !== undefined) params.set("step", String(a.step));
   if (a.profile !== undefined) params.set("profile", a.profile);
-  if (a.compare) params.set("compare", "1");
+  if (a.mutant !== undefined) params.set("mutant", a.mutant);
+  if (a.compare !== "off") params.set("compare", a.compare === "profiles" ? "1" : "bug");
   if (a.actor !== undefined) params.set("actor", a.actor);
   return "#" + params.toString();
 }

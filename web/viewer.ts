@@ -1,11 +1,12 @@
-import type { ProfileName } from "../model/index.js";
+import { MUTANTS, type MutantName, type ProfileName } from "../model/index.js";
 import { formatLog } from "../sim/log.js";
 import type { Source } from "../sim/source.js";
-import { partings, type Parting, type Timeline } from "../sim/timeline.js";
-import { encodeText, formatAddress } from "./address.js";
+import type { Timeline } from "../sim/timeline.js";
+import { encodeText, formatAddress, type Compare } from "./address.js";
+import { differenceAt, differences, differenceSentence, type Side } from "./compare.js";
 import { h, replace } from "./dom.js";
 import { stepLabel } from "./stepLabel.js";
-import { COMPARED, ownProfile, timelineOf } from "./timelines.js";
+import { COMPARED, exposedMutant, ownProfile, timelineOf } from "./timelines.js";
 import { frameView } from "./view/frame.js";
 import { SourceBar, type SourceBarActions } from "./view/header.js";
 import { swimlanesView } from "./view/swimlanes.js";
@@ -23,8 +24,10 @@ export interface ViewState {
   /** 0 is the fresh cluster; k the cluster after step k. */
   readonly step: number;
   readonly profile: ProfileName;
-  /** Seed versus Ray: the scenario played under both, side by side. */
-  readonly compare: boolean;
+  /** The seeded bug the model runs with (model/mutants.ts), or null for the model itself. */
+  readonly mutant: MutantName | null;
+  /** Side by side: seed and ray (each on the bug chosen, if any), or the model and the bug. */
+  readonly compare: Compare;
   /** The actor the lifecycle chart follows, when one was picked. */
   readonly actor: string | null;
 }
@@ -50,6 +53,7 @@ export class Viewer {
     this.bar = new SourceBar({
       ...actions,
       setProfile: (profile) => this.update({ profile }),
+      setMutant: (mutant) => this.update({ mutant }),
       setCompare: (compare) => this.update({ compare }),
     });
     this.whatIf = new WhatIfPanel((source, step) => this.update({ source, step, actor: null }));
@@ -57,17 +61,30 @@ export class Viewer {
       h("main", {}, this.problems, this.titleBox, this.timelineBox, this.framesBox, this.lanesBox, this.whatIf.element));
   }
 
-  /** Shows a source; what is not given takes its default (the source's own profile, the first step). */
+  /**
+   * Shows a source; what is not given takes its default (the source's own
+   * profile, the first step). A checker counterexample opens on the model
+   * and on the seeded bug it exposes, side by side, unless told otherwise.
+   */
   open(source: Source, options: Partial<Omit<ViewState, "source">> = {}): void {
     replace(this.problems);
+    const exposed = exposedMutant(source);
+    const mutant = options.mutant !== undefined ? options.mutant : exposed;
     this.set({
       source,
       original: options.original ?? source,
       step: options.step ?? (source.kind === "log" ? 0 : 1),
       profile: options.profile ?? ownProfile(source),
-      compare: source.kind === "scenario" && (options.compare ?? false),
+      mutant,
+      compare: options.compare ?? (options.mutant === undefined && exposed !== null ? "bug" : "off"),
       actor: options.actor ?? null,
     });
+  }
+
+  /** Shows a source with the bug and the side-by-side choice of the view shown (a corpus scenario picked in the page). */
+  openKeeping(source: Source): void {
+    const s = this.state;
+    this.open(source, s === null || exposedMutant(source) !== null ? {} : { mutant: s.mutant, compare: s.compare });
   }
 
   /** Says why something could not be opened; the view shown stays. */
@@ -87,31 +104,61 @@ export class Viewer {
   }
 
   private set(next: ViewState): void {
-    const length = this.lengthOf(next);
-    const compare = next.compare && next.source.kind === "scenario";
-    this.state = { ...next, compare, step: Math.max(0, Math.min(next.step, length)) };
-    this.render();
+    const previous = this.state;
+    try {
+      // A log is one recorded run of the model itself: no bug, nothing side by side.
+      const mutant = next.source.kind === "scenario" ? next.mutant : null;
+      const compare = next.source.kind === "log" || (next.compare === "bug" && mutant === null) ? "off" : next.compare;
+      const fixed = { ...next, mutant, compare };
+      this.state = { ...fixed, step: Math.max(0, Math.min(next.step, this.lengthOf(fixed))) };
+      this.render();
+    } catch (e) {
+      // Whatever the model or the page could not do with this source is said in the page; the view shown before stays.
+      this.state = previous;
+      this.complain(`Could not show ${next.source.name}:`, [errorText(e)]);
+      if (previous !== null) this.tryRender();
+      else for (const box of [this.titleBox, this.timelineBox, this.framesBox, this.lanesBox]) replace(box);
+      return;
+    }
     void this.writeAddress();
   }
 
-  /** The timelines shown: seed and ray side by side, or the one of the profile. */
-  private shown(s: ViewState): Timeline[] {
-    return s.compare ? COMPARED.map((p) => timelineOf(s.source, p)) : [timelineOf(s.source, s.profile)];
+  private tryRender(): void {
+    try {
+      this.render();
+    } catch {
+      this.state = null;
+      for (const box of [this.titleBox, this.timelineBox, this.framesBox, this.lanesBox]) replace(box);
+    }
+  }
+
+  /** The sides shown: seed and ray, the model and the bug, or the one timeline of the profile (and bug). */
+  private shown(s: ViewState): (Side & { heading: string | null; mutant: MutantName | null })[] {
+    const on = s.mutant === null ? "" : `, bug ${s.mutant}`;
+    if (s.compare === "profiles") return COMPARED.map((p) => ({ name: p, heading: `profile ${p}${on}`, mutant: s.mutant, timeline: timelineOf(s.source, p, s.mutant) }));
+    if (s.compare === "bug" && s.mutant !== null) {
+      return [
+        { name: "model", heading: `the model (profile ${s.profile})`, mutant: null, timeline: timelineOf(s.source, s.profile) },
+        { name: s.mutant, heading: `seeded bug ${s.mutant} (profile ${s.profile})`, mutant: s.mutant, timeline: timelineOf(s.source, s.profile, s.mutant) },
+      ];
+    }
+    return [{ name: s.profile, heading: null, mutant: s.mutant, timeline: timelineOf(s.source, s.profile, s.mutant) }];
   }
 
   private lengthOf(s: ViewState): number {
-    return Math.max(...this.shown({ ...s, compare: s.compare && s.source.kind === "scenario" }).map((t) => t.length));
+    return Math.max(...this.shown(s).map((side) => side.timeline.length));
   }
 
   private render(): void {
     const s = this.state;
     if (s === null) return;
     const shown = this.shown(s);
-    const main = timelineOf(s.source, s.profile);
-    const parts = new Map<number, Parting>(s.compare ? partings(shown[0], shown[1]).map((p) => [p.index + 1, p]) : []);
-    const failing = new Set(shown.filter((t) => t.length > 0 && !t.story(t.length - 1).ok).map((t) => t.length));
+    const main = timelineOf(s.source, s.profile, s.mutant);
+    const pair = s.compare === "profiles" ? "the seed and ray profiles" : `the model and the bug ${s.mutant ?? ""}`;
+    const parts = shown.length === 2 ? differences(shown[0], shown[1]) : new Map();
+    const failing = new Set(shown.map((side) => side.timeline).filter((t) => t.length > 0 && !t.story(t.length - 1).ok).map((t) => t.length));
     document.title = `${main.title} — rollcall`;
-    this.bar.update(s.source, s.profile, s.compare);
+    this.bar.update(s.source, s.profile, s.mutant, s.compare);
     replace(this.titleBox, h("h1", { id: "title" }, main.title), about(s.source), h("p", { id: "meta" }, meta(s, main)));
     replace(this.timelineBox, timelineView({
       length: this.lengthOf(s), step: s.step, partings: parts, failing,
@@ -119,13 +166,13 @@ export class Viewer {
       go: (step) => this.update({ step }),
     }));
     const focus = (actor: string): void => this.update({ actor });
-    const parting = parts.get(s.step);
+    const difference = shown.length === 2 ? differenceAt(shown[0], shown[1], s.step) : null;
     replace(this.framesBox,
-      s.compare ? h("p", { id: "parting", class: parting === undefined ? "parting none" : "parting" },
-        parting === undefined ? `At step ${s.step} the seed and ray profiles agree.` : `At step ${s.step} the seed and ray profiles part: ${parting.what.join(", ")} differ.`) : null,
-      h("div", { class: s.compare ? "frames compare" : "frames single" },
-        ...shown.map((t) => frameView(t, s.step, s.actor, focus, s.compare ? `profile ${t.profile}` : null))));
-    replace(this.lanesBox, h("h2", {}, `Swimlanes (profile ${main.profile})`), swimlanesView(main, s.step, (step) => this.update({ step })));
+      shown.length === 2 ? h("p", { id: "parting", class: difference === null ? "parting none" : "parting" },
+        differenceSentence(pair, shown[0], shown[1], s.step, difference)) : null,
+      h("div", { class: shown.length === 2 ? "frames compare" : "frames single" },
+        ...shown.map((side) => frameView(side.timeline, s.step, s.actor, focus, side.heading, side.mutant))));
+    replace(this.lanesBox, h("h2", {}, `Swimlanes (profile ${main.profile}${s.mutant === null ? "" : `, seeded bug ${s.mutant}`})`), swimlanesView(main, s.step, (step) => this.update({ step })));
     scrollToCurrentBand(this.lanesBox);
     this.whatIf.show(s.source, s.original, s.step, main);
   }
@@ -146,7 +193,8 @@ export class Viewer {
       if (now === null || now.source !== s.source) return;
       history.replaceState(null, "", formatAddress({
         source: { kind: now.source.kind, name: now.source.name, code },
-        step: now.step, profile: now.profile, compare: now.compare, ...(now.actor === null ? {} : { actor: now.actor }),
+        step: now.step, profile: now.profile, ...(now.mutant === null ? {} : { mutant: now.mutant }), compare: now.compare,
+        ...(now.actor === null ? {} : { actor: now.actor }),
       }));
     }, ADDRESS_DELAY_MS);
   }
@@ -177,6 +225,17 @@ function meta(s: ViewState, t: Timeline): string {
     return `${s.source.name}: an event log (${String(header.run?.mode ?? "a run")}, profile ${header.profile}, seed ${header.seed ?? "none"}), ${t.length} steps, replayed on the model.`;
   }
   const changed = s.source !== s.original ? " Changed in the page (what if)." : "";
-  const under = s.compare ? `played under ${COMPARED.join(" and ")}` : `played under ${s.profile}`;
-  return `${s.source.name}: ${t.total} steps, written for profile ${ownProfile(s.source)}, ${under}.${changed}`;
+  const under = s.compare === "profiles" ? `played under ${COMPARED.join(" and ")}` : `played under ${s.profile}`;
+  const exposed = exposedMutant(s.source);
+  // A counterexample's `about` already says what its bug does.
+  const summary = s.mutant === null || s.mutant === exposed ? "" : ` (${MUTANTS[s.mutant].summary})`;
+  const bug = s.mutant === null ? "" : s.compare === "bug" ? ` on the model and on the seeded bug ${s.mutant}${summary}` : ` on the seeded bug ${s.mutant}${summary}`;
+  const cx = exposed === null ? "" : ` A counterexample of rollcall check: it passes on the model and fails on the bug ${exposed}.`;
+  return `${s.source.name}: ${t.total} steps, written for profile ${ownProfile(s.source)}, ${under}${bug}.${cx}${changed}`;
+}
+
+/** An error in words, for the page. */
+export function errorText(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return "the file is nested too deeply for the viewer to read (Maximum call stack size exceeded)";
+  return e instanceof Error ? e.message : String(e);
 }

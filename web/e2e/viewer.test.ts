@@ -9,7 +9,8 @@ import { explainScenario, storyLines as modelLines } from "../../sim/explain.js"
 import { loadScenarioFile } from "../../sim/scenario/load.js";
 import { parseScenario } from "../../sim/scenario/parse.js";
 import { readSource } from "../../sim/source.js";
-import { logTimeline, partings, scenarioTimeline } from "../../sim/timeline.js";
+import { logTimeline, scenarioTimeline } from "../../sim/timeline.js";
+import { differenceAt, differences, differenceSentence } from "../compare.js";
 import { addressAt, launchBrowser, position, startViewer, storyLines, watchErrors, type Viewer } from "./browser.js";
 
 const CLI = join(process.cwd(), "dist", "cli", "main.js");
@@ -116,20 +117,66 @@ describe("the viewer, on a scenario", () => {
     await page.check("#compare");
     expect(await page.$$eval(".frame", (f) => f.map((x) => x.getAttribute("data-profile")))).toEqual(["seed", "ray"]);
     const loaded = loadScenarioFile(DROP);
-    const parts = partings(scenarioTimeline(loaded, "seed"), scenarioTimeline(loaded, "ray")).map((p) => String(p.index + 1));
-    expect(parts).toEqual(["6", "7"]);
+    const sides = (l: typeof loaded) => [{ name: "seed", timeline: scenarioTimeline(l, "seed") }, { name: "ray", timeline: scenarioTimeline(l, "ray") }] as const;
+    const parts = [...differences(...sides(loaded)).keys()].map(String);
+    // Step 6 is told differently, 7 fails under the seed, and the seed's story stops there: 8 to 11 are ray's alone.
+    expect(parts).toEqual(["6", "7", "8", "9", "10", "11"]);
     expect(await page.$$eval(".tick.parts", (t) => t.map((x) => x.getAttribute("data-step")))).toEqual(parts);
+    expect(await page.$$eval(".tick.untold", (t) => t.map((x) => x.getAttribute("data-step")))).toEqual(["8", "9", "10", "11"]);
     expect(await page.$$eval(".tick.fails", (t) => t.map((x) => x.getAttribute("data-step")))).toEqual(["7"]);
+    await page.click('.tick[data-step="5"]');
+    expect(await page.locator("#parting").textContent()).toBe("At step 5 the seed and ray profiles agree: the same story, and the same cluster shown.");
     await page.click('.tick[data-step="6"]');
-    expect(await page.locator("#parting").textContent()).toBe("At step 6 the seed and ray profiles part: the cluster differ.");
+    expect(await page.locator("#parting").textContent()).toBe("At step 6 the seed and ray profiles part: what the cluster did, the cluster shown (actors, names) differ.");
     expect(await storyLines(page, "seed")).toEqual(explained(DROP, "seed")[5]);
     expect(await storyLines(page, "ray")).toEqual(explained(DROP)[5]);
     expect(await bindings(page, "seed")).toEqual(["ns/svc→a1"]);
     expect(await bindings(page, "ray")).toEqual([]);
     await page.click('.tick[data-step="9"]');
     expect(await storyLines(page, "seed")).toEqual(["Not told under seed: the story stopped at step 7, which does not do what the file expects."]);
-    expect(await page.locator("#parting").textContent()).toBe("At step 9 the seed and ray profiles agree.");
+    expect(await page.locator("#parting").textContent()).toMatch(/^At step 9 the seed and ray profiles part: the seed story stopped at step 7, which does not do what the file expects, so its panels show the cluster after step 7; the ray story tells step 9\. The clusters shown differ \(.+\)\.$/);
     expect(await addressAt(page, 9)).toContain("compare=1");
+    // The scenario where the page said "agree" while the seed's story had stopped and the panels differed.
+    const anonymous = "scenarios/02-namespaces/04-anonymous-per-driver-ray.json";
+    await page.selectOption("#corpus", anonymous);
+    expect(await page.isChecked("#compare")).toBe(true);
+    const told = sides(loadScenarioFile(anonymous));
+    expect([told[0].timeline.length, told[1].timeline.length]).toEqual([6, 11]);
+    for (const k of [4, 7, 11]) {
+      await page.click(`.tick[data-step="${k}"]`);
+      expect(await page.locator("#parting").textContent(), `step ${k}`).toBe(differenceSentence("the seed and ray profiles", ...told, k, differenceAt(...told, k)));
+      expect(await page.locator("#parting").textContent()).not.toContain("agree");
+    }
+    expect(await page.locator("#parting").textContent()).toContain("the seed story stopped at step 6");
+    await page.close();
+  });
+});
+
+describe("a race", () => {
+  it("shows every outcome the model allows for a parallel block, the one shown first, and what the file expects", async () => {
+    const page = await open();
+    const race = "scenarios/12-races/01-get-or-create-two-drivers.json";
+    await page.selectOption("#corpus", race);
+    await page.click('.tick[data-step="3"]');
+    const lines = await storyLines(page);
+    expect(lines).toEqual(explained(race)[2]);
+    expect(await page.locator(".story .line.race").allTextContents()).toEqual(lines.filter((l) => /^ {2}(The file expects|Outcome )/.test(l)));
+    expect(await page.locator(".story .line.race.shown").allTextContents()).toEqual([expect.stringMatching(/^ {2}Outcome 1 of 2 \(shown\): .*owned by d2/)]);
+    expect(lines.find((l) => l.startsWith("  Outcome 2 of 2: "))).toContain("owned by d3");
+    // The panels show the first outcome: d2 owns 'foo'.
+    expect(await page.locator('.frame .node[data-id="a1"] .facts').first().textContent()).toContain("owned by d2");
+    // A race that fails: every end the model allows, those the file does not expect marked.
+    const failing = { title: "two plain creates of one name, each expecting to win", profile: "ray", steps: [
+      { by: "d1", do: "init", namespace: "n" }, { by: "d2", do: "init", namespace: "n" },
+      { parallel: [[{ by: "d1", do: "create", class: "Counter", name: "x", as: "x1" }], [{ by: "d2", do: "create", class: "Counter", name: "x", expect: { error: "NameTaken" } }]] },
+    ] };
+    await page.setInputFiles("#file", { name: "race-fail.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(failing)) });
+    await page.locator("#title", { hasText: failing.title }).waitFor();
+    await page.keyboard.press("End");
+    expect(await position(page)).toEqual([3, 3]);
+    expect(await page.locator(".story .line.race").count()).toBe(5);
+    expect(await page.locator(".story .line.race.unexpected").count()).toBe(2);
+    expect((await storyLines(page)).at(-1)).toMatch(/^ {2}✗ expected error NameTaken, in the interleaving /);
     await page.close();
   });
 });
@@ -316,24 +363,53 @@ describe("logs and counterexamples", () => {
     }
   });
 
-  it("plays a checker counterexample to its end, its crash, death and names in the swimlanes", async () => {
+  it("plays a checker counterexample on the model and on the bug it exposes, side by side, to where the bug parts from the file", async () => {
     rollcall("check", "--mutant", "double-release", "--quiet", "--out", dir);
     const file = join(dir, readdirSync(dir).find((f) => f.startsWith("check-double-release")) as string);
     const cx = await startViewer(file);
     try {
       const page = await open(cx.url);
-      await page.keyboard.press("End");
       const t = scenarioTimeline(loadScenarioFile(file));
+      expect(await page.$$eval(".frame", (f) => f.map((x) => x.getAttribute("data-mutant") ?? "model"))).toEqual(["model", "double-release"]);
+      expect(await page.isChecked("#versus-bug")).toBe(true);
+      expect(await page.inputValue("#mutant")).toBe("double-release");
+      expect(await page.locator("#meta").textContent()).toContain("it passes on the model and fails on the bug double-release");
+      await page.keyboard.press("End");
       expect(await position(page)).toEqual([t.length, t.length]);
-      expect(await storyLines(page)).toEqual(explained(file).at(-1));
-      // The crash kills a1 for good; under the correct model it keeps its name while its owner holds it.
+      // The model's story passes to the end; the bug's is the one explain --mutant tells, which stops where the file expects otherwise.
+      expect(await page.locator(".frame:not([data-mutant]) .story .line").allTextContents()).toEqual(explained(file).at(-1));
+      const onBug = spawnSync(process.execPath, [CLI, "explain", "--mutant", "double-release", file], { encoding: "utf8" });
+      expect(onBug.status).toBe(1);
+      const bugLines = onBug.stdout.trimEnd().split("\n\n").slice(1).map((b) => b.split("\n"));
+      expect(await page.locator('.frame[data-mutant="double-release"] .story .line').allTextContents()).toEqual(bugLines.at(-1));
+      expect(bugLines.at(-1)?.at(-1)).toMatch(/^ {2}✗ /);
+      expect(await page.locator("#parting").textContent()).toMatch(/^At step \d+ the model and the bug double-release part: /);
+      expect(await addressAt(page, t.length)).toMatch(/mutant=double-release&compare=bug/);
+      // The swimlanes draw the bug's run: a1's name is released twice, the second time taken from its new holder.
       expect(await page.locator(".swimlanes .mark.crash").allTextContents()).toEqual(["process crashes"]);
+      expect(await page.locator(".swimlanes .mark.release").count()).toBeGreaterThan(0);
+      // Back on the model: under the correct model a1 keeps its name while its owner holds it.
+      await page.selectOption("#mutant", "");
+      expect(await page.$$eval(".frame", (f) => f.length)).toBe(1);
+      expect(await page.isDisabled("#versus-bug")).toBe(true);
+      expect(await storyLines(page)).toEqual(explained(file).at(-1));
       expect(await page.locator(".swimlanes .mark.death").allTextContents()).toEqual(["DEAD (WORKER_DIED)"]);
       expect(await page.locator(".swimlanes .mark.take").allTextContents()).toEqual(["'a' → a1 (ns1)"]);
       expect(await page.locator(".swimlanes .mark.release").count()).toBe(0);
       await page.close();
     } finally {
       await cx.stop();
+    }
+    // rollcall web FILE --mutant M plays it on M alone.
+    const onMutant = await startViewer("--mutant", "double-release", file);
+    try {
+      const page = await open(onMutant.url);
+      expect(await page.$$eval(".frame", (f) => f.map((x) => x.getAttribute("data-mutant")))).toEqual(["double-release"]);
+      await page.keyboard.press("End");
+      expect((await storyLines(page)).at(-1)).toMatch(/^ {2}✗ /);
+      await page.close();
+    } finally {
+      await onMutant.stop();
     }
   });
 });

@@ -3,6 +3,7 @@ import { actorPhrase } from "../../sim/narrate.js";
 import type { Labels } from "../../sim/scenario/command.js";
 import { chartGraph, type ChartEdge } from "../chartGraph.js";
 import { h, svg } from "../dom.js";
+import { textWidth } from "../measure.js";
 
 /** The actor chart's graph, read once from the XState machine the reducer consults. */
 const GRAPH = chartGraph(actorChart);
@@ -19,8 +20,10 @@ const ROW_Y = 40 + LEVEL * (1 + Math.max(0, ...LEVELS_ABOVE.values()));
 const LOOP_DROP = 44;
 const HEIGHT = ROW_Y + NODE_H / 2 + Math.max(LOOP_DROP + 14, LEVEL * (2 + Math.max(0, ...LEVELS_BELOW.values()))) + 20;
 const WIDTH = MARGIN * 2 + SPACING * (GRAPH.states.length - 1);
-/** Actor labels listed under a state at most; past it a count. */
+/** Actor labels listed under a state at most; past it (or past the room under the state) a count. */
 const RESIDENTS = 6;
+/** The font of `.chart .residents` in style.css, to fit the list under its state. */
+const RESIDENTS_FONT = '11px ui-monospace, "DejaVu Sans Mono", monospace';
 
 /** What the chart lights: the actor it follows, the states it went through during the step, and every registered actor's state. */
 export interface ChartContext {
@@ -134,8 +137,13 @@ function edgeView(e: ChartEdge, taken: boolean): SVGElement {
     svg("text", { class: "edge-label", x: lx, y: ly, "text-anchor": "middle" }, labelOfEdge(e)));
 }
 
-/** The registered actors in a state, by label. */
+/** The registered actors in a state, by label: as many as fit under the state without reaching the next one's, then a count. */
 function residents(ctx: ChartContext, state: string): string {
   const here = Object.values(ctx.state.actors).filter((a) => a.lifecycle === state).map((a) => ctx.name(a.id));
-  return here.length <= RESIDENTS ? here.join(", ") : `${here.slice(0, RESIDENTS).join(", ")} +${here.length - RESIDENTS}`;
+  const room = SPACING - 12;
+  for (let n = Math.min(here.length, RESIDENTS); n >= 0; n--) {
+    const text = here.slice(0, n).join(", ") + (n < here.length ? `${n === 0 ? "" : " "}+${here.length - n}` : "");
+    if (n === 0 || textWidth(text, RESIDENTS_FONT) <= room) return text;
+  }
+  return "";
 }

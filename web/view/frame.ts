@@ -16,7 +16,7 @@ const LOOK_BACK = 20;
  * The chart follows the actor asked for, else the one the step is about
  * (or the latest step about one).
  */
-export function frameView(t: Timeline, step: number, asked: string | null, focus: (actor: string) => void, heading: string | null): HTMLElement {
+export function frameView(t: Timeline, step: number, asked: string | null, focus: (actor: string) => void, heading: string | null, mutant: string | null = null): HTMLElement {
   const told = Math.min(step, t.length);
   const scene = told === 0 ? null : t.story(told - 1).scene;
   const state = scene?.after ?? t.initial;
@@ -24,7 +24,7 @@ export function frameView(t: Timeline, step: number, asked: string | null, focus
   const name = labelIndex(labels);
   const focused = asked !== null && selectActor(state, asked) !== undefined ? asked : stepActor(t, told);
   const path = focused !== null && scene !== null && step <= t.length ? lifecyclePath(focused, scene) : [];
-  return h("div", { class: "frame", "data-profile": t.profile },
+  return h("div", { class: "frame", "data-profile": t.profile, "data-mutant": mutant },
     heading === null ? null : h("h2", { class: "frame-heading" }, heading),
     storyView(t, step),
     h("div", { class: "frame-body" },

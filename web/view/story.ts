@@ -8,6 +8,7 @@ function lineKind(line: string): string {
   if (line.startsWith("  In the cluster:")) return "cluster";
   if (line.startsWith("  The caller sees:")) return "saw";
   if (line.startsWith("  Why:")) return "why";
+  if (line.startsWith("  The file expects") || line.startsWith("  Outcome ") || line.startsWith("  The one outcome")) return line.includes("(shown)") ? "race shown" : line.includes("— not as the file expects") ? "race unexpected" : "race";
   return line.startsWith("  ✓") ? "ok" : "fail";
 }
 

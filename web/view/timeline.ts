@@ -1,4 +1,4 @@
-import type { Parting } from "../../sim/timeline.js";
+import type { Difference } from "../compare.js";
 import { h } from "../dom.js";
 
 /** Ticks drawn around the step shown, for long logs. */
@@ -10,8 +10,8 @@ export interface TimelineContext {
   readonly step: number;
   /** Step i (1-based) in a few words. */
   readonly label: (step: number) => string;
-  /** Partings of the seed-versus-Ray switch, by step (1-based); empty when it is off. */
-  readonly partings: ReadonlyMap<number, Parting>;
+  /** Where the two sides shown side by side differ, by step (1-based); empty when one is shown. */
+  readonly partings: ReadonlyMap<number, Difference>;
   /** Steps (1-based) where a story stopped because the step did not do what the file expects. */
   readonly failing: ReadonlySet<number>;
   readonly go: (step: number) => void;
@@ -31,8 +31,9 @@ export function timelineView(ctx: TimelineContext): HTMLElement {
   const ticks: HTMLElement[] = [];
   for (let k = from; k <= to; k++) {
     const parting = ctx.partings.get(k);
-    const classes = ["tick", k === step ? "current" : "", parting === undefined ? "" : "parts", ctx.failing.has(k) ? "fails" : ""].filter((c) => c !== "").join(" ");
-    const title = k === 0 ? "before the first step" : `${k}. ${ctx.label(k)}${parting === undefined ? "" : ` — the profiles part here: ${parting.what.join(", ")}`}`;
+    const classes = ["tick", k === step ? "current" : "", parting === undefined ? "" : "parts", parting?.stopped == null ? "" : "untold", ctx.failing.has(k) ? "fails" : ""].filter((c) => c !== "").join(" ");
+    const why = parting === undefined ? "" : parting.stopped !== null ? ` — the ${parting.stopped.name} story stopped at step ${parting.stopped.at}` : ` — the two sides part here: ${parting.what.join(", ")}`;
+    const title = k === 0 ? "before the first step" : `${k}. ${ctx.label(k)}${why}`;
     ticks.push(h("li", {}, h("button", { type: "button", class: classes, "data-step": k, title, onclick: () => go(k) }, k === 0 ? "start" : String(k))));
   }
   return h("div", { class: "timeline" },
