@@ -5,6 +5,7 @@ import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMutantName } from "../model/index.js";
 import { InvalidSource, readSource } from "../sim/source.js";
+import { MAX_JSON_DEPTH } from "../model/index.js";
 import { EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { parseCount } from "./options.js";
 
@@ -80,8 +81,8 @@ interface Preload {
   readonly mutant?: string;
 }
 
-/** The deepest nesting of JSON arrays and objects the viewer opens (a scenario or log needs a handful). */
-export const MAX_DEPTH = 200;
+/** The deepest nesting of JSON arrays and objects the viewer opens: the limit of everything rollcall reads (a scenario or log needs a handful). */
+export const MAX_DEPTH = MAX_JSON_DEPTH;
 
 /** How deeply the arrays and objects of a JSON text (or of each line of a log) nest, read without recursion. */
 export function nestingDepth(text: string): number {

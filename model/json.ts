@@ -6,7 +6,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
  * adapter replies): deeper input is refused as invalid, since the code that
  * walks values (validation, copies, fingerprints) recurses.
  */
-export const MAX_JSON_DEPTH = 1000;
+export const MAX_JSON_DEPTH = 200;
 
 /**
  * The path (as `a.b.0`) of the first place where `value` nests deeper than
