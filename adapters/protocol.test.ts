@@ -97,7 +97,7 @@ describe("serve-model answers every malformed request with a BadRequest error, a
     ["an unknown method", '{"id":9,"type":"step","do":"call","caller":{"driver":"d1"},"actor":"a1","method":"explode"}', /^method: unknown method "explode"/],
     ["a second init of a driver", '{"id":9,"type":"step","do":"init","caller":{"driver":"d1"}}', /^caller\.driver: driver "d1" has already started/],
     ["a namespace of a driver that never started", '{"id":9,"type":"step","do":"get","caller":{"driver":"d1"},"name":"x","namespace":{"of":"d5"}}', /^namespace\.of: no driver "d5" has started/],
-    ["args nested too deep", `{"id":9,"type":"step","do":"call","caller":{"driver":"d1"},"actor":"a1","method":"incr","args":${"[".repeat(5000)}${"]".repeat(5000)}}`, /^args: nested deeper than 1000 levels/],
+    ["args nested too deep", `{"id":9,"type":"step","do":"call","caller":{"driver":"d1"},"actor":"a1","method":"incr","args":${"[".repeat(5000)}${"]".repeat(5000)}}`, /^args: nested deeper than 200 levels/],
   ];
   it("answers malformed steps after a reset, naming the field, never Internal", () => {
     const { replies, code } = serve([reset, init, create, ...after.map(([, line]) => line), '{"id":10,"type":"step","do":"call","caller":{"driver":"d1"},"actor":"a1","method":"incr"}']);

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { ACTOR_STATES, ERROR_KINDS } from "../model/index.js";
+import { ACTOR_STATES, ERROR_KINDS, MAX_JSON_DEPTH } from "../model/index.js";
 import { PROTOCOL_VERSION } from "./protocol.js";
 
 /*
@@ -17,7 +17,7 @@ export const BAD_REQUEST = "BadRequest";
 export const REPLY_ERROR_KINDS: readonly string[] = [...ERROR_KINDS, "Internal", BAD_REQUEST];
 
 /** How deep `args` may nest (deeper arrays or objects are refused rather than run out of stack). */
-export const MAX_ARGS_DEPTH = 1000;
+export const MAX_ARGS_DEPTH = MAX_JSON_DEPTH;
 
 const id = { type: "integer", minimum: 1 };
 const nonEmpty = { type: "string", minLength: 1 };
