@@ -90,6 +90,37 @@ describe("docs/semantics.md", () => {
   });
 });
 
+describe("docs/semantics.md's corpus lines", () => {
+  it("list scenarios that exist and in which the model applies the rule", () => {
+    const wrong: string[] = [];
+    const rulesOf = new Map<string, Set<string>>();
+    for (const id of RULE_IDS) {
+      const line = /\*In the corpus:\* (.*)/.exec(entry(id) ?? "")?.[1];
+      if (line === undefined) {
+        wrong.push(`${id}: no "In the corpus" line`);
+        continue;
+      }
+      for (const m of line.matchAll(/\]\(\.\.\/(scenarios\/[^)]+\.json)\)/g)) {
+        const file = m[1];
+        if (!rulesOf.has(file)) {
+          let applied: Set<string>;
+          try {
+            const result = runScenario(loadScenarioFile(join(ROOT, file)));
+            applied = new Set(result.final.flatMap((w) => w.store.records.flatMap((r) => ("rules" in r ? r.rules : r.type === "observation" ? [r.observation.rule] : []))));
+          } catch (e) {
+            applied = new Set();
+            wrong.push(`${id}: ${file}: ${(e as Error).message}`);
+          }
+          rulesOf.set(file, applied);
+        }
+        if (!rulesOf.get(file)?.has(id)) wrong.push(`${id}: ${file} does not apply it`);
+      }
+    }
+    expect(rulesOf.size).toBeGreaterThan(30);
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe("docs/scenario-format.md", () => {
   it("names every operation, field, error kind and state of the schema", () => {
     const missing: string[] = [];
