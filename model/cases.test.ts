@@ -32,7 +32,7 @@ const created = (profile: ProfileName, extra: Partial<Extract<ModelEvent, { type
 };
 
 describe("restarts", () => {
-  it("an owned actor whose owner is dead is not restarted, even with restarts left (§4.2)", () => {
+  it("an owned actor whose owner is dead is not restarted, even with restarts left (docs/semantics.md#owner.died)", () => {
     const s = created("ray", { maxRestarts: 3 });
     // The driver exits; before the GCS processes the owner's death, the actor crashes.
     const { state } = play("ray", [{ type: "exit", caller: "j1" }, { type: "actor.crashed", actor: "a1" }], s);

@@ -1,7 +1,7 @@
 import type { Json } from "./json.js";
 
 /**
- * The two actor classes every implementation provides (scenario-format
+ * The two actor classes every implementation provides (docs/scenario-format.md,
  * "Classes"). Their behaviour is pure: a constructor from arguments to data and
  * methods from data to a new data and a return value.
  */

@@ -59,7 +59,7 @@ function visitInternalEvents(state: State, visit: (e: InternalEvent) => boolean)
 /**
  * The owner of a non-detached actor is dead; or the creator of an actor whose
  * constructor's arguments were never resolved is dead (unresolved actors,
- * detached ones too, die with their creator: ray-semantics §4.1 (8)).
+ * detached ones too, die with their creator: docs/semantics.md#states, (8)).
  */
 function ownerGone(state: State, actor: Actor): boolean {
   if (actor.owner !== null) return !bug(state, "owned-outlive-owner") && !selectOwnerAlive(state, actor.owner);

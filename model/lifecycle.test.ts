@@ -20,7 +20,7 @@ describe("the compiled lifecycle tables agree with XState", () => {
 });
 
 /**
- * Ray's diagram (gcs_actor_manager.h, actor-lifecycle.rst §4.1), written out by
+ * Ray's diagram (gcs_actor_manager.h, docs/semantics.md#states), written out by
  * hand: every (state, event) and where it leads, null where it is refused. The
  * chart must say exactly this.
  */

@@ -59,7 +59,7 @@ export const actorChart = setup({
     },
     RESTARTING: {
       // ray.kill(no_restart=False) of an actor being rescheduled cancels the
-      // scheduling and restarts it again, using up a restart (§4.2).
+      // scheduling and restarts it again, using up a restart (docs/semantics.md#kill.restart).
       on: {
         "creation.succeeded": "ALIVE",
         "worker.died": [{ guard: "canRestart", target: "RESTARTING" }, { target: "DEAD" }],

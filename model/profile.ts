@@ -9,18 +9,21 @@ export interface Profile {
   readonly summary: string;
   /**
    * A driver that names no namespace gets an anonymous namespace of its own
-   * (ray-semantics §2.1); otherwise every such driver shares `default` (seed).
+   * (docs/semantics.md#init.anonymous); otherwise every such driver shares
+   * `default` (the seed, docs/semantics.md#init.default).
    */
   readonly anonymousNamespaces: boolean;
   /**
    * Owners count strong references: an owned actor goes out of scope when its
-   * owner lets go of its last strong handle (§7.2). Handles from `get` are weak.
+   * owner lets go of its last strong handle (docs/semantics.md#reference-counting).
+   * Handles from `get` are weak.
    * Without it (seed) an owned actor lives until its owner dies or it is killed.
    */
   readonly referenceCounting: boolean;
   /**
    * What happens to the name of a non-detached actor that dies permanently of a
-   * failure or its own exit while its owner still holds it (§3.3):
+   * failure or its own exit while its owner still holds it
+   * (docs/semantics.md#name-release):
    * - `kept`: it stays registered, DEAD, holding the name (Ray ≥ 2.50, PR #54955);
    * - `releasedAtDeath`: the name is released at death but the actor stays
    *   registered until destroyed (Ray ≤ 2.49, the setting of issue #57690);

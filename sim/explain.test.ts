@@ -91,4 +91,12 @@ describe("explain", () => {
     expect(stories[3].saw).toMatch(/^error NameTaken/);
     expect(stories[3].scene.after.mutant).toBe("kill-keeps-name");
   });
+
+  it("says why with the rule's sentence and its entry in docs/semantics.md", () => {
+    const { stories } = explainScenario(load([
+      { by: "d1", do: "init" },
+      { by: "d1", do: "get", name: "nobody", expect: { error: "NotFound" } },
+    ]));
+    expect(stories[1].why).toEqual(["No registered actor holds the name in that namespace. [docs/semantics.md#get.notFound]"]);
+  });
 });

@@ -95,7 +95,7 @@ function precheckMessage(name: string, namespaceOption: string | undefined): str
 }
 
 /**
- * Ray's option checks (ray-semantics §3.1: at `.options()`, before any
+ * Ray's option checks (docs/semantics.md#option-validation: at `.options()`, before any
  * lookup), then the request with namespace and lifetime resolved. The class
  * and arguments are checked later, only if a creation goes ahead.
  */

@@ -28,7 +28,7 @@ export function describeResult(result: Result, labels: Labels): string {
 }
 
 /**
- * Checks a step's result against its expectation (scenario-format
+ * Checks a step's result against its expectation (docs/scenario-format.md
  * "Expectations"); `namespaceOf` resolves `{ "of": d }` references;
  * `bindable` says whether an id may be bound to a new `as` label. Returns
  * null when it holds. Shared by the model runner and real targets.

@@ -30,7 +30,7 @@ const EXPECT_FITS: Record<string, readonly string[]> = {
 };
 
 /**
- * The rules of labels (scenario-format "Steps", "Invalid scenarios"): a label
+ * The rules of labels (docs/scenario-format.md "Steps", "Invalid scenarios"): a label
  * names one driver or actor for the whole file; a caller uses an actor label
  * only while it holds it; no steps by a driver that exited; `init` of a new
  * label only. Returns every problem found.

@@ -1,5 +1,5 @@
 /**
- * The JSON Schema of scenario format version 1 (../shared/scenario-format.md),
+ * The JSON Schema of scenario format version 1 (docs/scenario-format.md),
  * checked with Ajv. Each operation has its own schema (chosen by `do`), so an
  * error names the exact field that is wrong or unknown.
  */

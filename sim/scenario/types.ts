@@ -10,7 +10,7 @@ export type Expect =
   | { readonly names: readonly (string | { readonly name: string; readonly namespace: NamespaceRef })[] }
   | { readonly state: string };
 
-/** One step of a scenario, as the file says it (scenario-format.md "Steps"). */
+/** One step of a scenario, as the file says it (docs/scenario-format.md "Steps"). */
 export interface Step {
   readonly by?: string;
   readonly do: "init" | "create" | "get" | "call" | "kill" | "drop" | "exit" | "crash" | "list" | "state";
