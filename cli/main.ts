@@ -73,8 +73,8 @@ function program(): Command {
     .argument("<file>", "an event log (.jsonl) or a scenario file")
     .option("--itf", "the Informal Trace Format (Apalache ADR-015) that Quint and Apalache tools read")
     .option("--out <file>", "write here instead of stdout")
-    .action((file: string, opts) => {
-      exitCode = exportCommand(file, opts);
+    .action(async (file: string, opts) => {
+      exitCode = await exportCommand(file, opts);
     });
 
   p.command("explain")
@@ -93,15 +93,15 @@ function program(): Command {
     .option("--drivers <k>", "drivers running at once, at most", "3")
     .option("--no-faults", "inject no crashes")
     .option("--log <file>", "write the event log (JSON lines) here")
-    .action((opts) => {
-      exitCode = simulateCommand(opts);
+    .action(async (opts) => {
+      exitCode = await simulateCommand(opts);
     });
 
   p.command("replay")
     .description("replay an event log on the model, checking every recorded observation")
     .argument("<file>", "a log written by simulate")
-    .action((file: string) => {
-      exitCode = replayCommand(file);
+    .action(async (file: string) => {
+      exitCode = await replayCommand(file);
     });
 
   p.command("web")

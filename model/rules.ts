@@ -38,6 +38,8 @@ export const RULES = {
   "exit.actor": ["exit_actor() is an intended exit: the actor is never restarted.", "ray-semantics §4.2"],
   "list.ok": ["list_named_actors lists the names of registered actors that are not DEAD, in the caller's job namespace or in all namespaces.", "ray-semantics §9"],
   "state.ok": ["The state API reports the actor's lifecycle state; destroyed actors are DEAD.", "ray-semantics §4.1"],
+  "state.evicted": ["The state API finds no actor evicted from the GCS's cache of destroyed actors (Ray's GetActorInfo looks only in registered and cached destroyed actors): NotFound.", "ray: src/ray/gcs/actor/gcs_actor_manager.cc, GcsActorManager::HandleGetActorInfo"],
+  "gcs.destroyedEvicted": ["The GCS caches at most maximum_gcs_destroyed_actor_cached_count (100,000) destroyed actors: one more evicts the one destroyed longest ago (FIFO) and deletes it from the actor table; callers holding a handle to it still know it died.", "ray: src/ray/gcs/actor/gcs_actor_manager.cc, GcsActorManager::AddDestroyedActorToCache; src/ray/common/ray_config_def.h"],
   "actor.scheduled": ["The owner resolved the constructor's arguments and the GCS scheduled the actor.", "ray-semantics §4.1 (1)"],
   "actor.created": ["The actor's constructor ran; it is ALIVE.", "ray-semantics §4.1 (2)"],
   "actor.restarted": ["A restart re-runs the constructor with the original arguments; the actor keeps its id and name.", "ray-semantics §4.2"],
