@@ -9,13 +9,18 @@ import { runScenarioPaced } from "../sim/scenario/run.js";
 import { EXIT_OK, InputError } from "./errors.js";
 import { fileLines } from "./replay.js";
 
+/** A buffer reused for every write, so writing a long stream allocates nothing per chunk. */
+let scratch = Buffer.allocUnsafe(4 << 20);
+
 /** Writes all of a text to a file descriptor, waiting a moment whenever a non-blocking pipe is full. */
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, "utf8");
+export function writeAllSync(fd: number, text: string): void {
+  const size = Buffer.byteLength(text, "utf8");
+  if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+  const n = scratch.write(text, 0, "utf8");
   let at = 0;
-  while (at < bytes.length) {
+  while (at < n) {
     try {
-      at += writeSync(fd, bytes, at);
+      at += writeSync(fd, scratch, at, n - at);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
@@ -87,7 +92,7 @@ export async function exportCommand(file: string, options: { itf?: boolean; out?
     const text = buffer;
     buffer = "";
     try {
-      writeAll(fd, text);
+      writeAllSync(fd, text);
     } catch (e) {
       throw new InputError(`cannot write ${options.out ?? "to stdout"} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }

@@ -1,10 +1,11 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { DEFAULT_PROFILE, fingerprint } from "../model/index.js";
 import { LogWriter } from "../sim/log.js";
 import { drainAsync } from "../sim/pace.js";
 import { DEFAULT_SPACE } from "../sim/programs.js";
 import { MAX_STEPS, simulateStream } from "../sim/simulate.js";
 import { EXIT_OK, InputError } from "./errors.js";
+import { writeAllSync } from "./export.js";
 import { parseCount, parseProfile } from "./options.js";
 
 export interface SimulateCliOptions {
@@ -41,7 +42,7 @@ export async function simulateCommand(options: SimulateCliOptions): Promise<numb
   const writer = new LogWriter((text) => {
     if (out === undefined) return;
     try {
-      writeSync(out, text);
+      writeAllSync(out, text);
     } catch (e) {
       throw new InputError(`cannot write the log to ${options.log} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }

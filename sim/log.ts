@@ -43,7 +43,7 @@ export class LogWriter {
   private buffer = "";
   private count = 0;
 
-  constructor(private readonly write: (text: string) => void, private readonly chunk = 1 << 20) {}
+  constructor(private readonly write: (text: string) => void, private readonly chunk = 1 << 16) {}
 
   /** The number of records written (or buffered). */
   get records(): number {
