@@ -130,7 +130,10 @@ export class Store implements Dispatcher {
     }
     const c = this.checkpoints[lo];
     const state = clone(c.state);
-    for (let i = c.index; i < index; i++) applyInPlace(state, this.events[i]);
+    if (c.index < index) {
+      const ledger = new Ledger(state);
+      for (let i = c.index; i < index; i++) applyInPlace(state, this.events[i], ledger);
+    }
     return state;
   }
 
