@@ -165,12 +165,12 @@ export function* replayLines(source: Iterable<string>, each?: (record: LogRecord
       if (recorded !== replayed) return { ok: false, line: n, recorded, replayed };
       continue;
     }
-    if (pending.length > 0) {
-      return { ok: false, line: n, recorded: "no observation before this record", replayed: canonicalJson(pending[0]) };
-    }
     const event = record.type === "command" ? record.command : record.event;
     const state = engine.state;
     checkIds(state, event, record.type, n);
+    if (pending.length > 0) {
+      return { ok: false, line: n, recorded: "no observation before this record", replayed: canonicalJson(pending[0]) };
+    }
     let impossible = whyImpossible(state, event);
     if (impossible === null && settled && isCommand(event) && event.type !== "continue") {
       // A settled run lets the cluster finish its work before each new command.
