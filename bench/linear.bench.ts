@@ -24,7 +24,7 @@ interface Figures {
 
 /** Runs `rollcall ARGS` in a child that reports its own CPU time and peak RSS. */
 function measure(args: readonly string[]): Figures {
-  const probe = `process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\n@@"+JSON.stringify({cpu:(u.userCPUTime+u.systemCPUTime)/1e6,rss:u.maxRSS/1024})+"\\n")});process.argv.splice(1,1);await import(${JSON.stringify(main)});`;
+  const probe = `process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("\\n@@"+JSON.stringify({cpu:(u.userCPUTime+u.systemCPUTime)/1e6,rss:u.maxRSS/1024})+"\\n")});await import(${JSON.stringify(main)});`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", probe, "--", main, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
   const line = r.stderr.split("\n").find((l) => l.startsWith("@@"));
   if (r.status !== 0 || line === undefined) throw new Error(`rollcall ${args.join(" ")} failed (${r.status}): ${r.stderr.slice(-500)}`);

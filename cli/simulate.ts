@@ -57,7 +57,7 @@ export async function simulateCommand(options: SimulateCliOptions): Promise<numb
       progress: (done) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${done}/${steps} steps`);
       },
-    }, out === undefined ? () => {} : (record) => writer.add(record)));
+    }, out === undefined ? undefined : (record) => writer.add(record)));
     writer.flush();
   } finally {
     if (out !== undefined) closeSync(out);

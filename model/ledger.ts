@@ -45,13 +45,20 @@ export class Ledger {
   /** A copy that goes its own way (for a forked store). */
   clone(state: State): Ledger {
     const copy = Object.create(Ledger.prototype) as Ledger;
-    const c = copy as unknown as { pending: Set<string>; dependents: Map<string, string[]>; namespaces: Set<string>; cache: string[]; head: number; held: Set<string> };
+    const c = copy as unknown as {
+      pending: Set<string>; dependents: Map<string, string[]>; namespaces: Set<string>; cache: string[]; head: number; held: Set<string>;
+      touchedIds: string[]; touchedLives: number[]; actorsBefore: number; jobsBefore: number;
+    };
     c.pending = new Set(this.pending);
     c.dependents = new Map([...this.dependents].map(([k, v]) => [k, [...v]]));
     c.namespaces = new Set(this.namespaces);
     c.cache = this.cache.slice(this.head);
     c.head = 0;
     c.held = new Set(this.held);
+    c.touchedIds = [];
+    c.touchedLives = [];
+    c.actorsBefore = 0;
+    c.jobsBefore = 0;
     void state;
     return copy;
   }
@@ -71,9 +78,16 @@ export class Ledger {
     else list.push(id);
   }
 
-  /** What `after` needs to know of the state before `event`. */
-  before(state: State, event: ModelEvent): Touch {
-    const ids: string[] = [];
+  /** Ids the event being applied may change, their liveness before it, and the counters before it (see `before`). */
+  private readonly touchedIds: string[] = [];
+  private readonly touchedLives: number[] = [];
+  private actorsBefore = 0;
+  private jobsBefore = 0;
+
+  /** Notes what `after` needs to know of the state before `event` (the two always come in pairs). */
+  before(state: State, event: ModelEvent): void {
+    const ids = this.touchedIds;
+    ids.length = 0;
     const e = event as { caller?: unknown; actor?: unknown };
     if (typeof e.caller === "string" && e.caller !== "") ids.push(e.caller);
     if (typeof e.actor === "string") ids.push(e.actor);
@@ -81,26 +95,32 @@ export class Ledger {
       const inflight = state.inflight[event.caller];
       if (inflight?.op === "call") ids.push(inflight.actor);
     }
-    return { ids, lives: ids.map((id) => liveness(state, id)), actors: state.counters.actor, jobs: state.counters.job };
+    const lives = this.touchedLives;
+    lives.length = 0;
+    for (const id of ids) lives.push(liveness(state, id));
+    this.actorsBefore = state.counters.actor;
+    this.jobsBefore = state.counters.job;
   }
 
-  /** Takes in what `event` changed (`touch` from `before`). */
-  after(state: State, touch: Touch): void {
-    for (let n = touch.jobs + 1; n <= state.counters.job; n++) {
+  /** Takes in what the event noted by `before` changed. */
+  after(state: State): void {
+    for (let n = this.jobsBefore + 1; n <= state.counters.job; n++) {
       const job = state.jobs[`j${n}`] ?? state.finished[`j${n}`];
       if (job !== undefined) this.namespaces.add(job.namespace);
     }
-    for (let n = touch.actors + 1; n <= state.counters.actor; n++) this.registered(state, `a${n}`);
-    touch.ids.forEach((id, i) => {
+    for (let n = this.actorsBefore + 1; n <= state.counters.actor; n++) this.registered(state, `a${n}`);
+    const ids = this.touchedIds;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
       if (state.actors[id] !== undefined) this.pending.add(id);
-      if (liveness(state, id) === touch.lives[i]) return;
+      if (liveness(state, id) === this.touchedLives[i]) continue;
       const list = this.dependents.get(id);
-      if (list === undefined) return;
+      if (list === undefined) continue;
       const kept = list.filter((d) => state.actors[d] !== undefined);
       for (const d of kept) this.pending.add(d);
       if (kept.length === 0) this.dependents.delete(id);
       else this.dependents.set(id, kept);
-    });
+    }
   }
 
   /** The first internal event the settled runner takes (as `firstInternalEvent`), or null. */
@@ -163,14 +183,6 @@ export class Ledger {
   forgotten(id: string): void {
     this.held.delete(id);
   }
-}
-
-/** What an event may change, noted before it is applied. */
-export interface Touch {
-  readonly ids: readonly string[];
-  readonly lives: readonly number[];
-  readonly actors: number;
-  readonly jobs: number;
 }
 
 /** A caller's liveness as owners and creators see it: -1 gone, else its process incarnation (0 for a running job). */

@@ -74,9 +74,9 @@ export function applyInPlace(state: State, event: ModelEvent, ledger?: Ledger): 
     apply(state as D, event, fx);
   } else {
     fx.ledger = ledger;
-    const touch = ledger.before(state, event);
+    ledger.before(state, event);
     apply(state as D, event, fx);
-    ledger.after(state, touch);
+    ledger.after(state);
   }
   return { observations: fx.observations, rules: fx.rules };
 }

@@ -72,13 +72,13 @@ function* run(options: SimulateOptions, on: Dispatcher): Paced<void> {
 
 /**
  * A random program of several drivers, run settled on the model, streamed:
- * `sink` gets the header, then every record as it is made, and nothing is
- * kept, so memory does not grow with the log. Same options, same log, byte
+ * `sink` (if any) gets the header, then every record as it is made, and
+ * nothing is kept, so memory does not grow with the log. Same options, same log, byte
  * for byte (the records `simulate` keeps).
  */
-export function* simulateStream(options: SimulateOptions, sink: (record: LogRecord) => void): Paced<SimulationEnd> {
+export function* simulateStream(options: SimulateOptions, sink?: (record: LogRecord) => void): Paced<SimulationEnd> {
   checkSteps(options.steps);
-  sink(simulationHeader(options));
+  sink?.(simulationHeader(options));
   const engine = new Engine(options.profile, start(options), sink);
   yield* run(options, engine);
   return { state: engine.state, events: engine.length };
