@@ -1,5 +1,7 @@
-import { initialState, transition, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
+import { initialState, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
+import { drainSync, Pacer, type Paced } from "../sim/pace.js";
+import { Engine } from "../sim/store.js";
 
 /**
  * Traces in the Informal Trace Format (ITF, Apalache ADR-015), which Quint and
@@ -58,25 +60,78 @@ function picks(event: ModelEvent | null): ItfValue {
 }
 
 /**
+ * What a reader needs of a state, for ITF: the live part whole (running jobs,
+ * registered actors, names, handles, commands in flight, kills), and of the
+ * parts that only grow, what later steps can still reach: the destroyed
+ * actors some caller holds a handle to (or that the event just destroyed),
+ * the finished jobs a registered actor belongs to. So a state's size follows
+ * the live cluster, not the length of the run.
+ */
+export function readerView(state: State, event: ModelEvent | null): State {
+  const destroyed: Record<string, State["destroyed"][string]> = {};
+  const just = event !== null && typeof (event as { actor?: unknown }).actor === "string" ? (event as { actor: string }).actor : undefined;
+  if (just !== undefined && state.destroyed[just] !== undefined) destroyed[just] = state.destroyed[just];
+  for (const caller in state.handles) {
+    for (const id in state.handles[caller]) if (state.destroyed[id] !== undefined) destroyed[id] = state.destroyed[id];
+  }
+  const finished: Record<string, State["finished"][string]> = {};
+  const need = (id: string | undefined): void => {
+    if (id !== undefined && state.finished[id] !== undefined) finished[id] = state.finished[id];
+  };
+  for (const id in state.actors) {
+    const a = state.actors[id];
+    need(a.job);
+    need(a.creator.caller);
+    need(a.owner?.caller);
+  }
+  for (const id in destroyed) need(destroyed[id].job);
+  return { ...state, destroyed, finished };
+}
+
+function traceMeta(profile: ProfileName, mutant: MutantName | undefined, meta: Record<string, string | number>): Record<string, string | number> {
+  return {
+    format: "ITF", "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html", source: "rollcall", rollcall: ROLLCALL_VERSION, profile,
+    ...(mutant === undefined ? {} : { mutant }),
+    note: "destroyed holds the destroyed actors a caller still holds a handle to (or just destroyed); finished the finished jobs of registered actors",
+    ...meta,
+  };
+}
+
+function itfStateOf(state: State, event: ModelEvent | null, index: number): Record<string, ItfValue | { readonly index: number }> {
+  return { "#meta": { index }, ...itfState(readerView(state, event)), [ACTION_TAKEN]: event === null ? "init" : event.type, [NONDET_PICKS]: picks(event) };
+}
+
+/**
+ * The trace of events from a fresh cluster as ITF, streamed: `write` gets the
+ * trace's text piece by piece (its head, then one state a line, then its
+ * end), so memory holds one state at a time. Paced (sim/pace.ts). Returns the
+ * number of states written.
+ */
+export function* itfStream(
+  profile: ProfileName, mutant: MutantName | undefined, events: Iterable<ModelEvent>, meta: Record<string, string | number>, write: (text: string) => void,
+): Paced<number> {
+  const engine = new Engine(profile, initialState(profile, mutant));
+  const pacer = new Pacer();
+  write(`{"#meta":${JSON.stringify(traceMeta(profile, mutant, meta))},\n"vars":${JSON.stringify([...VARS, ACTION_TAKEN, NONDET_PICKS])},\n"states":[\n`);
+  write(JSON.stringify(itfStateOf(engine.state, null, 0)));
+  let index = 0;
+  for (const event of events) {
+    engine.apply(event);
+    write(",\n" + JSON.stringify(itfStateOf(engine.state, event, ++index)));
+    if (pacer.due()) yield;
+  }
+  write("\n]}\n");
+  return index + 1;
+}
+
+/**
  * The trace of events from a fresh cluster as ITF: the initial state, then
  * the state after each event with the event that led to it.
  */
 export function eventsToItf(profile: ProfileName, mutant: MutantName | undefined, events: readonly ModelEvent[], meta: Record<string, string | number>): ItfTrace {
-  let state = initialState(profile, mutant);
-  const states: Record<string, ItfValue | { readonly index: number }>[] = [];
-  const push = (event: ModelEvent | null, index: number): void => {
-    states.push({ "#meta": { index }, ...itfState(state), [ACTION_TAKEN]: event === null ? "init" : event.type, [NONDET_PICKS]: picks(event) });
-  };
-  push(null, 0);
-  events.forEach((event, i) => {
-    state = transition(state, event).state;
-    push(event, i + 1);
-  });
-  return {
-    "#meta": { format: "ITF", "format-description": "https://apalache-mc.org/docs/adr/015adr-trace.html", source: "rollcall", rollcall: ROLLCALL_VERSION, profile, ...(mutant === undefined ? {} : { mutant }), ...meta },
-    vars: [...VARS, ACTION_TAKEN, NONDET_PICKS],
-    states,
-  };
+  let text = "";
+  drainSync(itfStream(profile, mutant, events, meta, (t) => (text += t)));
+  return JSON.parse(text) as ItfTrace;
 }
 
 /** A checker counterexample as ITF. */

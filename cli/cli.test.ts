@@ -206,7 +206,8 @@ describe("rollcall web", () => {
     const log = file("web-bad.jsonl", '{"type":"header","format":1,"rollcall":"0.1.0","profile":"ray","seed":1}\n{"type":"command","command":{"type":"get","caller":"j9","name":"x"},"rules":[]}\n');
     const l = rollcall("web", "--port", "0", log);
     expect(l.code).toBe(2);
-    expect(l.err).toContain(`${log}: line 2: the recorded observation disagrees with the model`);
+    expect(l.err).toContain(`${log}: line 2: field command.caller: no driver or actor 'j9' in this log`);
+    noStack(l.err);
     expect(rollcall("web", "--port", "70000").code).toBe(2);
     expect(rollcall("web", join(dir, "missing.json")).err).toContain("missing.json: cannot read the file (ENOENT)");
   });
@@ -237,10 +238,25 @@ describe("rollcall simulate and replay", () => {
     const r = rollcall("replay", file("tampered.jsonl", lines.join("\n")));
     expect(r.code).toBe(1);
     expect(r.out).toContain(`line ${target + 1}:`);
-    const broken = rollcall("replay", file("broken.jsonl", '{"type":"header","profile":"ray"}\n{oops'));
+    const broken = rollcall("replay", file("broken.jsonl", '{"type":"header","format":1,"profile":"ray"}\n{oops'));
     expect(broken.code).toBe(2);
     expect(broken.err).toContain("line 2: not valid JSON");
     noStack(broken.err);
+    // A header of another format, or none, is not replayed.
+    for (const [name, header] of [["f99.jsonl", '{"type":"header","format":99,"profile":"ray"}'], ["f0.jsonl", '{"type":"header","profile":"ray"}']]) {
+      const other = rollcall("replay", file(name, header + "\n"));
+      expect(other.code, name).toBe(2);
+      expect(other.err).toContain(`${name}: line 1: field format: this rollcall reads log format 1`);
+      noStack(other.err);
+    }
+    // A record naming an actor the log never made: invalid input (exit 2), for replay and export alike.
+    const unknown = lines.slice(0, 1).concat(['{"type":"command","command":{"type":"init"},"rules":[]}', '{"type":"command","command":{"type":"state","caller":"j1","actor":"a7"},"rules":[]}']).join("\n");
+    for (const args of [["replay"], ["export", "--itf"]]) {
+      const u = rollcall(...args, file("unknown.jsonl", unknown));
+      expect(u.code, args.join(" ")).toBe(2);
+      expect(u.err).toContain("unknown.jsonl: line 3: field command.actor: no actor 'a7' in this log");
+      noStack(u.err);
+    }
   });
 
   it("exits 2 on a bad --seed, --steps or --drivers", () => {
@@ -248,11 +264,17 @@ describe("rollcall simulate and replay", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("--seed must be a whole number");
     expect(rollcall("simulate", "--seed", "4294967296").err).toContain("--seed must be at most 4294967295");
-    for (const args of [["--steps", "-1"], ["--steps", "1e3"], ["--drivers", "0"]]) {
+    for (const args of [["--steps", "-1"], ["--steps", "1e3"], ["--drivers", "0"], ["--steps", "1000000000000"]]) {
       const bad = rollcall("simulate", "--seed", "1", ...args);
       expect(bad.code, args.join(" ")).toBe(2);
       noStack(bad.err);
     }
+    expect(rollcall("simulate", "--steps", "100000001").err).toContain("--steps must be at most 100,000,000");
+    // An unwritable --log is refused before any step is run.
+    const unwritable = rollcall("simulate", "--seed", "1", "--log", join(dir, "no-such-folder", "s.jsonl"));
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.out).not.toContain("fingerprint");
+    noStack(unwritable.err);
   });
 });
 

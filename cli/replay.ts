@@ -1,18 +1,56 @@
-import { readFileSync } from "node:fs";
-import { InvalidLog, replayLog } from "../sim/replay.js";
+import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import { drainAsync } from "../sim/pace.js";
+import { InvalidLog, replayLines, type ReplayOutcome } from "../sim/replay.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 
-/** `rollcall replay FILE`: rebuilds the state from the log and checks every recorded observation. */
-export function replayCommand(file: string): number {
-  let text: string;
+/**
+ * The lines of a file, read in chunks as they are asked for (a stream: the
+ * file is never held whole). An unreadable file is an InputError naming it.
+ */
+export function* fileLines(file: string, what = "the file"): Generator<string, void, void> {
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    fd = openSync(file, "r");
   } catch (e) {
-    throw new InputError(`${file}: cannot read the log (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new InputError(`${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let outcome;
   try {
-    outcome = replayLog(text);
+    const buffer = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder("utf8");
+    let rest = "";
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, buffer.length, null);
+      } catch (e) {
+        throw new InputError(`${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      if (n === 0) break;
+      const text = rest + decoder.write(buffer.subarray(0, n));
+      let at = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", at)) {
+        yield text.slice(at, nl);
+        at = nl + 1;
+      }
+      rest = text.slice(at);
+    }
+    rest += decoder.end();
+    if (rest !== "") yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `rollcall replay FILE`: rebuilds the state from the log, read line by line,
+ * and checks every recorded observation. Paced, so SIGINT and SIGTERM are
+ * handled mid-run.
+ */
+export async function replayCommand(file: string): Promise<number> {
+  let outcome: ReplayOutcome;
+  try {
+    outcome = await drainAsync(replayLines(fileLines(file, "the log")));
   } catch (e) {
     if (e instanceof InvalidLog) throw new InputError(`${file}: ${e.message}`);
     throw e;

@@ -2,12 +2,15 @@ import type { Draft } from "immer";
 import type { Observation, Result } from "./observation.js";
 import type { RuleId } from "./rules.js";
 import type { State } from "./state.js";
+import type { Ledger } from "./ledger.js";
 
 /** What applying one event produced besides the next state: the results callers see and the deciding rule. */
 export interface Effects {
   readonly observations: Observation[];
   /** The rules that decided this event's effects, in the order they applied. */
   readonly rules: RuleId[];
+  /** Bookkeeping of a long run's working state, consulted instead of scanning it (model/ledger.ts); absent under immer. */
+  ledger?: Ledger;
 }
 
 /** Fresh, empty effects. */

@@ -1,6 +1,7 @@
 import type { Command } from "./command.js";
 import type { InternalEvent } from "./event.js";
 import { PROFILES } from "./profile.js";
+import { canonicalJson } from "./fingerprint.js";
 import { bug } from "./mutants.js";
 import type { Actor, State } from "./state.js";
 import { selectActor, selectOwnerAlive } from "./state.js";
@@ -27,33 +28,66 @@ export function enabledInternalEvents(state: State): InternalEvent[] {
 function visitInternalEvents(state: State, visit: (e: InternalEvent) => boolean): InternalEvent | null {
   const refcount = PROFILES[state.profile].referenceCounting;
   for (const id in state.actors) {
-    const actor = state.actors[id];
-    if (ownerGone(state, actor)) {
-      const e: InternalEvent = { type: "owner.death.processed", actor: id };
-      if (visit(e)) return e;
-      continue;
-    }
-    if (refcount && outOfScope(state, actor)) {
-      if (!actor.outOfScope) {
-        const e: InternalEvent = { type: "actor.out_of_scope", actor: id };
-        if (visit(e)) return e;
-      }
-      const e: InternalEvent = { type: "lineage.released", actor: id };
-      if (visit(e)) return e;
-    }
-    const type = actor.lifecycle === "DEPENDENCIES_UNREADY" ? "actor.scheduled"
-      : actor.lifecycle === "PENDING_CREATION" ? "actor.created"
-      : actor.lifecycle === "RESTARTING" ? "actor.restarted" : null;
-    if (type !== null) {
-      const e: InternalEvent = { type, actor: id };
-      if (visit(e)) return e;
-    }
+    const e = visitActorEvents(state, refcount, state.actors[id], visit);
+    if (e !== null) return e;
   }
+  return visitKills(state, visit);
+}
+
+function visitKills(state: State, visit: (e: InternalEvent) => boolean): InternalEvent | null {
   for (const k of state.kills) {
     const e: InternalEvent = { type: "kill.processed", actor: k.actor, noRestart: k.noRestart };
     if (visit(e)) return e;
   }
   return null;
+}
+
+/** The internal events of one registered actor, in the documented order (see `enabledInternalEvents`). */
+function visitActorEvents(state: State, refcount: boolean, actor: Actor, visit: (e: InternalEvent) => boolean): InternalEvent | null {
+  const id = actor.id;
+  if (ownerGone(state, actor)) {
+    const e: InternalEvent = { type: "owner.death.processed", actor: id };
+    return visit(e) ? e : null;
+  }
+  if (refcount && outOfScope(state, actor)) {
+    if (!actor.outOfScope) {
+      const e: InternalEvent = { type: "actor.out_of_scope", actor: id };
+      if (visit(e)) return e;
+    }
+    const e: InternalEvent = { type: "lineage.released", actor: id };
+    if (visit(e)) return e;
+  }
+  const type = actor.lifecycle === "DEPENDENCIES_UNREADY" ? "actor.scheduled"
+    : actor.lifecycle === "PENDING_CREATION" ? "actor.created"
+    : actor.lifecycle === "RESTARTING" ? "actor.restarted" : null;
+  if (type !== null) {
+    const e: InternalEvent = { type, actor: id };
+    if (visit(e)) return e;
+  }
+  return null;
+}
+
+/** The first internal event of one registered actor, or null (the per-actor part of `firstInternalEvent`). */
+export function firstActorEvent(state: State, actor: Actor): InternalEvent | null {
+  return visitActorEvents(state, PROFILES[state.profile].referenceCounting, actor, () => true);
+}
+
+/** The first pending kill's event, or null. */
+export function firstKillEvent(state: State): InternalEvent | null {
+  return visitKills(state, () => true);
+}
+
+/**
+ * True when this internal event is enabled in the state: the same answer as
+ * looking for it in `enabledInternalEvents`, looking only at its actor (or
+ * the pending kills).
+ */
+export function internalEventEnabled(state: State, event: InternalEvent): boolean {
+  const key = canonicalJson(event);
+  const same = (e: InternalEvent): boolean => e.type === event.type && canonicalJson(e) === key;
+  if (event.type === "kill.processed") return visitKills(state, same) !== null;
+  const actor = state.actors[event.actor];
+  return actor !== undefined && visitActorEvents(state, PROFILES[state.profile].referenceCounting, actor, same) !== null;
 }
 
 /**
@@ -96,6 +130,8 @@ export function commandEnabled(state: State, command: Command): boolean {
   return true;
 }
 
-function waiting(actor: Actor): boolean {
+function waiting(actor: Actor | undefined): boolean {
+  // An actor evicted from the GCS's cache of destroyed actors is gone: nothing to wait for.
+  if (actor === undefined) return false;
   return actor.lifecycle === "DEPENDENCIES_UNREADY" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING";
 }

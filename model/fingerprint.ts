@@ -90,23 +90,76 @@ export function memoKeyBy(name: (text: string) => string): (value: unknown) => s
   return key;
 }
 
-/** A 64-bit non-cryptographic hash of a string (cyrb53's mixing, both halves kept), as 16 hex digits. */
-export function hash64(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+/** cyrb53's mixing over text fed piece by piece: the same hash as of the pieces joined. */
+class Hash64 {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+
+  feed(text: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
   }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+
+  digest(): string {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+  }
 }
 
-/** The fingerprint of a value: the hash of its canonical JSON. */
+/** A 64-bit non-cryptographic hash of a string (cyrb53's mixing, both halves kept), as 16 hex digits. */
+export function hash64(text: string): string {
+  const h = new Hash64();
+  h.feed(text);
+  return h.digest();
+}
+
+/** Feeds the canonical JSON of a value (as `canonicalJson` writes it) to the hash, piece by piece. */
+function feedCanonical(value: unknown, h: Hash64): void {
+  if (value === null || typeof value !== "object") {
+    h.feed(JSON.stringify(value) ?? "null");
+    return;
+  }
+  if (Array.isArray(value)) {
+    h.feed("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) h.feed(",");
+      feedCanonical(value[i], h);
+    }
+    h.feed("]");
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  h.feed("{");
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    h.feed((first ? "" : ",") + JSON.stringify(key) + ":");
+    feedCanonical(v, h);
+    first = false;
+  }
+  h.feed("}");
+}
+
+/**
+ * The fingerprint of a value: the hash of its canonical JSON, hashed as it
+ * is walked (the same as `hash64(canonicalJson(value))`, without the text of
+ * a large state in memory at once).
+ */
 export function fingerprint(value: unknown): string {
-  return hash64(canonicalJson(value));
+  const h = new Hash64();
+  feedCanonical(value, h);
+  return h.digest();
 }

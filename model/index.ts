@@ -11,5 +11,6 @@ export * from "./observation.js";
 export * from "./rules.js";
 export * from "./reducer.js";
 export * from "./enabled.js";
+export * from "./ledger.js";
 export * from "./fingerprint.js";
 export * from "./laws/index.js";

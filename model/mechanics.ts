@@ -83,6 +83,64 @@ export function destroy(d: D, actor: DA, cause: DeathCause, fx: Effects, keep = 
   // Unchecked, as in Ray: a name released early (profile ray-2.49) is released
   // again here, taking it from whichever actor holds it now (issue #57690).
   releaseName(d, actor);
+  fx.ledger?.destroyed(actor.id);
+  trimDestroyed(d, fx);
+}
+
+/**
+ * `AddDestroyedActorToCache`: the GCS keeps at most the profile's
+ * `destroyedActorCache` destroyed actors; beyond it, the one destroyed
+ * longest ago is evicted and deleted from the actor table (FIFO). A caller
+ * still holding a handle to it keeps what its worker learned (the record,
+ * marked `evicted`) until it lets go; then the record is gone.
+ */
+function trimDestroyed(d: D, fx: Effects): void {
+  const cap = d.destroyedActorCache ?? PROFILES[d.profile].destroyedActorCache;
+  const ledger = fx.ledger;
+  // Without a ledger (immer's drafts: the checker, short runs), the key count bounds the cache's size cheaply.
+  if (ledger === undefined && Object.keys(d.destroyed).length <= cap) return;
+  let cached = ledger !== undefined ? ledger.cached() : countCached(d);
+  if (cached <= cap) return;
+  // Evicted records kept for handles: forget those nobody holds any more.
+  for (const id of ledger !== undefined ? ledger.heldRecords() : heldRecords(d)) {
+    if (!heldByAnyone(d, id)) {
+      delete d.destroyed[id];
+      ledger?.forgotten(id);
+    }
+  }
+  while (cached > cap) {
+    const id = ledger !== undefined ? ledger.oldest() : oldestCached(d);
+    if (id === undefined) break;
+    const held = heldByAnyone(d, id);
+    // A new record, not a change to the old one: copies of earlier states share destroyed records.
+    if (held) d.destroyed[id] = { ...d.destroyed[id]!, evicted: true };
+    else delete d.destroyed[id];
+    ledger?.evicted(id, held);
+    cached--;
+    fx.rules.push("gcs.destroyedEvicted");
+  }
+}
+
+function countCached(d: D): number {
+  let n = 0;
+  for (const id in d.destroyed) if (d.destroyed[id].evicted !== true) n++;
+  return n;
+}
+
+function oldestCached(d: D): string | undefined {
+  for (const id in d.destroyed) if (d.destroyed[id].evicted !== true) return id;
+  return undefined;
+}
+
+function heldRecords(d: D): string[] {
+  const out: string[] = [];
+  for (const id in d.destroyed) if (d.destroyed[id].evicted === true) out.push(id);
+  return out;
+}
+
+function heldByAnyone(d: D, actor: string): boolean {
+  for (const caller in d.handles) if (d.handles[caller][actor] !== undefined) return true;
+  return false;
 }
 
 /** True when a dying actor may restart: restarts left, and detached or its owner alive. */

@@ -36,7 +36,18 @@ export interface Profile {
    * NotFound.
    */
   readonly getIfExistsReraisesCreateError: boolean;
+  /**
+   * How many destroyed actors the GCS keeps for state queries
+   * (`maximum_gcs_destroyed_actor_cached_count`, 100,000 in Ray): when one
+   * more is destroyed, the one destroyed longest ago is evicted (FIFO) and
+   * deleted from the actor table. Finished jobs are not bounded: Ray's job
+   * table keeps every job.
+   */
+  readonly destroyedActorCache: number;
 }
+
+/** Ray's default `maximum_gcs_destroyed_actor_cached_count` (src/ray/common/ray_config_def.h). */
+export const RAY_DESTROYED_ACTOR_CACHE = 100_000;
 
 export type ProfileName = "seed" | "ray" | "ray-2.49";
 
@@ -47,6 +58,7 @@ const ray: Profile = {
   referenceCounting: true,
   failedOwnedActorName: "kept",
   getIfExistsReraisesCreateError: true,
+  destroyedActorCache: RAY_DESTROYED_ACTOR_CACHE,
 };
 
 /** Every profile the model knows, by name. */
@@ -59,6 +71,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     referenceCounting: false,
     failedOwnedActorName: "destroyed",
     getIfExistsReraisesCreateError: true,
+    destroyedActorCache: RAY_DESTROYED_ACTOR_CACHE,
   },
   "ray-2.49": {
     ...ray,

@@ -4,6 +4,7 @@ import { noEffects, type D, type Effects } from "./effects.js";
 import type { Observation } from "./observation.js";
 import type { RuleId } from "./rules.js";
 import type { State } from "./state.js";
+import type { Ledger } from "./ledger.js";
 import { init } from "./cases/init.js";
 import { continueCreate, create } from "./cases/create.js";
 import { get, list, stateQuery } from "./cases/lookup.js";
@@ -67,9 +68,16 @@ export function transition(state: State, event: ModelEvent): Transition {
  * (its store keeps private working copies). `reducer.test.ts` checks that both
  * agree on random programs.
  */
-export function applyInPlace(state: State, event: ModelEvent): Omit<Transition, "state"> {
+export function applyInPlace(state: State, event: ModelEvent, ledger?: Ledger): Omit<Transition, "state"> {
   const fx = noEffects();
-  apply(state as D, event, fx);
+  if (ledger === undefined) {
+    apply(state as D, event, fx);
+  } else {
+    fx.ledger = ledger;
+    ledger.before(state, event);
+    apply(state as D, event, fx);
+    ledger.after(state);
+  }
   return { observations: fx.observations, rules: fx.rules };
 }
 

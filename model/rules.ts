@@ -39,6 +39,8 @@ export const RULES = {
   "exit.actor": ["exit_actor() is an intended exit: the actor is never restarted.", "docs/semantics.md#exit.actor"],
   "list.ok": ["list_named_actors lists the names of registered actors that are not DEAD, in the caller's job namespace or in all namespaces.", "docs/semantics.md#list.ok"],
   "state.ok": ["The state API reports the actor's lifecycle state; destroyed actors are DEAD.", "docs/semantics.md#state.ok"],
+  "state.evicted": ["The state API finds no actor evicted from the GCS's cache of destroyed actors (Ray's GetActorInfo looks only in registered and cached destroyed actors): NotFound.", "docs/semantics.md#state.evicted"],
+  "gcs.destroyedEvicted": ["The GCS caches at most maximum_gcs_destroyed_actor_cached_count (100,000) destroyed actors: one more evicts the one destroyed longest ago (FIFO) and deletes it from the actor table; callers holding a handle to it still know it died.", "docs/semantics.md#gcs.destroyedEvicted"],
   "actor.scheduled": ["The owner resolved the constructor's arguments and the GCS scheduled the actor.", "docs/semantics.md#actor.scheduled"],
   "actor.created": ["The actor's constructor ran; it is ALIVE.", "docs/semantics.md#actor.created"],
   "actor.restarted": ["A restart re-runs the constructor with the original arguments; the actor keeps its id and name.", "docs/semantics.md#actor.restarted"],

@@ -22,7 +22,12 @@ export interface State {
   readonly finished: Readonly<Record<string, Job>>;
   /** Registered actors (Ray's `registered_actors_`), DEAD ones that still hold their names included. */
   readonly actors: Readonly<Record<string, Actor>>;
-  /** Destroyed actors (Ray's `destroyed_actors_`): kept for state queries and calls through old handles. */
+  /**
+   * Destroyed actors (Ray's `destroyed_actors_`), oldest first: kept for state
+   * queries and calls through old handles, at most the profile's
+   * `destroyedActorCache` of them (older ones are evicted, rule
+   * `gcs.destroyedEvicted`), plus evicted ones still held (`evicted`).
+   */
   readonly destroyed: Readonly<Record<string, Actor>>;
   /** The GCS name registry: namespace → name → actor id. */
   readonly names: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -32,6 +37,8 @@ export interface State {
   readonly inflight: Readonly<Record<string, Inflight>>;
   /** `ray.kill` requests sent to the GCS and not yet processed, oldest first. */
   readonly kills: readonly PendingKill[];
+  /** Overrides the profile's size of the GCS's cache of destroyed actors (`Profile.destroyedActorCache`); absent normally. */
+  readonly destroyedActorCache?: number;
 }
 
 export type Lifetime = "detached" | "non_detached";
@@ -90,6 +97,12 @@ export interface Actor {
   readonly outOfScope: boolean;
   /** The class's own state; null until the constructor has run. */
   readonly data: ClassData | null;
+  /**
+   * Set on a destroyed actor the GCS has evicted from its cache of destroyed
+   * actors while callers still hold handles to it: the record stays for them
+   * (their workers know it died, and how), the state API no longer finds it.
+   */
+  readonly evicted?: true;
 }
 
 /** A command of several atomic steps, paused between two of them. */
@@ -127,10 +140,13 @@ export interface PendingKill {
 }
 
 /** The state of a fresh cluster under a profile. */
-export function initialState(profile: ProfileName, mutant?: MutantName): State {
+export function initialState(profile: ProfileName, mutant?: MutantName, limits?: { readonly destroyedActorCache?: number }): State {
+  const cache = limits?.destroyedActorCache;
+  if (cache !== undefined && (!Number.isInteger(cache) || cache < 1)) throw new RangeError(`the cache of destroyed actors holds at least 1 actor, got ${cache}`);
   return {
     profile,
     ...(mutant === undefined ? {} : { mutant }),
+    ...(cache === undefined ? {} : { destroyedActorCache: cache }),
     counters: { job: 0, actor: 0 },
     jobs: {},
     finished: {},

@@ -76,7 +76,7 @@ export function namespaceRef(ns: string, state: State, labelOf: Map<string, stri
 }
 
 /** A command as a scenario step in labels, expecting what the model answered; an actor seen for the first time is bound to the label a<n>. */
-export function toStep(command: Exclude<Command, { type: "init" | "continue" }>, answer: Observation, labelOf: Map<string, string>, before: State, after: State): Step {
+export function toStep(command: Exclude<Command, { type: "init" | "continue" }>, answer: Observation, labelOf: Map<string, string>, before: State, after: State, driverLabels: Map<string, string> = labelOf): Step {
   const by = labelOf.get(command.caller) as string;
   const label = (id: string): string => labelOf.get(id) as string;
   const r = answer.result;
@@ -92,7 +92,7 @@ export function toStep(command: Exclude<Command, { type: "init" | "continue" }>,
   if (r.kind === "value") expect = { value: r.value };
   if (r.kind === "state") expect = { state: r.state };
   if (r.kind === "names") {
-    expect = { names: r.names.map((n) => (typeof n === "string" ? n : { name: n.name, namespace: namespaceRef(n.namespace, after, labelOf) })) };
+    expect = { names: r.names.map((n) => (typeof n === "string" ? n : { name: n.name, namespace: namespaceRef(n.namespace, after, driverLabels) })) };
   }
   void before;
   switch (command.type) {

@@ -33,3 +33,35 @@ export function formatLog(records: readonly LogRecord[]): string {
   for (const r of records) out += JSON.stringify(r) + "\n";
   return out;
 }
+
+/**
+ * Writes a log as JSON lines as its records come, in chunks of about
+ * `chunk` characters handed to `write` (a file descriptor's writer on the
+ * command line): memory stays at one chunk, however long the log.
+ */
+export class LogWriter {
+  private buffer = "";
+  private count = 0;
+
+  constructor(private readonly write: (text: string) => void, private readonly chunk = 1 << 16) {}
+
+  /** The number of records written (or buffered). */
+  get records(): number {
+    return this.count;
+  }
+
+  /** Adds one record. */
+  add(record: LogRecord): void {
+    this.buffer += JSON.stringify(record) + "\n";
+    this.count++;
+    if (this.buffer.length >= this.chunk) this.flush();
+  }
+
+  /** Hands what is buffered to `write`. */
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    const text = this.buffer;
+    this.buffer = "";
+    this.write(text);
+  }
+}

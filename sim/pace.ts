@@ -44,8 +44,10 @@ export function drainSync<R>(work: Paced<R>): R {
   }
 }
 
+// setImmediate is Node's (not the browser's): looked up on globalThis so the page's type check passes too.
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
 const turn: () => Promise<void> =
-  typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
+  typeof immediate === "function" ? () => new Promise((resolve) => immediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** Runs paced work to its end, giving the event loop a turn at every pause (so signal handlers run). */
 export async function drainAsync<R>(work: Paced<R>): Promise<R> {

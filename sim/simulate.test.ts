@@ -73,3 +73,28 @@ describe("replay", () => {
     expect(fingerprint(store.stateAt(store.length))).toBe(sim.fingerprint());
   });
 });
+
+describe("simulate, streamed", () => {
+  it("hands the sink the same log, record for record, and keeps nothing", async () => {
+    const { drainSync } = await import("./pace.js");
+    const { simulateStream } = await import("./simulate.js");
+    const streamed: unknown[] = [];
+    const end = drainSync(simulateStream({ seed: 4, steps: 1200, profile: "ray" }, (r) => streamed.push(r)));
+    const kept = simulate({ seed: 4, steps: 1200, profile: "ray" });
+    expect(formatLog(streamed as never)).toBe(formatLog(kept.log));
+    expect(fingerprint(end.state)).toBe(kept.fingerprint());
+    expect(end.events).toBe(kept.store.length);
+  });
+
+  it("refuses more steps than MAX_STEPS", async () => {
+    const { MAX_STEPS } = await import("./simulate.js");
+    expect(() => simulate({ seed: 1, steps: MAX_STEPS + 1, profile: "ray" })).toThrow(RangeError);
+  });
+
+  it("with a small cache of destroyed actors, evicts them and still replays", () => {
+    const sim = simulate({ seed: 6, steps: 1500, profile: "ray", destroyedActorCache: 5 });
+    expect(sim.log.some((r) => (r.type === "command" || r.type === "event") && r.rules.includes("gcs.destroyedEvicted"))).toBe(true);
+    const cached = Object.values(sim.store.state.destroyed).filter((a) => a.evicted !== true);
+    expect(cached.length).toBeLessThanOrEqual(5);
+  });
+});

@@ -1,6 +1,7 @@
 import type { ProfileName } from "../model/index.js";
 import type { LogHeader, LogRecord } from "./log.js";
-import { InvalidLog, parseLog, replayLog } from "./replay.js";
+import { drainSync } from "./pace.js";
+import { InvalidLog, lines, replayLines } from "./replay.js";
 import { InvalidScenario } from "./scenario/error.js";
 import { parseScenario } from "./scenario/parse.js";
 import type { LoadedScenario } from "./scenario/types.js";
@@ -58,13 +59,17 @@ export function readSource(name: string, text: string): Source {
     }
   }
   try {
-    const log = parseLog(text);
-    const outcome = replayLog(text);
+    const records: LogRecord[] = [];
+    let header: LogHeader | undefined;
+    const outcome = drainSync(replayLines(lines(text), (record) => {
+      if (record.type === "header" && header === undefined) header = record;
+      else records.push(record);
+    }));
     if (!outcome.ok) {
       throw new InvalidSource([`${name}: line ${outcome.line}: the recorded observation disagrees with the model (recorded ${outcome.recorded}; the model: ${outcome.replayed})`]);
     }
-    const header = JSON.parse(text.trimStart().split("\n", 1)[0]) as LogHeader;
-    return { kind: "log", name, header, profile: log.profile, records: log.records.map((r) => r.record) };
+    const h = header as LogHeader;
+    return { kind: "log", name, header: h, profile: h.profile, records };
   } catch (e) {
     if (e instanceof InvalidLog) throw new InvalidSource([`${name}: ${e.message}`]);
     throw e;

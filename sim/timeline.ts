@@ -103,6 +103,8 @@ function startsStep(event: ModelEvent): boolean {
  */
 function stepsOfLog(length: number, recordsOf: (i: number) => readonly LogRecord[], final: State): { steps: Step[]; labels: Labels } {
   const labelOf = new Map<string, string>();
+  // Drivers' labels alone, for naming anonymous namespaces (there are far fewer drivers than actors).
+  const driverLabels = new Map<string, string>();
   const steps: Step[] = [];
   let drivers = 0;
   for (let i = 0; i < length; i++) {
@@ -120,9 +122,12 @@ function stepsOfLog(length: number, recordsOf: (i: number) => readonly LogRecord
     if (command.type === "init") {
       const label = `d${++drivers}`;
       steps.push(initStep(command, label, answer.observation));
-      if (answer.observation.result.kind === "driver") labelOf.set(answer.observation.result.job, label);
+      if (answer.observation.result.kind === "driver") {
+        labelOf.set(answer.observation.result.job, label);
+        driverLabels.set(answer.observation.result.job, label);
+      }
     } else if (command.type !== "continue") {
-      steps.push(toStep(command, answer.observation, labelOf, final, final));
+      steps.push(toStep(command, answer.observation, labelOf, final, final, driverLabels));
     }
   }
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;

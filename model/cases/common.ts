@@ -10,8 +10,9 @@ import { isJobId, selectActor } from "../state.js";
 export function callerCanRun(d: D, caller: string, fx: Effects): boolean {
   if (isJobId(caller)) return true; // a driver that exited issues no steps (scenarios are checked)
   const actor = selectActor(d, caller);
-  if (actor.lifecycle === "ALIVE") return true;
-  fail(fx, caller, "ActorDied", deathMessage(actor as Actor), "caller.dead");
+  if (actor !== undefined && actor.lifecycle === "ALIVE") return true;
+  const message = actor === undefined ? `The actor died unexpectedly before finishing this task. actor_id: ${caller}` : deathMessage(actor as Actor);
+  fail(fx, caller, "ActorDied", message, "caller.dead");
   return false;
 }
 

@@ -10,9 +10,14 @@ type Init = Extract<Command, { type: "init" }>;
  * deterministic one from the job's number, shaped like a UUID4, and skips any
  * namespace already in use so it never joins a namespace someone named.
  */
-function anonymousNamespace(d: D, n: number): string {
-  const inUse = (ns: string): boolean =>
-    d.names[ns] !== undefined || [...Object.values(d.jobs), ...Object.values(d.finished)].some((j) => j.namespace === ns);
+function anonymousNamespace(d: D, n: number, fx: Effects): string {
+  const jobUses = (ns: string): boolean => {
+    if (fx.ledger !== undefined) return fx.ledger.namespaceUsed(ns);
+    for (const id in d.jobs) if (d.jobs[id].namespace === ns) return true;
+    for (const id in d.finished) if (d.finished[id].namespace === ns) return true;
+    return false;
+  };
+  const inUse = (ns: string): boolean => d.names[ns] !== undefined || jobUses(ns);
   for (let k = 0; ; k++) {
     const ns = `${n.toString(16).padStart(8, "0")}-0000-4000-8000-${k.toString(16).padStart(12, "0")}`;
     if (!inUse(ns)) return ns;
@@ -33,7 +38,7 @@ export function init(d: D, cmd: Init, fx: Effects): void {
   d.counters.job += 1;
   const id = `j${d.counters.job}`;
   const anonymous = cmd.namespace === undefined && PROFILES[d.profile].anonymousNamespaces;
-  const namespace = cmd.namespace ?? (anonymous ? anonymousNamespace(d, d.counters.job) : "default");
+  const namespace = cmd.namespace ?? (anonymous ? anonymousNamespace(d, d.counters.job, fx) : "default");
   d.jobs[id] = { id, namespace, anonymous, defaultLifetime: lifetime, lifecycle: JOB_INITIAL };
   const rule = cmd.namespace !== undefined ? "init.namespace" : anonymous ? "init.anonymous" : "init.default";
   reply(fx, id, { kind: "driver", job: id, namespace }, rule);

@@ -62,5 +62,11 @@ function cmp(a: string, b: string): number {
 /** The state API: the actor's lifecycle state (destroyed actors report DEAD). */
 export function stateQuery(d: D, cmd: StateQuery, fx: Effects): void {
   if (!callerCanRun(d, cmd.caller, fx)) return;
-  reply(fx, cmd.caller, { kind: "state", state: selectActor(d, cmd.actor).lifecycle }, "state.ok");
+  const actor = selectActor(d, cmd.actor);
+  if (actor === undefined || actor.evicted === true) {
+    // Ray's GetActorInfo finds it in neither registered_actors_ nor destroyed_actors_.
+    fail(fx, cmd.caller, "NotFound", `The GCS has no actor ${cmd.actor}: it was destroyed and evicted from the GCS's cache of destroyed actors`, "state.evicted");
+    return;
+  }
+  reply(fx, cmd.caller, { kind: "state", state: actor.lifecycle }, "state.ok");
 }

@@ -34,33 +34,34 @@ export function describeResult(result: Result, labels: Labels): string {
  * null when it holds. Shared by the model runner and real targets.
  */
 export function checkExpectation(step: Step, result: Result, labels: Labels, namespaceOf: (ref: NamespaceRef | undefined) => string | undefined, bindable: (id: string) => string | null): Mismatch | null {
-  const observed = describeResult(result, labels);
+  // Described only when it does not hold: naming an id looks through the labels.
+  const described = (): string => describeResult(result, labels);
   const expect = step.expect;
   if (expect === undefined) {
-    if (result.kind === "error") return { expected: "success", observed };
+    if (result.kind === "error") return { expected: "success", observed: described() };
     if (step.as !== undefined && result.kind === "handle") {
       const why = bindable(result.actor);
-      if (why !== null) return { expected: `a handle to a new actor for '${step.as}'`, observed: `${observed}, ${why}` };
+      if (why !== null) return { expected: `a handle to a new actor for '${step.as}'`, observed: `${described()}, ${why}` };
     }
     return null;
   }
   if ("error" in expect) {
-    return result.kind === "error" && result.error === expect.error ? null : { expected: `error ${expect.error}`, observed };
+    return result.kind === "error" && result.error === expect.error ? null : { expected: `error ${expect.error}`, observed: described() };
   }
   if ("actor" in expect) {
-    return result.kind === "handle" && labels[expect.actor] === result.actor ? null : { expected: `a handle to '${expect.actor}'`, observed };
+    return result.kind === "handle" && labels[expect.actor] === result.actor ? null : { expected: `a handle to '${expect.actor}'`, observed: described() };
   }
   if ("value" in expect) {
-    return result.kind === "value" && canonicalJson(result.value) === canonicalJson(expect.value) ? null : { expected: `value ${canonicalJson(expect.value)}`, observed };
+    return result.kind === "value" && canonicalJson(result.value) === canonicalJson(expect.value) ? null : { expected: `value ${canonicalJson(expect.value)}`, observed: described() };
   }
   if ("state" in expect) {
-    return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed };
+    return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed: described() };
   }
   const wanted = expect.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: namespaceOf(n.namespace) ?? "" })));
   const expected = `names [${wanted.join(", ")}] in any order`;
-  if (result.kind !== "names") return { expected, observed };
+  if (result.kind !== "names") return { expected, observed: described() };
   const got = result.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: n.namespace })));
-  return sameMultiset(wanted, got) ? null : { expected, observed };
+  return sameMultiset(wanted, got) ? null : { expected, observed: described() };
 }
 
 function sameMultiset(a: readonly string[], b: readonly string[]): boolean {

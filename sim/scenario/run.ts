@@ -1,4 +1,5 @@
 import { DEFAULT_PROFILE, canonicalJson, initialState, ruleText, type MutantName, type ProfileName, type RuleId } from "../../model/index.js";
+import { drainSync, Pacer, type Paced } from "../pace.js";
 import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
 import { resolveNamespace, stepToEvent } from "./command.js";
@@ -47,14 +48,27 @@ export interface RunOptions {
 
 /** Runs a checked scenario on the model, settled step by step, every interleaving inside parallel blocks. */
 export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): ScenarioResult {
+  return drainSync(runScenarioPaced(loaded, options));
+}
+
+/**
+ * `runScenario` as paced work (sim/pace.ts): it yields now and then between
+ * steps, so a command line running it with `drainAsync` handles SIGINT and
+ * SIGTERM mid-run. Each step costs what it does, not the length of the run so
+ * far: labels are bound in place, with a reverse index for "already
+ * labelled" (a world's labels belong to it alone, as its store does).
+ */
+export function* runScenarioPaced(loaded: LoadedScenario, options: RunOptions = {}): Paced<ScenarioResult> {
   const { scenario, file } = loaded;
   const profile = options.profile ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
   let worlds: World[] = [{ store: new Store(profile, initialState(profile, options.mutant)), labels: labelTable() }];
   let explored = 0;
+  const pacer = new Pacer();
   const done = (failure?: StepFailure): ScenarioResult => ({
     file, title: scenario.title, profile, passed: failure === undefined, worlds: worlds.length, explored, failure, final: worlds,
   });
   for (let index = 0; index < scenario.steps.length; index++) {
+    if (pacer.due()) yield;
     const item = scenario.steps[index];
     if (isParallel(item)) {
       const outcome = exploreBlock(worlds, item, index, options);
@@ -65,7 +79,7 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): S
       continue;
     }
     for (let i = 0; i < worlds.length; i++) {
-      const result = runStep(worlds[i], item, { index });
+      const result = runOwnedStep(worlds[i], item, { index });
       if ("failure" in result) {
         worlds = [worlds[i]];
         return done(result.failure);
@@ -74,6 +88,60 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): S
     }
   }
   return done();
+}
+
+/** Label → the first label bound to an id, per label table that `runOwnedStep` binds in place. */
+const reverse = new WeakMap<object, Map<string, string>>();
+
+function reverseOf(labels: Record<string, string>): Map<string, string> {
+  let map = reverse.get(labels);
+  if (map === undefined) {
+    map = new Map();
+    for (const label of Object.keys(labels)) if (!map.has(labels[label])) map.set(labels[label], label);
+    reverse.set(labels, map);
+  }
+  return map;
+}
+
+/**
+ * `runStep` for a world the runner owns alone: its labels are bound in place
+ * (no copy of the table per step), "already labelled" is a lookup.
+ */
+function runOwnedStep(world: World, step: Step, path: StepPath): { world: World } | { failure: StepFailure } {
+  const event = stepToEvent(step, world.labels, world.store.state);
+  if (event.type === "actor.crashed") {
+    world.store.dispatch(event);
+    settle(world.store);
+    return { world };
+  }
+  const observations = runSettled(world.store, event);
+  const caller = event.type === "init" ? null : event.caller;
+  const answer = answerFor(observations, caller);
+  if (answer === undefined) {
+    return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
+  }
+  const labels = world.labels as Record<string, string>;
+  const index = reverseOf(labels);
+  const state = world.store.state;
+  const bound = (id: string): string | null => {
+    const label = index.get(id);
+    return label === undefined ? null : `already labelled '${label}'`;
+  };
+  const mismatch = checkExpectation(step, answer.result, labels, (ref) => resolveNamespace(ref, labels, state), bound);
+  if (mismatch !== null) return { failure: { path, step, ...mismatch, rule: answer.rule } };
+  const result = answer.result;
+  const bind = (label: string, id: string): void => {
+    const old = labels[label];
+    if (old !== undefined && index.get(old) === label) {
+      index.delete(old);
+      for (const l of Object.keys(labels)) if (l !== label && labels[l] === old && !index.has(old)) index.set(old, l);
+    }
+    labels[label] = id;
+    if (!index.has(id)) index.set(id, label);
+  };
+  if (step.do === "init" && result.kind === "driver") bind(step.by as string, result.job);
+  if (step.as !== undefined && result.kind === "handle") bind(step.as, result.actor);
+  return { world };
 }
 
 /** Default bound on the states explored for one parallel block. */
