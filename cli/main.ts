@@ -90,7 +90,7 @@ function program(): Command {
   p.command("simulate")
     .description("run a random program of several drivers on the model (settled) and write its event log")
     .option("--seed <n>", "seed of the random program (default: picked from the clock, and printed)")
-    .option("--steps <n>", "commands to run", "1000")
+    .option("--steps <n>", "commands to run (at most 100,000,000; above, exit 2)", "1000")
     .addOption(profileOption())
     .option("--drivers <k>", "drivers running at once, at most", "3")
     .option("--no-faults", "inject no crashes")

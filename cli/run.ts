@@ -5,7 +5,8 @@ import { runOnTarget, type TargetResult } from "../adapters/run-target.js";
 import { TargetRefusedError, type Target } from "../adapters/target.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
-import { describeFailure, runScenario, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
+import { describeFailure, runScenarioPaced, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
+import { drainAsync } from "../sim/pace.js";
 import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
@@ -105,7 +106,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   if (target.kind === "model") {
     for (const scenario of loaded) {
       const progress = process.stderr.isTTY ? (n: number) => process.stderr.write(`\r${scenario.file}: ${n} states explored…`) : undefined;
-      const result = runScenario(scenario, { profile, maxStates, progress, ...(mutant === undefined ? {} : { mutant }) });
+      const result = await drainAsync(runScenarioPaced(scenario, { profile, maxStates, progress, ...(mutant === undefined ? {} : { mutant }) }));
       if (progress !== undefined && result.explored >= 10_000) process.stderr.write("\n");
       report(fromModel(result));
     }

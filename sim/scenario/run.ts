@@ -4,7 +4,7 @@ import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
 import { resolveNamespace, stepToEvent } from "./command.js";
 import { checkExpectation, describeResult } from "./expect.js";
-import { exploreParallel, type ParallelFailure } from "./parallel.js";
+import { exploreParallelPaced, type ParallelFailure } from "./parallel.js";
 import { isParallel, type LoadedScenario, type ParallelBlock, type Step, type StepPath } from "./types.js";
 import { alreadyNamed, answerFor, labelTable, type World } from "./world.js";
 
@@ -71,7 +71,7 @@ export function* runScenarioPaced(loaded: LoadedScenario, options: RunOptions = 
     if (pacer.due()) yield;
     const item = scenario.steps[index];
     if (isParallel(item)) {
-      const outcome = exploreBlock(worlds, item, index, options);
+      const outcome = yield* exploreBlockPaced(worlds, item, index, options);
       explored += outcome.explored;
       if ("failure" in outcome) return done(toStepFailure(outcome.failure));
       if ("incomplete" in outcome) return { ...done(), passed: false, incomplete: outcome.incomplete };
@@ -151,15 +151,20 @@ export const DEFAULT_MAX_STATES = 100_000;
  * Explores a parallel block from every world, and returns the distinct worlds
  * it can end in (or the first failure, or why the exploration stopped short).
  */
-export function exploreBlock(
-  worlds: readonly World[], block: ParallelBlock, index: number, options: RunOptions,
-): { worlds: World[]; explored: number } | { failure: ParallelFailure; explored: number } | { incomplete: string; explored: number } {
+export function exploreBlock(worlds: readonly World[], block: ParallelBlock, index: number, options: RunOptions): BlockOutcome {
+  return drainSync(exploreBlockPaced(worlds, block, index, options));
+}
+
+type BlockOutcome = { worlds: World[]; explored: number } | { failure: ParallelFailure; explored: number } | { incomplete: string; explored: number };
+
+/** `exploreBlock` as paced work. */
+export function* exploreBlockPaced(worlds: readonly World[], block: ParallelBlock, index: number, options: RunOptions): Paced<BlockOutcome> {
   const next: World[] = [];
   const seen = new Set<string>();
   let explored = 0;
   const max = options.maxStates ?? DEFAULT_MAX_STATES;
   for (const world of worlds) {
-    const outcome = exploreParallel(world, block, index, max - explored, options.progress);
+    const outcome = yield* exploreParallelPaced(world, block, index, max - explored, options.progress);
     explored += outcome.explored;
     if ("failure" in outcome) return { failure: outcome.failure, explored };
     if ("incomplete" in outcome) {
