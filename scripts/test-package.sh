@@ -38,7 +38,7 @@ step "replay" 0 "$bin" replay sim.jsonl
 step "explain" 0 "$bin" explain scenario.json
 step "export --itf" 0 "$bin" export --itf sim.jsonl --out sim.itf.json
 step "fuzz --target model" 0 "$bin" fuzz --target model --runs 20 --seed 1 --out fuzz-out
-step "serve-model" 0 sh -c "printf '%s\n' '{\"type\":\"hello\"}' | '$bin' serve-model"
+step "serve-model" 0 sh -c "printf '%s\n' '{\"id\":1,\"type\":\"hello\",\"protocol\":1}' | '$bin' serve-model | grep '\"ok\":true'"
 step "help" 0 "$bin" --help
 step "ray-install --help" 0 "$bin" ray-install --help
 # web: serves the page; fetch it once, then stop the server.
