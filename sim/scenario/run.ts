@@ -1,4 +1,4 @@
-import { DEFAULT_PROFILE, canonicalJson, initialState, ruleText, type MutantName, type ProfileName, type RuleId } from "../../model/index.js";
+import { DEFAULT_PROFILE, canonicalJson, initialState, ruleText, type MutantName, type Observation, type ProfileName, type RuleId } from "../../model/index.js";
 import { drainSync, Pacer, type Paced } from "../pace.js";
 import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
@@ -108,18 +108,8 @@ function reverseOf(labels: Record<string, string>): Map<string, string> {
  * (no copy of the table per step), "already labelled" is a lookup.
  */
 function runOwnedStep(world: World, step: Step, path: StepPath): { world: World } | { failure: StepFailure } {
-  const event = stepToEvent(step, world.labels, world.store.state);
-  if (event.type === "actor.crashed") {
-    world.store.dispatch(event);
-    settle(world.store);
-    return { world };
-  }
-  const observations = runSettled(world.store, event);
-  const caller = event.type === "init" ? null : event.caller;
-  const answer = answerFor(observations, caller);
-  if (answer === undefined) {
-    return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
-  }
+  const answer = dispatchStep(world, step, path);
+  if (!("result" in answer)) return answer;
   const labels = world.labels as Record<string, string>;
   const index = reverseOf(labels);
   const state = world.store.state;
@@ -185,8 +175,11 @@ function toStepFailure(f: ParallelFailure): StepFailure {
   return { path: f.path, step: f.step, expected: f.expected, observed: f.observed, rule: f.rule, interleaving: f.interleaving };
 }
 
-/** Runs one step settled in one world; returns the next world or the failure. */
-export function runStep(world: World, step: Step, path: StepPath): { world: World } | { failure: StepFailure } {
+/**
+ * Dispatches a step's event, settled, and returns the caller's answer; a
+ * fault (no caller) or a command that never answered ends the step here.
+ */
+function dispatchStep(world: World, step: Step, path: StepPath): Observation | { world: World } | { failure: StepFailure } {
   const event = stepToEvent(step, world.labels, world.store.state);
   if (event.type === "actor.crashed") {
     world.store.dispatch(event);
@@ -194,11 +187,15 @@ export function runStep(world: World, step: Step, path: StepPath): { world: Worl
     return { world };
   }
   const observations = runSettled(world.store, event);
-  const caller = event.type === "init" ? null : event.caller;
-  const answer = answerFor(observations, caller);
-  if (answer === undefined) {
-    return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
-  }
+  const answer = answerFor(observations, event.type === "init" ? null : event.caller);
+  if (answer === undefined) return { failure: { path, step, expected: "an answer", observed: "no answer: the command never finished", rule: null } };
+  return answer;
+}
+
+/** Runs one step settled in one world; returns the next world or the failure. */
+export function runStep(world: World, step: Step, path: StepPath): { world: World } | { failure: StepFailure } {
+  const answer = dispatchStep(world, step, path);
+  if (!("result" in answer)) return answer;
   const labels = labelTable(world.labels);
   const state = world.store.state;
   const mismatch = checkExpectation(step, answer.result, labels, (ref) => resolveNamespace(ref, labels, state), (id) => alreadyNamed(labels, id));
