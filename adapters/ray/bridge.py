@@ -47,6 +47,7 @@ class Bridge:
         self.cluster = Cluster()
         self.session = Session(self.cluster, "%04x" % random.randrange(1 << 16))
         self.version = None
+        self.running = []  # threads of requests being handled
 
     def handle(self, req):
         rid = req.get("id")
@@ -95,12 +96,24 @@ class Bridge:
                 continue
             if req is None:
                 continue
-            if req["type"] in ("hello", "shutdown"):
+            if req["type"] == "shutdown":
+                self.finish_running()
+                self.handle(req)
+            elif req["type"] == "hello":
                 self.handle(req)
             else:
-                threading.Thread(target=self.handle, args=(req,), daemon=True).start()
+                t = threading.Thread(target=self.handle, args=(req,), daemon=True)
+                self.running = [r for r in self.running if r.is_alive()] + [t]
+                t.start()
+        self.finish_running()
         self.shutdown_all("stdin closed")
         os._exit(0)
+
+    def finish_running(self, seconds=10):
+        """Lets the requests still running answer first (at most `seconds`), so no reply is lost."""
+        deadline = time.monotonic() + seconds
+        for t in list(self.running):
+            t.join(max(0.0, deadline - time.monotonic()))
 
     def serve(self):
         """Reads requests on a thread; the main thread only waits, so signals are handled at once."""
