@@ -5,7 +5,6 @@ import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMutantName } from "../model/index.js";
 import { InvalidSource, readSource } from "../sim/source.js";
-import { MAX_JSON_DEPTH } from "../model/index.js";
 import { EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { parseCount } from "./options.js";
 
@@ -46,12 +45,7 @@ export async function webCommand(file: string | undefined, options: { port: stri
     } catch (e) {
       throw new InputError(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    // The page must be able to read what is accepted here: a browser's stack is smaller than Node's.
-    const depth = nestingDepth(text);
-    if (depth > MAX_DEPTH) {
-      console.error(`invalid: ${file}: JSON nested ${depth} deep, more than the ${MAX_DEPTH} levels the viewer reads`);
-      return EXIT_INVALID;
-    }
+    // Values nested deeper than the page can walk are refused by the scenario and log parsers (MAX_JSON_DEPTH).
     let kind: "scenario" | "log";
     try {
       kind = readSource(file, text).kind;
@@ -79,26 +73,6 @@ interface Preload {
   readonly text: string;
   readonly run: string;
   readonly mutant?: string;
-}
-
-/** The deepest nesting of JSON arrays and objects the viewer opens: the limit of everything rollcall reads (a scenario or log needs a handful). */
-export const MAX_DEPTH = MAX_JSON_DEPTH;
-
-/** How deeply the arrays and objects of a JSON text (or of each line of a log) nest, read without recursion. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
 }
 
 function listen(server: Server, port: number): Promise<number> {

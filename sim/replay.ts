@@ -1,5 +1,5 @@
 import {
-  canonicalJson, COMMAND_TYPES, commandEnabled, fingerprint, initialState, INTERNAL_EVENT_TYPES, internalEventEnabled, isCommand, isProfileName,
+  canonicalJson, COMMAND_TYPES, commandEnabled, fingerprint, initialState, INTERNAL_EVENT_TYPES, internalEventEnabled, isCommand, isProfileName, MAX_JSON_DEPTH, tooDeep,
   type InternalEvent, type ModelEvent, type Observation, type ProfileName, type State,
 } from "../model/index.js";
 import { LOG_FORMAT, type LogHeader, type LogRecord } from "./log.js";
@@ -50,6 +50,8 @@ export function parseLogLine(raw: string, line: number): LogRecord | null {
   } catch (e) {
     throw new InvalidLog(line, `not valid JSON: ${(e as Error).message}`);
   }
+  const deep = tooDeep(record);
+  if (deep !== null) throw new InvalidLog(line, `field ${deep.split(".").slice(0, 3).join(".")}: nests deeper than ${MAX_JSON_DEPTH} arrays and objects`);
   if (record === null || typeof record !== "object" || Array.isArray(record) || !RECORD_TYPES.includes(record.type)) {
     throw new InvalidLog(line, "field type: not a log record (type must be header, command, event or observation)");
   }
