@@ -1,0 +1,468 @@
+import { canonicalJson, LIVENESS_LAWS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
+
+/**
+ * The liveness analysis of `rollcall check`: a search observer that records
+ * the state graph compactly while the search runs (typed arrays, edges in
+ * compressed rows; each state's owed obligation instances and each move's
+ * fairness id interned as numbers), then decides each `eventually` law on it.
+ *
+ * Fairness is weak fairness of the cluster's internal events (one id per
+ * event, its canonical text) and of each caller's command in flight (one id
+ * per caller, `continue:<caller>`): a run may not leave such a move enabled
+ * forever without taking it. A driver's new operations and crashes are never
+ * forced. An instance of a law is violated when some reachable state owes it
+ * and a fair run from there keeps it owed forever: either the run stops in a
+ * state where no fair move is enabled (a stutter), or it stays forever in a
+ * strongly connected set of states that owe it and that is fair (every fair
+ * id enabled in all of its states is taken by one of its edges). Both are
+ * found on the subgraph of the states owing the instance (iterative Tarjan).
+ * A violation is a lasso: the moves from the root to a state of the loop (a
+ * shortest such path: parents of the breadth-first search) and the moves of
+ * the loop (none for a stutter).
+ */
+
+/** How a move of the search is seen here (checker/search.ts's Move). */
+export type MoveKind = "command" | "continue" | "internal" | "crash";
+export interface ObservedMove {
+  readonly event: ModelEvent;
+  readonly kind: MoveKind;
+  readonly lane: number | null;
+}
+
+/** The fairness id of a move, or null for a move nobody is obliged to take. */
+export function fairnessKey(m: ObservedMove): string | null {
+  if (m.kind === "internal") return canonicalJson(m.event);
+  if (m.kind === "continue") return `continue:${(m.event as { caller: string }).caller}`;
+  return null;
+}
+
+/** A violation of an `eventually` law: a stem and a loop, as indices into each state's moves (the order the search lists them). */
+export interface Lasso {
+  /** The obligation instance kept owed forever, e.g. `kill:a1:no_restart:j1`. */
+  readonly instance: string;
+  /** Moves from the initial state to the first state of the loop. */
+  readonly stem: readonly number[];
+  /** Moves from that state around the loop back to it; empty when the run stops there (no fair move is enabled). */
+  readonly loop: readonly number[];
+}
+
+export interface LivenessOutcome {
+  readonly law: string;
+  readonly kind: "eventually";
+  readonly sentence: string;
+  readonly companion: string;
+  /** `vacuous`: held, but the companion was never reached. */
+  readonly verdict: "held" | "violated" | "vacuous";
+  /** The depth of the first state where the companion holds, or null. */
+  readonly reachedAtDepth: number | null;
+  readonly lasso?: Lasso;
+}
+
+export interface LivenessResult {
+  readonly laws: readonly LivenessOutcome[];
+  /** What the graph held: states, edges, interned obligation instances and fairness ids, and the bytes of its arrays. */
+  readonly graph: { readonly states: number; readonly edges: number; readonly instances: number; readonly fairIds: number; readonly bytes: number };
+}
+
+/** Watches a search (checker/search.ts's SearchObserver) and decides the liveness laws when it is done. */
+export interface LivenessObserver {
+  state(index: number, state: State): void;
+  edge(from: number, move: number, to: number, m: ObservedMove): void;
+  /** Decides every law on the graph seen so far (call it after a complete search). */
+  finish(): LivenessResult;
+}
+
+/** A growable array of 32-bit integers. */
+class IntVec {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = x;
+  }
+  /** Sets entry i, growing (with `fill`) as needed. */
+  set(i: number, x: number, fill = -1): void {
+    while (this.length <= i) this.push(fill);
+    this.data[i] = x;
+  }
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}
+
+/** The liveness observer for these laws. */
+export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): LivenessObserver {
+  const instanceIds = new Map<string, number>();
+  const instanceKey: string[] = [];
+  const instanceLaw: number[] = [];
+  const fairIds = new Map<string, number>();
+  // Per state: its owed instances (rows in owedStart/owed), its BFS parent and the move from it.
+  const owedStart = new IntVec();
+  const owed = new IntVec();
+  const parent = new IntVec();
+  const parentMove = new IntVec();
+  // Edges in compressed rows: the search expands states in index order, each state's moves in order.
+  const edgeStart = new IntVec();
+  const edgeTo = new IntVec(4096);
+  const edgeMove = new IntVec(4096);
+  const edgeFair = new IntVec(4096);
+  const reachedAt = laws.map(() => -1);
+  let states = 0;
+  let expanding = -1;
+
+  const intern = (law: number, key: string): number => {
+    const k = `${law}\u0000${key}`;
+    let id = instanceIds.get(k);
+    if (id === undefined) {
+      id = instanceKey.length;
+      instanceIds.set(k, id);
+      instanceKey.push(key);
+      instanceLaw.push(law);
+    }
+    return id;
+  };
+
+  return {
+    state(index, state) {
+      if (index !== states) throw new Error(`liveness: state ${index} came after ${states - 1} (states must come in index order)`);
+      states++;
+      owedStart.push(owed.length);
+      parent.push(-1);
+      parentMove.push(-1);
+      for (let l = 0; l < laws.length; l++) {
+        const law = laws[l]!;
+        for (const key of law.owed(state)) owed.push(intern(l, key));
+        if (reachedAt[l] === -1 && law.reached(state)) reachedAt[l] = index;
+      }
+    },
+    edge(from, move, to, m) {
+      if (from < expanding) throw new Error(`liveness: an edge of state ${from} came after those of state ${expanding}`);
+      while (expanding < from) edgeStart.set(++expanding, edgeTo.length);
+      edgeTo.push(to);
+      edgeMove.push(move);
+      const key = fairnessKey(m);
+      let fair = -1;
+      if (key !== null) {
+        fair = fairIds.get(key) ?? -1;
+        if (fair === -1) {
+          fair = fairIds.size;
+          fairIds.set(key, fair);
+        }
+      }
+      edgeFair.push(fair);
+      if (to !== 0 && parent.data[to] === -1 && to < states) {
+        parent.data[to] = from;
+        parentMove.data[to] = move;
+      }
+    },
+    finish() {
+      while (expanding < states) edgeStart.set(++expanding, edgeTo.length);
+      owedStart.push(owed.length);
+      const graph: Graph = {
+        n: states, edgeStart: edgeStart.data, edgeTo: edgeTo.data, edgeMove: edgeMove.data, edgeFair: edgeFair.data,
+        parent: parent.data, parentMove: parentMove.data, fairIds: fairIds.size,
+      };
+      const lassos = analyse(graph, owedStart.data, owed.data, instanceKey, instanceLaw, laws.length);
+      const depth = depths(graph);
+      const bytes = [owedStart, owed, parent, parentMove, edgeStart, edgeTo, edgeMove, edgeFair].reduce((n, v) => n + v.bytes, 0);
+      return {
+        laws: laws.map((law, l): LivenessOutcome => {
+          const lasso = lassos[l];
+          const reachedAtDepth = reachedAt[l] === -1 ? null : depth[reachedAt[l]!]!;
+          const verdict = lasso !== undefined ? "violated" : reachedAtDepth === null ? "vacuous" : "held";
+          return { law: law.name, kind: "eventually", sentence: law.sentence, companion: law.companion, verdict, reachedAtDepth, ...(lasso === undefined ? {} : { lasso }) };
+        }),
+        graph: { states, edges: edgeTo.length, instances: instanceKey.length, fairIds: fairIds.size, bytes },
+      };
+    },
+  };
+}
+
+interface Graph {
+  readonly n: number;
+  /** Row starts: the edges of state s are edgeStart[s] .. edgeStart[s + 1] - 1. */
+  readonly edgeStart: Int32Array;
+  readonly edgeTo: Int32Array;
+  readonly edgeMove: Int32Array;
+  /** The fairness id of each edge, -1 for none. */
+  readonly edgeFair: Int32Array;
+  readonly parent: Int32Array;
+  readonly parentMove: Int32Array;
+  readonly fairIds: number;
+}
+
+/** Breadth-first depths from the parents (a parent's index is below its child's). */
+function depths(g: Graph): Int32Array {
+  const depth = new Int32Array(g.n);
+  for (let s = 1; s < g.n; s++) depth[s] = g.parent[s]! < 0 ? 0 : depth[g.parent[s]!]! + 1;
+  return depth;
+}
+
+/** The moves from the root to state s, by parents. */
+function stemOf(g: Graph, s: number): number[] {
+  const moves: number[] = [];
+  for (let v = s; v > 0 && g.parent[v]! >= 0; v = g.parent[v]!) moves.push(g.parentMove[v]!);
+  return moves.reverse();
+}
+
+/**
+ * For each law, the shortest lasso found over its instances (fewest moves in
+ * stem and loop, then the shorter stem), or undefined when the law holds.
+ */
+function analyse(
+  g: Graph, owedStart: Int32Array, owed: Int32Array, instanceKey: readonly string[], instanceLaw: readonly number[], lawCount: number,
+): (Lasso | undefined)[] {
+  const n = g.n;
+  const instances = instanceKey.length;
+  // The states owing each instance, in compressed rows (states ascending, so by depth).
+  const count = new Int32Array(instances + 1);
+  for (let s = 0; s < n; s++) for (let k = owedStart[s]!; k < owedStart[s + 1]!; k++) count[owed[k]! + 1]!++;
+  for (let i = 0; i < instances; i++) count[i + 1]! += count[i]!;
+  const rows = new Int32Array(count[instances]!);
+  const fill = count.slice(0, instances);
+  for (let s = 0; s < n; s++) for (let k = owedStart[s]!; k < owedStart[s + 1]!; k++) rows[fill[owed[k]!]!++] = s;
+
+  const depth = depths(g);
+  const fairDegree = new Int32Array(n);
+  for (let s = 0; s < n; s++) for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) if (g.edgeFair[e]! >= 0) fairDegree[s]!++;
+
+  const best: (Lasso | undefined)[] = Array.from({ length: lawCount }, () => undefined);
+  const better = (law: number, lasso: Lasso): void => {
+    const old = best[law];
+    const size = (l: Lasso) => l.stem.length + l.loop.length;
+    if (old === undefined || size(lasso) < size(old) || (size(lasso) === size(old) && lasso.stem.length < old.stem.length)) best[law] = lasso;
+  };
+
+  const member = new Int32Array(n).fill(-1); // member[s] = i while s owes the instance i under analysis
+  const scc = new Sccs(g, member);
+  for (let i = 0; i < instances; i++) {
+    const from = count[i]!;
+    const to = count[i + 1]!;
+    for (let k = from; k < to; k++) member[rows[k]!] = i;
+    // A stutter: the first (shallowest) owing state with no fair move enabled.
+    for (let k = from; k < to; k++) {
+      const s = rows[k]!;
+      if (fairDegree[s] === 0) {
+        better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: stemOf(g, s), loop: [] });
+        break;
+      }
+    }
+    for (const loop of scc.fairLoops(i, rows.subarray(from, to), depth)) {
+      better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: stemOf(g, loop.entry), loop: loop.moves });
+    }
+  }
+  return best;
+}
+
+/**
+ * Strongly connected sets of the subgraph of one instance's owing states,
+ * found by an iterative Tarjan, and a fair loop through each fair one.
+ */
+class Sccs {
+  private readonly index: Int32Array;
+  private readonly low: Int32Array;
+  private readonly seen: Int32Array;
+  private readonly onStack: Uint8Array;
+  private readonly comp: Int32Array;
+  private readonly enabledCount: Int32Array;
+  private readonly enabledStamp: Int32Array;
+  private readonly takenIn: Int32Array;
+  private comps = 0;
+  private stamps = 0;
+
+  constructor(private readonly g: Graph, private readonly member: Int32Array) {
+    const n = g.n;
+    this.index = new Int32Array(n);
+    this.low = new Int32Array(n);
+    this.seen = new Int32Array(n).fill(-1);
+    this.onStack = new Uint8Array(n);
+    this.comp = new Int32Array(n).fill(-1);
+    this.enabledCount = new Int32Array(g.fairIds);
+    this.enabledStamp = new Int32Array(g.fairIds).fill(-1);
+    this.takenIn = new Int32Array(g.fairIds).fill(-1);
+  }
+
+  /** A fair loop (entry state and moves) for each fair strongly connected set of the instance's states. */
+  fairLoops(instance: number, states: Int32Array, depth: Int32Array): { entry: number; moves: number[] }[] {
+    const { g, member, index, low, seen, onStack } = this;
+    const out: { entry: number; moves: number[] }[] = [];
+    let counter = 0;
+    const stack: number[] = [];
+    const calls: number[] = []; // pairs: state, next edge
+    for (const root of states) {
+      if (seen[root] === instance) continue;
+      const open = (v: number): void => {
+        seen[v] = instance;
+        index[v] = low[v] = counter++;
+        stack.push(v);
+        onStack[v] = 1;
+        calls.push(v, g.edgeStart[v]!);
+      };
+      open(root);
+      while (calls.length > 0) {
+        const top = calls.length - 2;
+        const v = calls[top]!;
+        const e = calls[top + 1]!;
+        if (e < g.edgeStart[v + 1]!) {
+          calls[top + 1] = e + 1;
+          const w = g.edgeTo[e]!;
+          if (member[w] !== instance) continue;
+          if (seen[w] !== instance) open(w);
+          else if (onStack[w] === 1 && index[w]! < low[v]!) low[v] = index[w]!;
+          continue;
+        }
+        calls.length = top;
+        if (calls.length > 0) {
+          const u = calls[calls.length - 2]!;
+          if (low[v]! < low[u]!) low[u] = low[v]!;
+        }
+        if (low[v] !== index[v]) continue;
+        const members: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          members.push(w);
+        } while (w !== v);
+        const loop = this.fairLoop(members, depth);
+        if (loop !== null) out.push(loop);
+      }
+    }
+    return out;
+  }
+
+  /** A fair loop through the set, from its shallowest state, or null when the set has no cycle or is not fair. */
+  private fairLoop(members: readonly number[], depth: Int32Array): { entry: number; moves: number[] } | null {
+    const { g, comp } = this;
+    const c = this.comps++;
+    for (const s of members) comp[s] = c;
+    let cyclic = members.length > 1;
+    if (!cyclic) {
+      const s = members[0]!;
+      for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) if (g.edgeTo[e] === s) cyclic = true;
+    }
+    if (!cyclic) return null;
+    // Unfair: some fair id is enabled in every state of the set and taken by none of its edges.
+    if (this.unfairIn(members, () => true).length > 0) return null;
+    let entry = members[0]!;
+    for (const s of members) if (depth[s]! < depth[entry]! || (depth[s] === depth[entry] && s < entry)) entry = s;
+    // The shortest cycle through the entry, then detours until the loop is fair by itself.
+    let loop = this.path(entry, entry, c, true)!;
+    for (;;) {
+      const onLoop = new Set(loop.edges);
+      const unfair = this.unfairIn([...new Set(loop.states)], (e) => onLoop.has(e));
+      if (unfair.length === 0) break;
+      const f = unfair[0]!;
+      // Either f is disabled in some state of the set (go there), or an edge of the set takes it (go take it).
+      let detour: Path | null = null;
+      for (const s of members) {
+        if (this.enables(s, f)) continue;
+        const there = this.path(entry, s, c, false)!;
+        const back = this.path(s, entry, c, false)!;
+        detour = join(there, back);
+        break;
+      }
+      if (detour === null) {
+        outer: for (const s of members) {
+          for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) {
+            if (g.edgeFair[e] !== f || comp[g.edgeTo[e]!] !== c) continue;
+            const there = this.path(entry, s, c, false)!;
+            const step = { states: [s, g.edgeTo[e]!], edges: [e], moves: [g.edgeMove[e]!] };
+            const back = this.path(g.edgeTo[e]!, entry, c, false)!;
+            detour = join(join(there, step), back);
+            break outer;
+          }
+        }
+      }
+      if (detour === null) throw new Error("liveness: a fair set without a way to take its fair move");
+      loop = join(detour, loop);
+    }
+    return { entry, moves: loop.moves };
+  }
+
+  private enables(s: number, f: number): boolean {
+    const g = this.g;
+    for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) if (g.edgeFair[e] === f) return true;
+    return false;
+  }
+
+  /**
+   * The fair ids enabled in every one of the states given (which lie in one
+   * set) and taken by none of the set's edges that `inside` accepts.
+   */
+  private unfairIn(states: readonly number[], inside: (edge: number) => boolean): number[] {
+    const { g, comp, enabledCount, enabledStamp, takenIn } = this;
+    const c = comp[states[0]!]!;
+    const touched: number[] = [];
+    const round = this.stamps;
+    for (const s of states) {
+      const stamp = this.stamps++;
+      for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) {
+        const f = g.edgeFair[e]!;
+        if (f < 0) continue;
+        if (enabledStamp[f]! < round) {
+          enabledCount[f] = 0;
+          takenIn[f] = -1;
+          touched.push(f);
+        }
+        if (enabledStamp[f] !== stamp) {
+          enabledStamp[f] = stamp;
+          enabledCount[f]!++;
+        }
+        if (comp[g.edgeTo[e]!] === c && inside(e)) takenIn[f] = round;
+      }
+    }
+    return touched.filter((f) => enabledCount[f] === states.length && takenIn[f] !== round);
+  }
+
+  /** A shortest path inside set c from a to b (at least one move when `cycle`), by breadth-first search. */
+  private path(a: number, b: number, c: number, cycle: boolean): Path | null {
+    const { g, comp } = this;
+    if (a === b && !cycle) return { states: [a], edges: [], moves: [] };
+    const via = new Map<number, number>(); // state -> the edge that reached it
+    const from = new Map<number, number>(); // state -> the state that edge leaves
+    const queue: number[] = [a];
+    if (!cycle) via.set(a, -1);
+    for (let q = 0; q < queue.length; q++) {
+      const v = queue[q]!;
+      for (let e = g.edgeStart[v]!; e < g.edgeStart[v + 1]!; e++) {
+        const w = g.edgeTo[e]!;
+        if (comp[w] !== c || via.has(w)) continue;
+        via.set(w, e);
+        from.set(w, v);
+        if (w === b) {
+          const edges: number[] = [];
+          const states: number[] = [b];
+          let x = b;
+          do {
+            edges.push(via.get(x)!);
+            x = from.get(x)!;
+            states.push(x);
+          } while (x !== a);
+          edges.reverse();
+          states.reverse();
+          return { states, edges, moves: edges.map((k) => g.edgeMove[k]!) };
+        }
+        queue.push(w);
+      }
+    }
+    return null;
+  }
+}
+
+interface Path {
+  readonly states: number[];
+  readonly edges: number[];
+  readonly moves: number[];
+}
+
+function join(a: Path, b: Path): Path {
+  return { states: [...a.states, ...b.states.slice(1)], edges: [...a.edges, ...b.edges], moves: [...a.moves, ...b.moves] };
+}
