@@ -1,4 +1,6 @@
-import { canonicalJson, LIVENESS_LAWS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
+import { canonicalJson, LIVENESS_LAWS, MUTANTS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
+import { counterexampleScenario, type Bug, type CounterexampleScenario } from "./counterexample.js";
+import type { Universe } from "./universe.js";
 
 /**
  * The liveness analysis of `rollcall check`: a search observer that records
@@ -70,6 +72,33 @@ export interface LivenessObserver {
   edge(from: number, move: number, to: number, m: ObservedMove): void;
   /** Decides every law on the graph seen so far (call it after a complete search). */
   finish(): LivenessResult;
+}
+
+/** What a lasso says, in words: the instance kept owed, the stem's length and the loop (or the stop). */
+export function lassoMessage(lasso: Lasso): string {
+  const after = `after ${lasso.stem.length} model events`;
+  return lasso.loop.length === 0
+    ? `${lasso.instance} is owed ${after} and stays owed: no move that fairness forces is enabled there`
+    : `${lasso.instance} is owed ${after} and stays owed around a fair loop of ${lasso.loop.length} events`;
+}
+
+/**
+ * A lasso as a scenario of the public format, where one can be written:
+ * the stem's commands settled (as for a safety counterexample,
+ * checker/counterexample.ts), expecting what the correct model predicts, so
+ * the file passes on the model and fails on the bug. `correct` is the
+ * universe without the bug.
+ */
+export function lassoScenario(correct: Universe, bug: Bug, outcome: LivenessOutcome, stem: readonly ModelEvent[]): CounterexampleScenario | null {
+  const lasso = outcome.lasso;
+  if (lasso === undefined) return null;
+  const which = bug.mutant !== undefined ? `the seeded bug ${bug.mutant}` : `the profile ${bug.profile}`;
+  const why = bug.mutant !== undefined ? ` (${MUTANTS[bug.mutant].summary})` : "";
+  return counterexampleScenario(
+    correct, bug, stem, `Counterexample to ${outcome.law} under ${which}`,
+    `written by rollcall check (profile ${correct.profile}) under ${which}${why}. The bug breaks the liveness law "${outcome.sentence}": ` +
+      `${lassoMessage(lasso)}. Every expectation is what the correct model predicts, so the file passes on the model and fails on the bug.`,
+  );
 }
 
 /** A growable array of 32-bit integers. */
