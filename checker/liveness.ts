@@ -1,5 +1,8 @@
 import { canonicalJson, LIVENESS_LAWS, MUTANTS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
+import { drainSync, type Paced } from "../sim/pace.js";
 import { counterexampleScenario, type Bug, type CounterexampleScenario } from "./counterexample.js";
+import { checkPaced, universeSpace, type CheckOptions, type CheckResult } from "./explore.js";
+import { replayPath, type Move, type MoveKind, type SearchObserver } from "./search.js";
 import type { Universe } from "./universe.js";
 
 /**
@@ -23,13 +26,9 @@ import type { Universe } from "./universe.js";
  * the loop (none for a stutter).
  */
 
-/** How a move of the search is seen here (checker/search.ts's Move). */
-export type MoveKind = "command" | "continue" | "internal" | "crash";
-export interface ObservedMove {
-  readonly event: ModelEvent;
-  readonly kind: MoveKind;
-  readonly lane: number | null;
-}
+export type { MoveKind };
+/** A move of the search (checker/search.ts). */
+export type ObservedMove = Move;
 
 /** The fairness id of a move, or null for a move nobody is obliged to take. */
 export function fairnessKey(m: ObservedMove): string | null {
@@ -66,8 +65,8 @@ export interface LivenessResult {
   readonly graph: { readonly states: number; readonly edges: number; readonly instances: number; readonly fairIds: number; readonly bytes: number };
 }
 
-/** Watches a search (checker/search.ts's SearchObserver) and decides the liveness laws when it is done. */
-export interface LivenessObserver {
+/** Watches a search (a SearchObserver of checker/search.ts) and decides the liveness laws when it is done. */
+export interface LivenessObserver extends SearchObserver {
   state(index: number, state: State): void;
   edge(from: number, move: number, to: number, m: ObservedMove): void;
   /** Decides every law on the graph seen so far (call it after a complete search). */
@@ -494,4 +493,71 @@ interface Path {
 
 function join(a: Path, b: Path): Path {
   return { states: [...a.states, ...b.states.slice(1)], edges: [...a.edges, ...b.edges], moves: [...a.moves, ...b.moves] };
+}
+
+/** A violated liveness law with its lasso as events. */
+export interface LivenessViolation {
+  readonly law: string;
+  readonly sentence: string;
+  readonly instance: string;
+  readonly message: string;
+  /** Events from the initial state to the first state of the loop. */
+  readonly stem: readonly ModelEvent[];
+  /** Events around the loop back to that state; empty: the run stays there. */
+  readonly loop: readonly ModelEvent[];
+}
+
+/** `check` with the liveness laws: the search's result, and the laws decided on its graph. */
+export interface LivenessCheck {
+  readonly result: CheckResult;
+  /** The liveness laws decided, or null when they could not be (the search stopped early or found a safety violation): `undecided` says why. */
+  readonly liveness: LivenessResult | null;
+  readonly undecided?: string;
+  /** Each violated liveness law, its lasso replayed as events. */
+  readonly violations: readonly LivenessViolation[];
+}
+
+/**
+ * Checks a universe (checker/explore.ts `checkPaced`) with the liveness
+ * observer watching, then decides the liveness laws on the graph. They are
+ * decided only on a complete graph: after a search that ended `ok` and passed
+ * nothing over. Symmetry and partial-order reduction drop states or moves the
+ * analysis needs (a fair move left out looks disabled), so they are refused.
+ */
+export function* checkLivenessPaced(universe: Universe, options: CheckOptions = {}, laws: readonly LivenessLaw[] = LIVENESS_LAWS): Paced<LivenessCheck> {
+  if (options.symmetry === true) throw new RangeError("the liveness laws need the full graph: run them without symmetry reduction");
+  if (options.reduction !== undefined) throw new RangeError("the liveness laws need every move: run them without partial-order reduction");
+  const observer = livenessObserver(laws);
+  const outer = options.observer;
+  const both: SearchObserver = outer === undefined ? observer : {
+    state(i, s) {
+      outer.state?.(i, s);
+      observer.state(i, s);
+    },
+    edge(f, m, t, mv) {
+      outer.edge?.(f, m, t, mv);
+      observer.edge(f, m, t, mv);
+    },
+  };
+  const result = yield* checkPaced(universe, { ...options, observer: both });
+  const undecided = result.verdict === "incomplete" ? "the search stopped early"
+    : result.verdict === "violation" ? "a safety law was violated first"
+    : result.passedOver !== undefined ? "violating steps were passed over, so the graph is not whole" : null;
+  if (undecided !== null) return { result, liveness: null, undecided, violations: [] };
+  const liveness = observer.finish();
+  const space = universeSpace(universe);
+  const violations = liveness.laws.flatMap((l): LivenessViolation[] => {
+    if (l.lasso === undefined) return [];
+    const events = replayPath(space, [...l.lasso.stem, ...l.lasso.loop]).events;
+    return [{
+      law: l.law, sentence: l.sentence, instance: l.lasso.instance, message: lassoMessage(l.lasso),
+      stem: events.slice(0, l.lasso.stem.length), loop: events.slice(l.lasso.stem.length),
+    }];
+  });
+  return { result, liveness, violations };
+}
+
+/** `checkLivenessPaced`, run to the end. */
+export function checkLiveness(universe: Universe, options: CheckOptions = {}, laws: readonly LivenessLaw[] = LIVENESS_LAWS): LivenessCheck {
+  return drainSync(checkLivenessPaced(universe, options, laws));
 }
