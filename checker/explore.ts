@@ -175,8 +175,7 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     lanes(state, slots, out) {
       slots.forEach((slot, i) => {
         if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
-        // (A driver with a command in flight continues it: the core decides; its commands are not even listed.)
-        out.push({ lane: i, caller: slot.job, commands: slot.job !== null && state.inflight[slot.job] !== undefined ? [] : driverCommands(universe, state, slot, i) });
+        out.push({ lane: i, caller: slot.job, commands: () => driverCommands(universe, state, slot, i) });
       });
     },
     advance(step) {
