@@ -176,6 +176,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     symmetry: flags.symmetry === true,
     ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
+    // The visited set keeps 64-bit fingerprints: the chance that two states shared one (so one was never explored), as SPIN and TLC report it.
+    fingerprints: { bits: 64, collisionOdds: result.collisionOdds ?? 0, visitedBytesPerState: result.tableBytes === undefined ? null : Math.round(result.tableBytes / Math.max(1, result.states)) },
     workers,
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
@@ -196,6 +198,13 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   return result.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
 }
 
+/** A small probability as people read it: "1 in 3.2e+9", or "none" for 0. */
+export function formatOdds(p: number): string {
+  if (p <= 0) return "none";
+  if (p >= 0.01) return p.toFixed(2);
+  return `about 1 in ${(1 / p).toPrecision(2).replace("e+", "e")}`;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -208,6 +217,7 @@ export function describeUniverse(u: Universe): string {
 }
 
 type Report = {
+  fingerprints: { bits: number; collisionOdds: number; visitedBytesPerState: number | null };
   verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
@@ -223,6 +233,7 @@ function printSummary(r: Report, result: CheckResult): void {
     ["seconds", r.seconds.toFixed(2)],
     ["states/s", r.statesPerSecond.toLocaleString("en")],
     ["peak memory", `${r.peakMemoryMB} MB`],
+    ["fingerprints", `${r.fingerprints.bits}-bit, chance of a collision ${formatOdds(r.fingerprints.collisionOdds)}${r.fingerprints.visitedBytesPerState === null ? "" : `; visited set ${r.fingerprints.visitedBytesPerState} bytes per state`}`],
   ];
   console.log("");
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);
