@@ -1,5 +1,5 @@
 import {
-  answerOf, commandEnabled, enabledInternalEvents, transition,
+  answerOf, commandEnabled, enabledInternalEvents, firstInternalEvent, transition,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "../sim/pace.js";
@@ -269,7 +269,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             transitions++;
             const step: SearchStep<P> = {
               before: node.state, pos: node.pos, move, after: t.state, observations: t.observations,
-              settled: enabledInternalEvents(t.state).length === 0, depth: depth + 1,
+              settled: firstInternalEvent(t.state) === null, depth: depth + 1,
               path: () => events(node.index),
             };
             const verdict = options.judge?.(step) ?? null;
@@ -347,7 +347,7 @@ export function replayPath<P, F>(space: Space<P, F>, moves: readonly number[]): 
     const t = transition(state, move.event);
     const advanced = space.advance({
       before: state, pos, move, after: t.state, observations: t.observations,
-      settled: enabledInternalEvents(t.state).length === 0, depth: events.length + 1, path: () => [...events],
+      settled: firstInternalEvent(t.state) === null, depth: events.length + 1, path: () => [...events],
     });
     if ("failure" in advanced) throw new Error(`replay: step ${events.length + 1} fails`);
     events.push(move.event);
