@@ -36,6 +36,7 @@ function analyse(states: readonly HandState[], moves: readonly (readonly HandMov
   const obs = livenessObserver([law]);
   const order: number[] = [0];
   const indexOf = new Map<number, number>([[0, 0]]);
+  const parent: [number, number][] = [[-1, -1]];
   obs.state(0, states[0] as unknown as State);
   for (let q = 0; q < order.length; q++) {
     const v = order[q]!;
@@ -43,13 +44,15 @@ function analyse(states: readonly HandState[], moves: readonly (readonly HandMov
       const w = m[0];
       if (!indexOf.has(w)) {
         indexOf.set(w, order.length);
+        parent.push([q, k]);
         obs.state(order.length, states[w] as unknown as State);
         order.push(w);
       }
       obs.edge(q, k, indexOf.get(w)!, moveOf(m));
     });
   }
-  return obs.finish();
+  const path = (i: number): number[] => (i === 0 ? [] : [...path(parent[i]![0]), parent[i]![1]]);
+  return obs.finish(path);
 }
 
 /** Follows moves (indices into each state's moves) from state 0; returns the states visited. */

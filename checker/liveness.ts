@@ -3,6 +3,7 @@ import { drainSync, type Paced } from "../sim/pace.js";
 import { counterexampleScenario, type Bug, type CounterexampleScenario } from "./counterexample.js";
 import { checkPaced, universeSpace, type CheckOptions, type CheckResult } from "./explore.js";
 import { replayPath, type Move, type MoveKind, type SearchObserver } from "./search.js";
+import { IntColumn } from "./table.js";
 import type { Universe } from "./universe.js";
 
 /**
@@ -69,8 +70,12 @@ export interface LivenessResult {
 export interface LivenessObserver extends SearchObserver {
   state(index: number, state: State): void;
   edge(from: number, move: number, to: number, m: ObservedMove): void;
-  /** Decides every law on the graph seen so far (call it after a complete search). */
-  finish(): LivenessResult;
+  /**
+   * Decides every law on the graph seen so far (call it after a complete
+   * search); `path` gives the search's moves from the root to a state (its
+   * breadth-first parents: a shortest path).
+   */
+  finish(path: (index: number) => number[]): LivenessResult;
 }
 
 /** What a lasso says, in words: the instance kept owed, the stem's length and the loop (or the stop). */
@@ -100,47 +105,20 @@ export function lassoScenario(correct: Universe, bug: Bug, outcome: LivenessOutc
   );
 }
 
-/** A growable array of 32-bit integers. */
-class IntVec {
-  data: Int32Array;
-  length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Int32Array(capacity);
-  }
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = x;
-  }
-  /** Sets entry i, growing (with `fill`) as needed. */
-  set(i: number, x: number, fill = -1): void {
-    while (this.length <= i) this.push(fill);
-    this.data[i] = x;
-  }
-  get bytes(): number {
-    return this.data.byteLength;
-  }
-}
-
 /** The liveness observer for these laws. */
 export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): LivenessObserver {
   const instanceIds = new Map<string, number>();
   const instanceKey: string[] = [];
   const instanceLaw: number[] = [];
   const fairIds = new Map<string, number>();
-  // Per state: its owed instances (rows in owedStart/owed), its BFS parent and the move from it.
-  const owedStart = new IntVec();
-  const owed = new IntVec();
-  const parent = new IntVec();
-  const parentMove = new IntVec();
-  // Edges in compressed rows: the search expands states in index order, each state's moves in order.
-  const edgeStart = new IntVec();
-  const edgeTo = new IntVec(4096);
-  const edgeMove = new IntVec(4096);
-  const edgeFair = new IntVec(4096);
+  // Per state: its owed instances, in rows (owedStart, owed).
+  const owedStart = new IntColumn();
+  const owed = new IntColumn();
+  // Edges in rows: the search expands states in index order, each state's moves in order.
+  const edgeStart = new IntColumn();
+  const edgeTo = new IntColumn();
+  const edgeMove = new IntColumn();
+  const edgeFair = new IntColumn();
   const reachedAt = laws.map(() => -1);
   let states = 0;
   let expanding = -1;
@@ -162,8 +140,6 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
       if (index !== states) throw new Error(`liveness: state ${index} came after ${states - 1} (states must come in index order)`);
       states++;
       owedStart.push(owed.length);
-      parent.push(-1);
-      parentMove.push(-1);
       for (let l = 0; l < laws.length; l++) {
         const law = laws[l]!;
         for (const key of law.owed(state)) owed.push(intern(l, key));
@@ -172,7 +148,7 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
     },
     edge(from, move, to, m) {
       if (from < expanding) throw new Error(`liveness: an edge of state ${from} came after those of state ${expanding}`);
-      while (expanding < from) edgeStart.set(++expanding, edgeTo.length);
+      for (; expanding < from; expanding++) edgeStart.push(edgeTo.length);
       edgeTo.push(to);
       edgeMove.push(move);
       const key = fairnessKey(m);
@@ -185,25 +161,19 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
         }
       }
       edgeFair.push(fair);
-      if (to !== 0 && parent.data[to] === -1 && to < states) {
-        parent.data[to] = from;
-        parentMove.data[to] = move;
-      }
     },
-    finish() {
-      while (expanding < states) edgeStart.set(++expanding, edgeTo.length);
+    finish(path) {
+      for (; expanding <= states; expanding++) edgeStart.push(edgeTo.length);
       owedStart.push(owed.length);
+      const bytes = [owedStart, owed, edgeStart, edgeTo, edgeMove, edgeFair].reduce((n, v) => n + v.bytes, 0);
       const graph: Graph = {
-        n: states, edgeStart: edgeStart.data, edgeTo: edgeTo.data, edgeMove: edgeMove.data, edgeFair: edgeFair.data,
-        parent: parent.data, parentMove: parentMove.data, fairIds: fairIds.size,
+        n: states, edgeStart: ints(edgeStart), edgeTo: ints(edgeTo), edgeMove: ints(edgeMove), edgeFair: ints(edgeFair), fairIds: fairIds.size, path,
       };
-      const lassos = analyse(graph, owedStart.data, owed.data, instanceKey, instanceLaw, laws.length);
-      const depth = depths(graph);
-      const bytes = [owedStart, owed, parent, parentMove, edgeStart, edgeTo, edgeMove, edgeFair].reduce((n, v) => n + v.bytes, 0);
+      const lassos = analyse(graph, ints(owedStart), ints(owed), instanceKey, instanceLaw, laws.length);
       return {
         laws: laws.map((law, l): LivenessOutcome => {
           const lasso = lassos[l];
-          const reachedAtDepth = reachedAt[l] === -1 ? null : depth[reachedAt[l]!]!;
+          const reachedAtDepth = reachedAt[l] === -1 ? null : path(reachedAt[l]!).length;
           const verdict = lasso !== undefined ? "violated" : reachedAtDepth === null ? "vacuous" : "held";
           return { law: law.name, kind: "eventually", sentence: law.sentence, companion: law.companion, verdict, reachedAtDepth, ...(lasso === undefined ? {} : { lasso }) };
         }),
@@ -221,23 +191,16 @@ interface Graph {
   readonly edgeMove: Int32Array;
   /** The fairness id of each edge, -1 for none. */
   readonly edgeFair: Int32Array;
-  readonly parent: Int32Array;
-  readonly parentMove: Int32Array;
   readonly fairIds: number;
+  /** The search's moves from the root to a state. */
+  readonly path: (index: number) => number[];
 }
 
-/** Breadth-first depths from the parents (a parent's index is below its child's). */
-function depths(g: Graph): Int32Array {
-  const depth = new Int32Array(g.n);
-  for (let s = 1; s < g.n; s++) depth[s] = g.parent[s]! < 0 ? 0 : depth[g.parent[s]!]! + 1;
-  return depth;
-}
-
-/** The moves from the root to state s, by parents. */
-function stemOf(g: Graph, s: number): number[] {
-  const moves: number[] = [];
-  for (let v = s; v > 0 && g.parent[v]! >= 0; v = g.parent[v]!) moves.push(g.parentMove[v]!);
-  return moves.reverse();
+/** A column's values as a typed array. */
+function ints(column: IntColumn): Int32Array {
+  const out = new Int32Array(column.length);
+  for (let i = 0; i < out.length; i++) out[i] = column.at(i);
+  return out;
 }
 
 /**
@@ -257,7 +220,6 @@ function analyse(
   const fill = count.slice(0, instances);
   for (let s = 0; s < n; s++) for (let k = owedStart[s]!; k < owedStart[s + 1]!; k++) rows[fill[owed[k]!]!++] = s;
 
-  const depth = depths(g);
   const fairDegree = new Int32Array(n);
   for (let s = 0; s < n; s++) for (let e = g.edgeStart[s]!; e < g.edgeStart[s + 1]!; e++) if (g.edgeFair[e]! >= 0) fairDegree[s]!++;
 
@@ -278,12 +240,12 @@ function analyse(
     for (let k = from; k < to; k++) {
       const s = rows[k]!;
       if (fairDegree[s] === 0) {
-        better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: stemOf(g, s), loop: [] });
+        better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: g.path(s), loop: [] });
         break;
       }
     }
-    for (const loop of scc.fairLoops(i, rows.subarray(from, to), depth)) {
-      better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: stemOf(g, loop.entry), loop: loop.moves });
+    for (const loop of scc.fairLoops(i, rows.subarray(from, to))) {
+      better(instanceLaw[i]!, { instance: instanceKey[i]!, stem: g.path(loop.entry), loop: loop.moves });
     }
   }
   return best;
@@ -318,7 +280,7 @@ class Sccs {
   }
 
   /** A fair loop (entry state and moves) for each fair strongly connected set of the instance's states. */
-  fairLoops(instance: number, states: Int32Array, depth: Int32Array): { entry: number; moves: number[] }[] {
+  fairLoops(instance: number, states: Int32Array): { entry: number; moves: number[] }[] {
     const { g, member, index, low, seen, onStack } = this;
     const out: { entry: number; moves: number[] }[] = [];
     let counter = 0;
@@ -359,15 +321,15 @@ class Sccs {
           onStack[w] = 0;
           members.push(w);
         } while (w !== v);
-        const loop = this.fairLoop(members, depth);
+        const loop = this.fairLoop(members);
         if (loop !== null) out.push(loop);
       }
     }
     return out;
   }
 
-  /** A fair loop through the set, from its shallowest state, or null when the set has no cycle or is not fair. */
-  private fairLoop(members: readonly number[], depth: Int32Array): { entry: number; moves: number[] } | null {
+  /** A fair loop through the set, from its first state (the shallowest: states come in breadth-first order), or null when the set has no cycle or is not fair. */
+  private fairLoop(members: readonly number[]): { entry: number; moves: number[] } | null {
     const { g, comp } = this;
     const c = this.comps++;
     for (const s of members) comp[s] = c;
@@ -380,7 +342,7 @@ class Sccs {
     // Unfair: some fair id is enabled in every state of the set and taken by none of its edges.
     if (this.unfairIn(members, () => true).length > 0) return null;
     let entry = members[0]!;
-    for (const s of members) if (depth[s]! < depth[entry]! || (depth[s] === depth[entry] && s < entry)) entry = s;
+    for (const s of members) if (s < entry) entry = s;
     // The shortest cycle through the entry, then detours until the loop is fair by itself.
     let loop = this.path(entry, entry, c, true)!;
     for (;;) {
@@ -544,7 +506,7 @@ export function* checkLivenessPaced(universe: Universe, options: CheckOptions = 
     : result.verdict === "violation" ? "a safety law was violated first"
     : result.passedOver !== undefined ? "violating steps were passed over, so the graph is not whole" : null;
   if (undecided !== null) return { result, liveness: null, undecided, violations: [] };
-  const liveness = observer.finish();
+  const liveness = observer.finish(result.path);
   const space = universeSpace(universe);
   const violations = liveness.laws.flatMap((l): LivenessViolation[] => {
     if (l.lasso === undefined) return [];

@@ -12,7 +12,9 @@ export {
 } from "./liveness.js";
 
 /**
- * The laws of the model, shared by fast-check, the explorer and the fuzzer.
+ * The safety laws of the model (kind `always`), shared by fast-check, the
+ * explorer and the fuzzer; the liveness laws (kind `eventually`) are
+ * LIVENESS_LAWS (./liveness.ts), decided on the checker's graph.
  * (Replay rebuilds the state and same seed gives the same log are laws of the
  * simulator; properties/ checks them.)
  */

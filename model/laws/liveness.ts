@@ -1,4 +1,4 @@
-import { selectOwnerAlive, type State } from "../state.js";
+import { selectOwnerAlive, type Actor, type State } from "../state.js";
 import type { LivenessLaw } from "./law.js";
 
 /*
@@ -8,15 +8,32 @@ import type { LivenessLaw } from "./law.js";
  * to issue a new operation, and nothing is obliged to crash.
  */
 
+/** Instance keys `prefix:id` of the registered actors that `pick` accepts. */
+function actorsWhere(state: State, prefix: string, pick: (a: Actor) => boolean): string[] {
+  const out: string[] = [];
+  for (const id in state.actors) if (pick(state.actors[id]!)) out.push(`${prefix}:${id}`);
+  return out;
+}
+
+/** A companion that is the law's obligation itself: something is owed. */
+function owesSomething(owed: (state: State) => readonly string[]): (state: State) => boolean {
+  return (state) => owed(state).length > 0;
+}
+
+const kills = (state: State): string[] => state.kills.map((k) => `kill:${k.actor}:${k.noRestart ? "no_restart" : "restart"}:${k.by}`);
+const orphans = (state: State): string[] => actorsWhere(state, "orphan", (a) => a.owner !== null && a.lifecycle !== "DEAD" && !selectOwnerAlive(state, a.owner));
+const inflight = (state: State): string[] => Object.keys(state.inflight).map((caller) => `inflight:${caller}`);
+const restarting = (state: State): string[] => actorsWhere(state, "restart", (a) => a.lifecycle === "RESTARTING");
+
 /** A sent kill is eventually processed. */
 export const killEventuallyProcessed: LivenessLaw = {
   kind: "eventually",
   name: "kill-eventually-processed",
   sentence: "A ray.kill that a caller has sent is eventually processed by the GCS.",
   // A caller's next request waits for its own kill, so a caller has at most one kill pending: (actor, no_restart, caller) names it.
-  owed: (state) => state.kills.map((k) => `kill:${k.actor}:${k.noRestart ? "no_restart" : "restart"}:${k.by}`),
+  owed: kills,
   companion: "a ray.kill is sent and not yet processed",
-  reached: (state) => state.kills.length > 0,
+  reached: owesSomething(kills),
 };
 
 /** An owned actor whose owner is dead is eventually DEAD. */
@@ -24,16 +41,9 @@ export const orphanEventuallyDead: LivenessLaw = {
   kind: "eventually",
   name: "orphan-eventually-dead",
   sentence: "An owned actor whose owner has exited (or died) is eventually DEAD.",
-  owed: (state) => {
-    const out: string[] = [];
-    for (const id in state.actors) {
-      const a = state.actors[id]!;
-      if (a.owner !== null && a.lifecycle !== "DEAD" && !selectOwnerAlive(state, a.owner)) out.push(`orphan:${id}`);
-    }
-    return out;
-  },
+  owed: orphans,
   companion: "an owned actor outlives its owner for a while",
-  reached: (state) => Object.values(state.actors).some((a) => a.owner !== null && a.lifecycle !== "DEAD" && !selectOwnerAlive(state, a.owner)),
+  reached: owesSomething(orphans),
 };
 
 /**
@@ -75,9 +85,9 @@ export const callEventuallyAnswered: LivenessLaw = {
   kind: "eventually",
   name: "call-eventually-answered",
   sentence: "Every call eventually returns or fails: a caller with a command in flight (a call sent to its actor, a creation between its steps) eventually gets its answer.",
-  owed: (state) => Object.keys(state.inflight).map((caller) => `inflight:${caller}`),
+  owed: inflight,
   companion: "a caller has a command in flight",
-  reached: (state) => Object.keys(state.inflight).length > 0,
+  reached: owesSomething(inflight),
 };
 
 /** A restarting actor eventually runs again or dies. */
@@ -85,13 +95,9 @@ export const restartEventuallyEnds: LivenessLaw = {
   kind: "eventually",
   name: "restart-eventually-ends",
   sentence: "An actor that is RESTARTING is eventually ALIVE again or DEAD.",
-  owed: (state) => {
-    const out: string[] = [];
-    for (const id in state.actors) if (state.actors[id]!.lifecycle === "RESTARTING") out.push(`restart:${id}`);
-    return out;
-  },
+  owed: restarting,
   companion: "an actor is RESTARTING",
-  reached: (state) => Object.values(state.actors).some((a) => a.lifecycle === "RESTARTING"),
+  reached: owesSomething(restarting),
 };
 
 /** The liveness laws, checked by `rollcall check` (checker/liveness.ts) on the graph of the search. */
