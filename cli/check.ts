@@ -31,6 +31,8 @@ export interface CheckFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly symmetry?: boolean;
+  /** False (`--no-liveness`): the graph is not recorded and the eventually laws are not decided. */
+  readonly liveness?: boolean;
   readonly workers?: string;
 }
 
@@ -112,7 +114,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   let live: LivenessCheck | null = null;
   const search = async (u: Universe, o: CheckOptions): Promise<CheckResult> => {
     if (workers > 1) return checkParallel(u, workers, o);
-    if (o.symmetry === true || live !== null) return drainAsync(checkPaced(u, o));
+    if (o.symmetry === true || live !== null || flags.liveness === false) return drainAsync(checkPaced(u, o));
     live = await drainAsync(checkLivenessPaced(u, o));
     return live.result;
   };
@@ -167,7 +169,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     }
   }
 
-  const liveness = livenessReport(live, workers > 1 ? "the liveness laws need one worker" : null, {
+  const notRun = flags.liveness === false ? "--no-liveness" : workers > 1 ? "the liveness laws need one worker" : null;
+  const liveness = livenessReport(live, notRun, {
     searched: bugSearch?.universe ?? universe, correct: mutant !== undefined ? universe : { ...universe, profile: "ray" },
     bug: bugSearch === null ? null : mutant !== undefined ? { mutant } : { profile: universe.profile },
     ...(mutant === undefined ? {} : { mutant }), out: flags.out, ...(flags.itf === undefined || result.violation !== undefined ? {} : { itf: flags.itf }),
