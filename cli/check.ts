@@ -259,7 +259,7 @@ function printSummary(r: Report, result: CheckResult): void {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);
   console.log("\n  law                              verdict    kind        companion reached");
   for (const l of r.laws) {
-    const reached = l.reachedAtDepth === null ? "never" : `at depth ${l.reachedAtDepth}`;
+    const reached = l.reachedAtDepth !== null ? `at depth ${l.reachedAtDepth}` : l.kind === "eventually" && l.verdict === "unknown" ? "not decided" : "never";
     console.log(`  ${l.name.padEnd(32)} ${l.verdict.padEnd(10)} ${l.kind.padEnd(11)} ${reached}: ${l.companion}`);
   }
   if (r.livenessUndecided !== undefined) console.log(`  (eventually laws not decided: ${r.livenessUndecided})`);
