@@ -1,4 +1,4 @@
-import { canonicalJson, LIVENESS_LAWS, MUTANTS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
+import { LIVENESS_LAWS, MUTANTS, type LivenessLaw, type ModelEvent, type State } from "../model/index.js";
 import { drainSync, type Paced } from "../sim/pace.js";
 import { counterexampleScenario, type Bug, type CounterexampleScenario } from "./counterexample.js";
 import { checkPaced, universeSpace, type CheckOptions, type CheckResult } from "./explore.js";
@@ -31,9 +31,16 @@ export type { MoveKind };
 /** A move of the search (checker/search.ts). */
 export type ObservedMove = Move;
 
-/** The fairness id of a move, or null for a move nobody is obliged to take. */
+/**
+ * The fairness id of a move, or null for a move nobody is obliged to take. An
+ * internal event's id is its canonical text: its type, its actor and, for
+ * `kill.processed`, `noRestart` (every field model/event.ts gives one).
+ */
 export function fairnessKey(m: ObservedMove): string | null {
-  if (m.kind === "internal") return canonicalJson(m.event);
+  if (m.kind === "internal") {
+    const e = m.event as { readonly type: string; readonly actor: string; readonly noRestart?: boolean };
+    return e.noRestart === undefined ? `${e.type} ${e.actor}` : `${e.type} ${e.actor} ${e.noRestart}`;
+  }
   if (m.kind === "continue") return `continue:${(m.event as { caller: string }).caller}`;
   return null;
 }
