@@ -160,6 +160,28 @@ describe("liveness analysis on hand-made graphs", () => {
     expect(analyse(states, moves).laws[0]!.lasso).toEqual({ instance: "m", stem: [0], loop: [] });
   });
 
+  it("keeps the search's move numbers when some move was passed over (not every move is an edge)", () => {
+    const obs = livenessObserver([law]);
+    obs.state(0, { owe: [] } as unknown as State);
+    obs.state(1, { owe: [] } as unknown as State);
+    obs.edge(0, 0, 1, moveOf([1, "internal", "x"]));
+    obs.state(2, { owe: ["k"] } as unknown as State);
+    obs.edge(0, 2, 2, moveOf([2, "command", "d1"])); // move 1 of state 0 was passed over
+    obs.edge(1, 0, 2, moveOf([2, "command", "d1"]));
+    const paths = [[], [0], [2]];
+    const r = obs.finish((i) => paths[i]!);
+    expect(r.laws[0]!.lasso).toEqual({ instance: "k", stem: [2], loop: [] });
+    // And around a loop: state 1's move 0 was passed over, its move 1 leads to 2, whose move 0 leads back.
+    const o2 = livenessObserver([law]);
+    o2.state(0, { owe: [] } as unknown as State);
+    o2.state(1, { owe: ["k"] } as unknown as State);
+    o2.edge(0, 0, 1, moveOf([1, "command", "d1"]));
+    o2.state(2, { owe: ["k"] } as unknown as State);
+    o2.edge(1, 1, 2, moveOf([2, "internal", "x"]));
+    o2.edge(2, 0, 1, moveOf([1, "internal", "y"]));
+    expect(o2.finish((i) => [[], [0], [0, 1]][i]!).laws[0]!.lasso).toEqual({ instance: "k", stem: [0], loop: [1, 0] });
+  });
+
   it("refuses states and edges out of the search's order", () => {
     const obs = livenessObserver([law]);
     expect(() => obs.state(1, { owe: [] } as unknown as State)).toThrow(/index order/);

@@ -124,7 +124,8 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
   // Edges in rows: the search expands states in index order, each state's moves in order.
   const edgeStart = new IntColumn();
   const edgeTo = new IntColumn();
-  const edgeMove = new IntColumn();
+  // An edge's move number is its place in its row while the search reports every move (no step passed over): kept only once one is not.
+  let edgeMove: IntColumn | null = null;
   const edgeFair = new IntColumn();
   const reachedAt = laws.map(() => -1);
   let states = 0;
@@ -157,7 +158,9 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
       if (from < expanding) throw new Error(`liveness: an edge of state ${from} came after those of state ${expanding}`);
       for (; expanding < from; expanding++) edgeStart.push(edgeTo.length);
       edgeTo.push(to);
-      edgeMove.push(move);
+      const place = edgeTo.length - 1 - edgeStart.at(from);
+      if (edgeMove === null && move !== place) edgeMove = placesSoFar(edgeStart, from, edgeTo.length - 1);
+      edgeMove?.push(move);
       const key = fairnessKey(m);
       let fair = -1;
       if (key !== null) {
@@ -172,9 +175,10 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
     finish(path) {
       for (; expanding <= states; expanding++) edgeStart.push(edgeTo.length);
       owedStart.push(owed.length);
-      const bytes = [owedStart, owed, edgeStart, edgeTo, edgeMove, edgeFair].reduce((n, v) => n + v.bytes, 0);
+      const bytes = [owedStart, owed, edgeStart, edgeTo, edgeFair, ...(edgeMove === null ? [] : [edgeMove])].reduce((n, v) => n + v.bytes, 0);
+      const moves = ints(edgeMove ?? placesSoFar(edgeStart, states, edgeTo.length));
       const graph: Graph = {
-        n: states, edgeStart: ints(edgeStart), edgeTo: ints(edgeTo), edgeMove: ints(edgeMove), edgeFair: ints(edgeFair), fairIds: fairIds.size, path,
+        n: states, edgeStart: ints(edgeStart), edgeTo: ints(edgeTo), edgeMove: moves, edgeFair: ints(edgeFair), fairIds: fairIds.size, path,
       };
       const lassos = analyse(graph, ints(owedStart), ints(owed), instanceKey, instanceLaw, laws.length);
       return {
@@ -201,6 +205,16 @@ interface Graph {
   readonly fairIds: number;
   /** The search's moves from the root to a state. */
   readonly path: (index: number) => number[];
+}
+
+/** The place of each of the first `edges` edges in its row (rows of states up to `last`). */
+function placesSoFar(edgeStart: IntColumn, last: number, edges: number): IntColumn {
+  const out = new IntColumn();
+  for (let s = 0; s <= last && s < edgeStart.length; s++) {
+    const end = s + 1 < edgeStart.length ? Math.min(edgeStart.at(s + 1), edges) : edges;
+    for (let e = edgeStart.at(s); e < end; e++) out.push(e - edgeStart.at(s));
+  }
+  return out;
 }
 
 /** A column's values as a typed array. */
