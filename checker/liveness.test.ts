@@ -218,6 +218,7 @@ describe("liveness laws on the model", () => {
       expect(safety.states).toBeGreaterThan(1000);
       const outcome = liveness!.laws.find((l) => l.law === MUTANTS[mutant].law)!;
       expect(outcome.verdict).toBe("violated");
+      expect(liveness!.laws.filter((l) => l.verdict === "violated").map((l) => l.law), "no other liveness law").toEqual([MUTANTS[mutant].law]);
       const lasso = outcome.lasso!;
       const v = violations.find((x) => x.law === MUTANTS[mutant].law)!;
       const { stem, loop } = v;
