@@ -201,6 +201,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
     coverage: result.coverage,
     ...(liveness.undecided === undefined ? {} : { livenessUndecided: liveness.undecided }),
+    ...(liveness.graph === undefined ? {} : { livenessGraph: liveness.graph }),
     violations: [...(result.violation === undefined ? [] : [{
       law: result.violation.law,
       message: result.violation.message,

@@ -36,6 +36,8 @@ export interface LivenessReport {
   readonly violations: readonly LivenessViolationRow[];
   /** Why the liveness laws were not decided, if they were not. */
   readonly undecided?: string;
+  /** What the recorded graph held (checker/liveness.ts LivenessResult.graph), when they were. */
+  readonly graph?: { readonly states: number; readonly edges: number; readonly instances: number; readonly fairIds: number; readonly bytes: number };
 }
 
 /**
@@ -76,7 +78,7 @@ export function livenessReport(
       trace: v.stem, loop: v.loop,
     };
   });
-  return { laws, violations };
+  return { laws, violations, graph: live.liveness.graph };
 }
 
 /** The lines `rollcall check` prints for a violated liveness law. */
