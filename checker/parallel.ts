@@ -33,7 +33,7 @@ import type { FromWorker, Level, ToWorker } from "./worker.js";
  * A worker holds the full states of the slice it expands; after a level the
  * new states are handed over in batches so the next slices are equal.
  */
-export async function checkParallel(universe: Universe, workers: number, options: CheckOptions = {}): Promise<CheckResult> {
+export async function checkParallel(universe: Universe, workers: number, options: CheckOptions = {}, tuning: ParallelTuning = {}): Promise<CheckResult> {
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`checkParallel: workers must be a whole number from 1, got ${workers}`);
   if (options.observer !== undefined || options.reduction !== undefined) {
     throw new Error("checkParallel: an observer (liveness laws) or a reduction (--por) needs the sequential search");
@@ -53,7 +53,7 @@ export async function checkParallel(universe: Universe, workers: number, options
   const space = universeSpace(universe, symmetry);
 
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  let table = SharedTable.allocate(1 << 16);
+  let table = SharedTable.allocate(tuning.tableSlots ?? 1 << 16);
   let columns = Columns.allocate(1 << 12);
   // The root: index 0, no parent.
   fingerprinter(space)(space.root, space.start);
@@ -145,7 +145,7 @@ export async function checkParallel(universe: Universe, workers: number, options
       const first = slices[0]!;
       // Room for the level's new states in the table (the workers pause for a larger one if it fills).
       const expected = settledStates + frontierSize * branching;
-      if (expected * 4 > table.slots * 3 || Atomics.load(control, PAUSE) !== 0) table = table.grown(expected * 2);
+      if ((tuning.growAhead !== false && expected * 4 > table.slots * 3) || Atomics.load(control, PAUSE) !== 0) table = table.grown(expected * 2);
       Atomics.store(control, PAUSE, 0);
       let replies = await all<Extract<FromWorker, { type: "expanded" }>>(() => ({ type: "expand", depth, table: table.buffer }));
       for (;;) {
@@ -182,9 +182,9 @@ export async function checkParallel(universe: Universe, workers: number, options
       const violations = level.flatMap((l) => l.violations).sort(byOrder);
       let end: Order = errors[0] ?? { p: Infinity, m: Infinity };
       let statesEnd: { k: number } | null = null;
-      if (settledStates + total >= maxStates) {
-        // The states bound: hit by the k-th new state, after its parent's last move.
-        const k = Math.max(1, maxStates - settledStates);
+      // The states bound: hit by the k-th new state of the level, after its parent's last move.
+      const k = Math.max(1, maxStates - settledStates);
+      if (total >= k) {
         let w = 0;
         let r = k;
         while (r > counts[w]!) r -= counts[w++]!;
@@ -226,6 +226,7 @@ export async function checkParallel(universe: Universe, workers: number, options
         for (const p of resolved[w]!.parents) if (p < violated.p) newStates++;
         depth++;
       } else if (statesEnd !== null) {
+        stop = { verdict: "incomplete", bound: "states" };
         const w = sliceOf(end.p);
         transitions += before(w, end.p + 1);
         newStates = statesEnd.k;
@@ -281,6 +282,14 @@ export async function checkParallel(universe: Universe, workers: number, options
     Atomics.store(control, STOP, 1);
     await Promise.all(pool.map((w) => w.terminate()));
   }
+}
+
+/** Sizes for tests: a small first table makes the workers pause for larger ones. */
+export interface ParallelTuning {
+  /** Slots of the first shared table (rounded up to a power of two, at least 1,024; 65,536 by default). */
+  readonly tableSlots?: number;
+  /** Grow the table before a level to what the level is expected to need (true by default); false: only when it fills. */
+  readonly growAhead?: boolean;
 }
 
 /** The worker's script: next to this file once built; from the sources (vitest), the built one. */
