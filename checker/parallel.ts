@@ -62,40 +62,41 @@ export async function checkParallel(universe: Universe, workers: number, options
   columns.parents[0] = -1;
   columns.moves[0] = -1;
 
-  // A channel between each pair of workers, for handing states over.
-  const ports: (MessagePort | null)[][] = Array.from({ length: workers }, () => Array.from({ length: workers }, () => null));
-  for (let a = 0; a < workers; a++) {
-    for (let b = a + 1; b < workers; b++) {
-      const { port1, port2 } = new MessageChannel();
-      ports[a]![b] = port1;
-      ports[b]![a] = port2;
-    }
-  }
-  const pool = ports.map((mine, w) => {
-    const own = mine.filter((p): p is MessagePort => p !== null);
-    return new Worker(workerUrl(), {
-      workerData: { universe, symmetry, laws: lawNames, worker: w, ports: mine, control: control.buffer, table: table.buffer, parents: columns.parents.buffer, moves: columns.moves.buffer },
-      transferList: own,
-    });
-  });
+  // The workers, each with a channel to each other one (for handing states over); created in the try, so the finally ends them.
+  const pool: Worker[] = [];
   // Every worker's next message, or its failure (an uncaught error, an exit).
   let failure: Error | null = null;
-  const waiting: ((m: FromWorker) => void)[][] = pool.map(() => []);
-  const inbox: FromWorker[][] = pool.map(() => []);
+  const waiting: ((m: FromWorker) => void)[][] = Array.from({ length: workers }, () => []);
+  const inbox: FromWorker[][] = Array.from({ length: workers }, () => []);
   const fail: ((e: Error) => void)[] = [];
-  pool.forEach((worker, w) => {
-    worker.on("message", (m: FromWorker) => {
-      const next = waiting[w]!.shift();
-      if (next !== undefined) next(m);
-      else inbox[w]!.push(m);
+  const broken = (e: Error) => {
+    failure ??= e;
+    for (const f of fail.splice(0)) f(e);
+  };
+  const start = (): void => {
+    const ports: (MessagePort | null)[][] = Array.from({ length: workers }, () => Array.from({ length: workers }, () => null));
+    for (let a = 0; a < workers; a++) {
+      for (let b = a + 1; b < workers; b++) {
+        const { port1, port2 } = new MessageChannel();
+        ports[a]![b] = port1;
+        ports[b]![a] = port2;
+      }
+    }
+    ports.forEach((mine, w) => {
+      const worker = new Worker(workerUrl(), {
+        workerData: { universe, symmetry, laws: lawNames, worker: w, ports: mine, control: control.buffer, table: table.buffer, parents: columns.parents.buffer, moves: columns.moves.buffer },
+        transferList: mine.filter((p): p is MessagePort => p !== null),
+      });
+      pool.push(worker);
+      worker.on("message", (m: FromWorker) => {
+        const next = waiting[w]!.shift();
+        if (next !== undefined) next(m);
+        else inbox[w]!.push(m);
+      });
+      worker.on("error", (e) => broken(new Error(`worker ${w + 1}: ${e.message}`)));
+      worker.on("exit", (code) => broken(new Error(`worker ${w + 1} exited (code ${code})`)));
     });
-    const broken = (e: Error) => {
-      failure ??= e;
-      for (const f of fail.splice(0)) f(e);
-    };
-    worker.on("error", (e) => broken(new Error(`worker ${w + 1}: ${e.message}`)));
-    worker.on("exit", (code) => broken(new Error(`worker ${w + 1} exited (code ${code})`)));
-  });
+  };
   const ask = <T extends FromWorker>(w: number, message: ToWorker): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (failure !== null) return reject(failure);
@@ -124,9 +125,11 @@ export async function checkParallel(universe: Universe, workers: number, options
     if (bound === null && memoryMB() > maxMemoryMB) bound = "memory";
     if (bound !== null) Atomics.store(control, STOP, 1);
   };
-  const timer = setInterval(tick, 100);
+  let timer: ReturnType<typeof setInterval> | undefined;
 
   try {
+    start();
+    timer = setInterval(tick, 100);
     const companions: Record<string, number | null> = Object.fromEntries(laws.map((l) => [l.name, null]));
     const coverage: Record<string, boolean> = Object.fromEntries(chartEdges().map((e) => [e, false]));
     let passedOver: { count: number; shortest: number } | undefined;
@@ -263,22 +266,24 @@ export async function checkParallel(universe: Universe, workers: number, options
       frontierSize = newStates;
       depth++;
     }
+    // Stopped by the clock or memory inside a level: the states claimed so far count (their numbering was never settled).
+    const states = stop?.verdict === "incomplete" && stop.bound !== "states" ? Atomics.load(control, COUNT) : settledStates;
     return {
       verdict: stop?.verdict ?? "ok",
       ...(stop?.verdict === "incomplete" ? { bound: stop.bound } : {}),
-      states: stop?.verdict === "incomplete" && stop.bound !== "states" ? Atomics.load(control, COUNT) : settledStates,
+      states,
       transitions,
       depth,
       ...(stop?.verdict === "violation" ? { violation: stop.violation } : {}),
       ...(passedOver === undefined ? {} : { passedOver }),
       companions,
       coverage,
-      collisionOdds: collisionOdds(settledStates),
+      collisionOdds: collisionOdds(states),
       tableBytes: table.buffer.byteLength + columns.bytes,
       path,
     };
   } finally {
-    clearInterval(timer);
+    if (timer !== undefined) clearInterval(timer);
     Atomics.store(control, STOP, 1);
     await Promise.all(pool.map((w) => w.terminate()));
   }

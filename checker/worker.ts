@@ -77,7 +77,6 @@ const laws = data.laws.map((name) => LAWS.find((l) => l.name === name)!);
 const companions: Record<string, number | null> = Object.fromEntries(laws.map((l) => [l.name, null]));
 const coverage: Record<string, boolean> = Object.fromEntries(chartEdges().map((e) => [e, false]));
 const judge = lawJudge(laws, companions, coverage);
-const noted = new Set<string>();
 
 let owned: Node[] = data.worker === 0 ? [{ index: 0, state: space.root, pos: space.start }] : [];
 let candidates: Candidate[] = [];
@@ -99,18 +98,24 @@ data.ports.forEach((port, from) => {
 });
 
 /** Records the companions and chart edges the judge has just marked for the first time in this worker, at (p, m). */
+const notedLaws = new Set<string>();
+const notedEdges = new Set<string>();
+const edges = Object.keys(coverage);
 function noteFirsts(p: number, m: number): void {
-  if (noted.size === laws.length + Object.keys(coverage).length) return;
-  for (const name in companions) {
-    if (companions[name] !== null && !noted.has(name)) {
-      noted.add(name);
-      level.companions.push([name, { p, m }]);
+  if (notedLaws.size < laws.length) {
+    for (const law of laws) {
+      if (companions[law.name] !== null && !notedLaws.has(law.name)) {
+        notedLaws.add(law.name);
+        level.companions.push([law.name, { p, m }]);
+      }
     }
   }
-  for (const edge in coverage) {
-    if (coverage[edge] && !noted.has(`edge ${edge}`)) {
-      noted.add(`edge ${edge}`);
-      level.coverage.push([edge, { p, m }]);
+  if (notedEdges.size < edges.length) {
+    for (const edge of edges) {
+      if (coverage[edge] && !notedEdges.has(edge)) {
+        notedEdges.add(edge);
+        level.coverage.push([edge, { p, m }]);
+      }
     }
   }
 }
