@@ -31,9 +31,16 @@ describe("race mode", () => {
     expect(check.passed).toBe(true);
   });
 
+  it("a race whose oracle blows its bound is undecided, never a pass nor a difference", async () => {
+    const r = race([[getOrCreate("j1")], [getOrCreate("j2")]]);
+    expect(allowedOutcomes(r, 3)).toBeNull();
+    expect(allowedOutcomes(r, 1_000)).not.toBeNull();
+  });
+
   it("finds no difference between the model and itself over many races", async () => {
     const report = await fuzzRaces({ runs: 150, seed: 9, profile: "ray", maxMoves: 20, target: () => new InProcessModelTarget() });
     expect(report.difference).toBeUndefined();
     expect(report.programs).toBe(150);
+    expect(report.undecided).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import {
   ACTOR_CHART_EVENTS, ACTOR_STATES, LAWS, initialState, nextActorState, transition,
-  type Actor, type Law, type ModelEvent, type Observation, type State,
+  type Actor, type Command, type Law, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
@@ -182,6 +182,21 @@ export interface Move {
  */
 export function universeSpace(universe: Universe, symmetry = false): Space<readonly DriverSlot[], Violation> {
   const symmetric = symmetry ? symmetricKey(universe) : null;
+  // A started driver's commands depend only on the handles it holds and its operations left: listed once per
+  // (handles record, operations) — immer keeps a record's identity while it is unchanged.
+  const cache: WeakMap<object, Command[]>[] = [];
+  const none = {};
+  const commandsOf = (state: State, slot: DriverSlot, i: number): Command[] => {
+    if (slot.job === null) return driverCommands(universe, state, slot, i);
+    const held = state.handles[slot.job] ?? none;
+    const byOps = (cache[slot.ops] ??= new WeakMap());
+    let commands = byOps.get(held);
+    if (commands === undefined || commands.length > 0 && commandCaller(commands[0]!) !== slot.job) {
+      commands = driverCommands(universe, state, slot, i);
+      if (held !== none) byOps.set(held, commands);
+    }
+    return commands;
+  };
   return {
     root: initialState(universe.profile, universe.mutant),
     start: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })),
@@ -189,8 +204,7 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     lanes(state, slots, out) {
       slots.forEach((slot, i) => {
         if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
-        // (A driver with a command in flight continues it: the core decides; its commands are not even listed.)
-        out.push({ lane: i, caller: slot.job, commands: slot.job !== null && state.inflight[slot.job] !== undefined ? [] : driverCommands(universe, state, slot, i) });
+        out.push({ lane: i, caller: slot.job, commands: () => commandsOf(state, slot, i) });
       });
     },
     advance(step) {
@@ -208,6 +222,10 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     },
     ...(symmetric === null ? {} : { stateKey: symmetric }),
   };
+}
+
+function commandCaller(c: Command): string | null {
+  return c.type === "init" ? null : c.caller;
 }
 
 /** Every move from a node, as the search core lists them (for worker threads and tests). */

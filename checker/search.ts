@@ -1,5 +1,5 @@
 import {
-  commandEnabled, enabledInternalEvents, transition,
+  answerOf, commandEnabled, enabledInternalEvents, firstInternalEvent, transition,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "../sim/pace.js";
@@ -71,7 +71,7 @@ export interface Space<P, F> {
 export interface LaneWish {
   readonly lane: number;
   readonly caller: string | null;
-  readonly commands: readonly (Command | ModelEvent)[];
+  readonly commands: readonly ModelEvent[] | (() => readonly ModelEvent[]);
 }
 
 /** Watches a search: every state once, every transition once (states expanded in index order). */
@@ -163,7 +163,7 @@ export function laneMoves(state: State, wish: LaneWish, out: Move[]): void {
     if (commandEnabled(state, event)) out.push({ event, kind: "continue", lane: wish.lane });
     return;
   }
-  for (const command of wish.commands) {
+  for (const command of typeof wish.commands === "function" ? wish.commands() : wish.commands) {
     if (command.type === "actor.crashed") out.push({ event: command, kind: "crash", lane: wish.lane });
     else if (isCommandEvent(command) && commandEnabled(state, command)) out.push({ event: command, kind: "command", lane: wish.lane });
   }
@@ -193,7 +193,7 @@ export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) 
 
 /** What a judge and a space's `advance` see of the transition `t` by `move` from (`before`, `pos`), `depth` events from the root. */
 export function stepOf<P>(before: State, pos: P, move: Move, t: Transition, depth: number, path: () => ModelEvent[]): SearchStep<P> {
-  return { before, pos, move, after: t.state, observations: t.observations, settled: enabledInternalEvents(t.state).length === 0, depth, path };
+  return { before, pos, move, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null, depth, path };
 }
 
 /** A paced search of a space (sim/pace.ts): it yields once per time slice. */
@@ -364,4 +364,80 @@ export function replayPath<P, F>(space: Space<P, F>, moves: readonly number[]): 
     positions.push(pos);
   }
   return { events, observations, states, positions };
+}
+
+/**
+ * Lists of steps that race (a parallel block of a scenario, the block of a
+ * race): lane i runs list i in order, each step one caller's command (or a
+ * crash, which has no caller). A step is done when its caller sees its answer
+ * (checker/search.ts's one rule of advancing); what an answer means to the
+ * client (an expectation, a label bound, an outcome noted) is `answered`'s.
+ * `X` is what the client keeps along a path (labels bound, answers seen): part
+ * of a node's identity through `extraKey`.
+ */
+export interface Lists<I, X, F> {
+  readonly lists: readonly (readonly I[])[];
+  readonly root: State;
+  readonly extra: X;
+  /** The caller of a step now (null for an init, whose job is not known yet, and a crash); undefined: the step cannot start yet. */
+  callerOf(item: I, extra: X): string | null | undefined;
+  /** The event a step starts with, from this state. */
+  eventOf(item: I, extra: X, state: State): ModelEvent;
+  /** A crash: done as soon as it is taken, nobody answers it. */
+  isCrash(item: I): boolean;
+  /** A step's caller saw its answer: the client's data after it (a fresh value), or a failure. */
+  answered(at: { list: number; position: number; item: I; answer: Observation; after: State; extra: X; path: () => ModelEvent[]; event: ModelEvent }): { extra: X } | { failure: F };
+  extraKey(extra: X): string;
+  /** A node where no step can move but some list is not finished. */
+  stuck?(state: State, pos: ListsPos<X>, path: () => ModelEvent[]): F | null;
+}
+
+export interface ListsPos<X> {
+  readonly pos: readonly number[];
+  readonly extra: X;
+}
+
+/** The space of a `Lists`: each unfinished list's next step, every internal event. */
+export function listsSpace<I, X, F>(l: Lists<I, X, F>): Space<ListsPos<X>, F> {
+  return {
+    root: l.root,
+    start: { pos: l.lists.map(() => 0), extra: l.extra },
+    lanes(state, { pos, extra }, out) {
+      l.lists.forEach((list, i) => {
+        if (pos[i]! >= list.length) return;
+        const item = list[pos[i]!]!;
+        const caller = l.callerOf(item, extra);
+        if (caller === undefined) return;
+        out.push({ lane: i, caller, commands: () => [l.eventOf(item, extra, state)] });
+      });
+    },
+    advance(step) {
+      const { move } = step;
+      const pos = [...step.pos.pos];
+      let extra = step.pos.extra;
+      for (let i = 0; i < l.lists.length; i++) {
+        if (pos[i]! >= l.lists[i]!.length) continue;
+        const item = l.lists[i]![pos[i]!]!;
+        const own = move.lane === i;
+        if (l.isCrash(item)) {
+          if (own) pos[i]!++;
+          continue;
+        }
+        const caller = l.callerOf(item, extra) ?? null;
+        // A step answered by another's move (a creation finishing, a kill processed) counts too; an init only by its own.
+        const answer = own ? answerOf(step.observations, caller) : caller === null ? undefined : answerOf(step.observations, caller);
+        if (answer === undefined) continue;
+        const r = l.answered({ list: i, position: pos[i]!, item, answer, after: step.after, extra, path: step.path, event: move.event });
+        if ("failure" in r) return r;
+        extra = r.extra;
+        pos[i]!++;
+      }
+      return { pos: { pos, extra } };
+    },
+    posKey: ({ pos, extra }) => pos.join(",") + "|" + l.extraKey(extra),
+    end(state, p, path) {
+      if (p.pos.every((n, i) => n >= l.lists[i]!.length)) return null;
+      return l.stuck?.(state, p, path) ?? null;
+    },
+  };
 }

@@ -3,7 +3,6 @@ import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } f
 import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
 import { checkParallel } from "../checker/parallel.js";
-import { checkPacked, packedSupports } from "../checker/packed.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
 import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
@@ -31,7 +30,6 @@ export interface CheckFlags {
   readonly quiet?: boolean;
   readonly symmetry?: boolean;
   readonly workers?: string;
-  readonly engine?: string;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
@@ -108,8 +106,6 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     memoryMB: () => process.memoryUsage().rss / 2 ** 20,
   };
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
-  if (flags.engine !== undefined && flags.engine !== "reference" && flags.engine !== "packed") throw new InputError(`--engine must be reference or packed, got '${flags.engine}'`);
-  if (flags.engine === "packed") return packedCommand(universe, flags, options, meter, started);
   const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
   const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
   // Where a counterexample would go, checked before the search: a finding is never lost to a bad path.
@@ -180,6 +176,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     symmetry: flags.symmetry === true,
     ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
+    // The visited set keeps 64-bit fingerprints: the chance that two states shared one (so one was never explored), as SPIN and TLC report it.
+    fingerprints: { bits: 64, collisionOdds: result.collisionOdds ?? 0, visitedBytesPerState: result.tableBytes === undefined ? null : Math.round(result.tableBytes / Math.max(1, result.states)) },
     workers,
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
@@ -200,6 +198,13 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   return result.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
 }
 
+/** A small probability as people read it: "1 in 3.2e+9", or "none" for 0. */
+export function formatOdds(p: number): string {
+  if (p <= 0) return "none";
+  if (p >= 0.01) return p.toFixed(2);
+  return `about 1 in ${(1 / p).toPrecision(2).replace("e+", "e")}`;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -212,6 +217,7 @@ export function describeUniverse(u: Universe): string {
 }
 
 type Report = {
+  fingerprints: { bits: number; collisionOdds: number; visitedBytesPerState: number | null };
   verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
@@ -227,6 +233,7 @@ function printSummary(r: Report, result: CheckResult): void {
     ["seconds", r.seconds.toFixed(2)],
     ["states/s", r.statesPerSecond.toLocaleString("en")],
     ["peak memory", `${r.peakMemoryMB} MB`],
+    ["fingerprints", `${r.fingerprints.bits}-bit, chance of a collision ${formatOdds(r.fingerprints.collisionOdds)}${r.fingerprints.visitedBytesPerState === null ? "" : `; visited set ${r.fingerprints.visitedBytesPerState} bytes per state`}`],
   ];
   console.log("");
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);
@@ -288,47 +295,3 @@ function progressMeter(quiet: boolean): { update: (p: CheckProgress) => void; do
 }
 
 export const OPERATIONS_HELP = OPERATIONS.map((o) => `${o}: ${OPERATION_HELP[o]}`).join("; ");
-
-/**
- * `--engine packed`: the packed engine (checker/packed.ts) on a universe it
- * supports (ray, no crashes, max_restarts 0). It checks name-uniqueness on
- * every state; the other laws, companions and coverage are the reference
- * engine's (its equivalence with the reference search is proven by
- * checker/packed.test.ts).
- */
-function packedCommand(
-  universe: Universe, flags: CheckFlags, options: CheckOptions, meter: ReturnType<typeof progressMeter>, started: number,
-): number {
-  const reason = packedSupports(universe);
-  if (reason !== null) throw new InputError(reason);
-  if (flags.mutant !== undefined) throw new InputError("--mutant needs the reference engine");
-  const r = checkPacked(universe, {
-    symmetry: flags.symmetry === true, now: () => performance.now(),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
-    ...(options.maxMillis === undefined ? {} : { maxMillis: options.maxMillis }),
-  });
-  const seconds = (performance.now() - started) / 1000;
-  meter.done();
-  const report = {
-    engine: "packed", verdict: r.verdict, ...(r.bound === undefined ? {} : { bound: r.bound }),
-    universe: { ...universe, ops: universe.driverOps ?? universe.ops, driverOps: undefined },
-    states: r.states, transitions: r.transitions, depth: r.depth, seconds: round(seconds, 3),
-    statesPerSecond: Math.round(r.states / Math.max(seconds, 1e-6)), peakMemoryMB: Math.round(Math.max(meter.peakMB(), process.memoryUsage().rss / 2 ** 20)),
-    symmetry: flags.symmetry === true, wordsPerState: r.words,
-    laws: [{ name: "name-uniqueness", verdict: r.violation !== undefined ? "violated" : r.verdict === "ok" ? "held" : "unknown" }],
-    violations: r.violation === undefined ? [] : [{ law: r.violation.law, message: r.violation.message, length: r.violation.trace.length, scenario: null, trace: r.violation.trace }],
-  };
-  if (flags.json === true) console.log(JSON.stringify(report, null, 2));
-  else {
-    console.log("");
-    for (const [k, v] of [["engine", "packed (name-uniqueness on every state; other laws: the reference engine)"], ["verdict", r.verdict], ["states", r.states.toLocaleString("en")], ["transitions", r.transitions.toLocaleString("en")], ["depth", String(r.depth)], ["seconds", seconds.toFixed(2)], ["states/s", report.statesPerSecond.toLocaleString("en")], ["peak memory", `${report.peakMemoryMB} MB`]]) {
-      console.log(`  ${k!.padEnd(12)} ${v}`);
-    }
-    if (r.violation !== undefined) {
-      console.log(`\n  VIOLATION of ${r.violation.law}: ${r.violation.message}`);
-      r.violation.trace.forEach((e, i) => console.log(`    ${String(i + 1).padStart(3)}. ${JSON.stringify(e)}`));
-    }
-  }
-  return r.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
-}

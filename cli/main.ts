@@ -60,7 +60,6 @@ function program(): Command {
     .option("--out <dir>", "where a counterexample scenario is written", "counterexamples")
     .option("--itf <file>", "also write the counterexample as an ITF trace (Apalache/Quint)")
     .option("--workers <n>", "search with this many worker threads (default 1)")
-    .option("--engine <name>", "reference (default: every law) or packed (states packed into words: ray, --no-faults, --max-restarts 0; checks name-uniqueness)")
     .option("--json", "print the report as JSON")
     .option("--quiet", "no progress on stderr")
     .action(async (opts) => {

@@ -1,20 +1,19 @@
-import { checkPacked, packedSupports } from "../../checker/packed.js";
-import { SPIN_BENCH_UNIVERSE } from "../../checker/packedBench.js";
+import { LAWS } from "../../model/index.js";
+import { check } from "../../checker/explore.js";
+import { SPIN_BENCH_UNIVERSE } from "./universe.js";
 import type { Universe } from "../../checker/universe.js";
 
 /**
  * The rollcall side of the SPIN baseline: explores the bench universe (or the
- * one given as JSON in argv[3]) with the packed engine, without and with
- * symmetry, and prints one JSON line with the counts and seconds. With
+ * one given as JSON in argv[3]) with rollcall's one search engine (every law
+ * checked on every transition), without and with symmetry, and prints one JSON line with the counts and seconds. With
  * `bounds` as argv[2] it prints the universe as run.sh passes it to
  * bench/spin/moves.sh and spin: D NS M OPS operations...
  */
 export function rollcallSide(universe: Universe): Record<string, number | string> {
-  const reason = packedSupports(universe);
-  if (reason !== null) throw new RangeError(reason);
   const run = (symmetry: boolean) => {
     const started = performance.now();
-    const r = checkPacked(universe, { symmetry, now: () => performance.now() });
+    const r = check(universe, { symmetry, laws: LAWS, now: () => performance.now() });
     const seconds = (performance.now() - started) / 1000;
     if (r.verdict !== "ok") throw new Error(`rollcall check ended ${r.verdict}${r.violation ? `: ${r.violation.message}` : ""}`);
     return { ...r, seconds };
@@ -22,7 +21,7 @@ export function rollcallSide(universe: Universe): Record<string, number | string
   const plain = run(false);
   const sym = run(true);
   return {
-    verdict: plain.verdict, states: plain.states, transitions: plain.transitions, depth: plain.depth, words: plain.words,
+    verdict: plain.verdict, states: plain.states, transitions: plain.transitions, depth: plain.depth, bytesPerState: Math.round(plain.tableBytes / plain.states),
     seconds: plain.seconds, statesPerSecond: Math.round(plain.states / plain.seconds),
     symmetryStates: sym.states, symmetryTransitions: sym.transitions, symmetrySeconds: sym.seconds,
     symmetryStatesPerSecond: Math.round(sym.states / sym.seconds),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Writes the do-loop options of model.pml for the bounds D NS M OPS and the
 # operations given as flags (create getIfExists get call kill killRestart drop
-# exitActor list exit): one d_step per move, guard then effect, the moves of
-# checker/packedExpand.ts one for one.
+# exitActor list exit): one d_step per move, guard then effect, the moves a
+# driver of checker/universe.ts may make, one for one.
 set -euo pipefail
 D=$1 NS=$2 M=$3 OPS=$4
 shift 4

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The SPIN baseline (issue 4): SPIN and rollcall's packed engine explore the
-# same restricted universe (checker/packedBench.ts; model.pml is the same
+# The SPIN baseline (issue 4): SPIN and rollcall's one search engine explore the
+# same restricted universe (bench/spin/universe.ts; model.pml is the same
 # model in Promela), must count the same reachable states, and are timed.
 # Prints the two ratios last:
 #   ratio rollcall/spin = X (states rollcall N, spin M)

@@ -1,10 +1,10 @@
-import type { Universe } from "./universe.js";
+import type { Universe } from "../../checker/universe.js";
 
 /**
  * The universe of the SPIN baseline (bench/spin): three drivers in one
  * namespace, one name, two operations each (get-or-create, get, call, kill,
  * drop, exit_actor, driver exit). bench/spin/run.sh compiles the same bounds
- * into the Promela model, and checker/packed.test.ts pins its state counts.
+ * into the Promela model and checks that both count the same states.
  */
 export const SPIN_BENCH_UNIVERSE: Universe = {
   profile: "ray",

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { canonicalJson, initialState, transition, type ModelEvent } from "../model/index.js";
+import { FingerprintTable, collisionOdds, hashOut, structuralHasher } from "./table.js";
+import { listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "./search.js";
+import { check, universeSpace } from "./explore.js";
+import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
+import { drainSync } from "../sim/pace.js";
+
+describe("the fingerprint table", () => {
+  it("keeps every fingerprint with its index across growth, and finds each again", () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 32 - 1 })), { maxLength: 3_000 }), (prints) => {
+      const table = new FingerprintTable(4);
+      const first = new Map<string, number>();
+      prints.forEach(([hi, lo], i) => {
+        const key = `${hi}:${hi === 0 && lo === 0 ? 1 : lo}`;
+        const before = table.insert(hi, lo, i);
+        expect(before).toBe(first.get(key) ?? -1);
+        if (!first.has(key)) first.set(key, i);
+      });
+      expect(table.size).toBe(first.size);
+      for (const [key, index] of first) {
+        const [hi, lo] = key.split(":").map(Number) as [number, number];
+        expect(table.get(hi, lo)).toBe(index);
+      }
+    }), { numRuns: 50 });
+  });
+
+  it("reports the birthday odds of a collision", () => {
+    expect(collisionOdds(1)).toBe(0);
+    expect(collisionOdds(2 ** 20)).toBeCloseTo((2 ** 20 * (2 ** 20 - 1)) / 2 ** 65, 20);
+  });
+});
+
+describe("structural fingerprints", () => {
+  const print = (h: (v: unknown) => void, v: unknown): string => {
+    h(v);
+    return `${hashOut.hi}:${hashOut.lo}`;
+  };
+  it("are equal for equal values whatever order their keys were added in, and tell different values apart", () => {
+    const h = structuralHasher();
+    expect(print(h, { a: 1, b: { c: [1, "x"] } })).toBe(print(h, { b: { c: [1, "x"] }, a: 1 }));
+    const seen = new Set([{ a: 1 }, { a: 2 }, { b: 1 }, { a: "1" }, { a: [1] }, [1, 2], [2, 1], { a: null }, { a: true }, {}, []].map((v) => print(h, v)));
+    expect(seen.size).toBe(11);
+  });
+
+  it("agree with the model's canonical text on the states of random walks", () => {
+    const space = universeSpace(DEFAULT_UNIVERSE);
+    const byText = new Map<string, string>();
+    const byPrint = new Map<string, string>();
+    const h = structuralHasher();
+    fc.assert(fc.property(fc.array(fc.nat(), { maxLength: 12 }), (choices) => {
+      let state = space.root;
+      let pos = space.start;
+      for (const c of choices) {
+        const moves = movesOf(space, state, pos);
+        if (moves.length === 0) break;
+        const move = moves[c % moves.length]!;
+        const t = transition(state, move.event);
+        const a = space.advance({ before: state, pos, move, after: t.state, observations: t.observations, settled: false, depth: 0, path: () => [] });
+        if (!("pos" in a)) throw new Error("no failures in a universe");
+        state = t.state;
+        pos = a.pos;
+        const text = canonicalJson(state);
+        const p = print(h, state);
+        // Equal fingerprints only for states with the same canonical text (keys sorted at every level).
+        if (byText.has(p)) expect(byText.get(p)).toBe(text);
+        byText.set(p, text);
+        // And the same canonical text always gets the same fingerprint.
+        if (byPrint.has(text)) expect(byPrint.get(text)).toBe(p);
+        byPrint.set(text, p);
+      }
+    }), { numRuns: 200 });
+  });
+});
+
+/** A tiny space: lists of steps, each a command of a caller given as a string (a create of one name, or an init). */
+function lists(steps: string[][]): Lists<string, null, string> {
+  let state = transition(initialState("ray"), { type: "init", namespace: "n" }).state;
+  state = transition(state, { type: "init", namespace: "n" }).state;
+  return {
+    lists: steps, root: state, extra: null,
+    callerOf: (item) => item.split(":")[0]!,
+    eventOf: (item): ModelEvent => {
+      const [caller, what] = item.split(":") as [string, string];
+      if (what === "boom") throw new Error("no such command");
+      return { type: "create", caller, cls: "Counter", name: what, getIfExists: true };
+    },
+    isCrash: () => false,
+    answered: ({ answer, extra }) => (answer.result.kind === "error" ? { failure: `error ${answer.result.error}` } : { extra }),
+    extraKey: () => "",
+    stuck: () => "stuck",
+  };
+}
+
+describe("the search core's outcomes", () => {
+  const run = (l: Lists<string, null, string>, maxStates?: number): SearchResult<string> =>
+    drainSync(search(listsSpace(l), maxStates === undefined ? {} : { maxStates }));
+
+  it("ok when every interleaving ends, with the ends reported", () => {
+    const ends: number[] = [];
+    const r = drainSync(search(listsSpace(lists([["j1:a"], ["j2:a"]])), { onEnd: () => ends.push(1) }));
+    expect(r.verdict).toBe("ok");
+    expect(ends.length).toBeGreaterThan(0);
+  });
+
+  it("a blown bound is incomplete, never ok", () => {
+    const r = run(lists([["j1:a", "j1:b"], ["j2:a", "j2:b"]]), 5);
+    expect(r.verdict).toBe("incomplete");
+    expect(r.bound).toBe("states");
+    expect(r.states).toBe(5);
+  });
+
+  it("a step the space cannot make is the verdict error, with the search's figures", () => {
+    const r = run(lists([["j1:boom"]]));
+    expect(r.verdict).toBe("error");
+    expect(r.error).toContain("no such command");
+  });
+
+  it("a violation carries the failing path, which replays move by move", () => {
+    const space = listsSpace({ ...lists([["j1:a"], ["j2:a"]]), answered: ({ answer, extra }) => (answer.result.kind === "handle" && answer.caller === "j2" ? { failure: "j2 got a handle" } : { extra }) });
+    const r = drainSync(search(space));
+    expect(r.verdict).toBe("violation");
+    expect(r.failure).toBe("j2 got a handle");
+    expect(r.trace!.length).toBeGreaterThan(0);
+  });
+
+  it("paths rebuilt from parents replay to the same states", () => {
+    const u: Universe = { ...DEFAULT_UNIVERSE, drivers: 1, driverOps: undefined, ops: 2 };
+    const seen: { index: number; state: unknown }[] = [];
+    const r = check(u, { observer: { state: (index, state) => { if (index % 97 === 0) seen.push({ index, state }); } } });
+    expect(r.verdict).toBe("ok");
+    const space = universeSpace(u);
+    for (const { index, state } of seen) {
+      const replayed = replayPath(space, r.path(index));
+      expect(replayed.states.at(-1)).toEqual(state);
+    }
+  });
+});
