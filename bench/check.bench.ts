@@ -1,36 +1,53 @@
+import { cpus } from "node:os";
 import { check } from "../checker/explore.js";
 import { checkParallel } from "../checker/parallel.js";
 import { DEFAULT_UNIVERSE, type Universe } from "../checker/universe.js";
 
 /**
- * `npm run bench:check`: the reference checker on the default bounds and a
- * larger universe: sequential, then across 1 and 2 worker threads, with and
- * without symmetry reduction. Prints one line per run (states, seconds,
- * states/s) and the speed-up of 2 workers over 1.
+ * `npm run bench:check`: `check` on the default bounds, without and with
+ * symmetry reduction, sequential and across 1 and 2 worker threads that share
+ * the visited table (`rollcall check --workers N`). Each configuration runs
+ * BENCH_RUNS times (3 by default), in turns (sequential, 1 worker, 2 workers,
+ * again), so a machine whose speed drifts slows all alike. Prints each run's
+ * wall and CPU seconds (CPU: every thread of the process), then the medians
+ * and the speed-up of 2 workers over 1 and over sequential: the median of the
+ * ratios of the runs of one turn. Every run must find the same states and
+ * transitions as the sequential search.
  */
-const universes: [string, Universe][] = [
-  ["default", DEFAULT_UNIVERSE],
-  ["3 drivers, 1 operation each, no crashes, no restarts, 1 namespace", { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: undefined, ops: 1, namespaces: 1, faults: false, maxRestarts: 0 }],
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const universes: [string, Universe, boolean][] = [
+  ["default", DEFAULT_UNIVERSE, false],
+  ["default +symmetry", DEFAULT_UNIVERSE, true],
 ];
-const line = (what: string, states: number, seconds: number) =>
-  console.log(`${what.padEnd(44)} ${String(states).padStart(9)} states ${seconds.toFixed(2).padStart(7)} s ${String(Math.round(states / seconds)).padStart(8)} states/s`);
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const kinds = ["sequential", "1 worker", "2 workers"] as const;
 
-console.log(`rollcall check bench: node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
-for (const [name, u] of universes) {
-  for (const symmetry of [false, true]) {
-    const tag = `${name}${symmetry ? " +symmetry" : ""}`;
-    let t = performance.now();
-    const seq = check(u, { symmetry });
-    line(`${tag}: sequential`, seq.states, (performance.now() - t) / 1000);
-    const times: number[] = [];
-    for (const workers of [1, 2]) {
-      t = performance.now();
-      const r = await checkParallel(u, workers, { symmetry });
-      const s = (performance.now() - t) / 1000;
-      times.push(s);
-      if (r.states !== seq.states || r.transitions !== seq.transitions) throw new Error(`${tag}: ${workers} workers found ${r.states} states, sequential ${seq.states}`);
-      line(`${tag}: ${workers} worker${workers > 1 ? "s" : ""}`, r.states, s);
+console.log(`rollcall check bench: node ${process.version}, ${cpus().length} cores, ${runs} runs of each`);
+for (const [name, u, symmetry] of universes) {
+  const wall: Record<(typeof kinds)[number], number[]> = { sequential: [], "1 worker": [], "2 workers": [] };
+  const cpu: Record<(typeof kinds)[number], number[]> = { sequential: [], "1 worker": [], "2 workers": [] };
+  let states = 0;
+  let transitions = 0;
+  for (let run = 0; run < runs; run++) {
+    for (const kind of kinds) {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      const r = kind === "sequential" ? check(u, { symmetry }) : await checkParallel(u, kind === "1 worker" ? 1 : 2, { symmetry });
+      const seconds = (performance.now() - t) / 1000;
+      const used = process.cpuUsage(c);
+      if (kind === "sequential") [states, transitions] = [r.states, r.transitions];
+      else if (r.states !== states || r.transitions !== transitions) throw new Error(`${name}, ${kind}: ${r.states} states and ${r.transitions} transitions, sequential ${states} and ${transitions}`);
+      wall[kind].push(seconds);
+      cpu[kind].push((used.user + used.system) / 1e6);
+      console.log(`${name}, ${kind.padEnd(10)} run ${run + 1}: ${r.states} states ${seconds.toFixed(2).padStart(6)} s wall ${cpu[kind].at(-1)!.toFixed(2).padStart(6)} s cpu ${String(Math.round(r.states / seconds)).padStart(7)} states/s`);
     }
-    console.log(`${tag}: speed-up of 2 workers over 1 = ${(times[0]! / times[1]!).toFixed(2)}`);
   }
+  for (const kind of kinds) {
+    console.log(`${name}, ${kind.padEnd(10)} median: ${median(wall[kind]).toFixed(2).padStart(6)} s wall ${median(cpu[kind]).toFixed(2).padStart(6)} s cpu ${String(Math.round(states / median(wall[kind]))).padStart(7)} states/s`);
+  }
+  const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!)).toFixed(2);
+  console.log(`${name}: speed-up of 2 workers over 1 = ${ratio(wall["1 worker"], wall["2 workers"])}, over sequential = ${ratio(wall.sequential, wall["2 workers"])}; 1 worker over sequential = ${ratio(wall.sequential, wall["1 worker"])} (wall, median of per-turn ratios); cpu of 2 workers over 1 = ${ratio(cpu["2 workers"], cpu["1 worker"])}`);
 }

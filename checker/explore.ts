@@ -110,22 +110,18 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
   for (const e of chartEdges()) coverage[e] = false;
   let passedOver: { count: number; shortest: number } | undefined;
   const space = universeSpace(universe, options.symmetry === true);
+  const lawsOf = lawJudge(laws, companions, coverage);
   const judge = (s: SearchStep<readonly DriverSlot[]>): Violation | "skip" | null => {
-    const step = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
-    noteCoverage(s.before, s.after, coverage);
-    for (const law of laws) {
-      if (companions[law.name] === null && law.reached(step)) companions[law.name] = s.depth;
-      const message = law.check(step);
-      if (message === null) continue;
-      const trace = [...s.path(), s.move.event];
-      const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
-      if (options.accept !== undefined && !options.accept(violation)) {
-        passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
-        return "skip";
-      }
-      return violation;
+    const broken = lawsOf(s);
+    if (broken === null) return null;
+    const { law, message } = broken;
+    const trace = [...s.path(), s.move.event];
+    const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
+    if (options.accept !== undefined && !options.accept(violation)) {
+      passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
+      return "skip";
     }
-    return null;
+    return violation;
   };
   const r = yield* search(space, {
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
@@ -151,6 +147,24 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
     collisionOdds: r.collisionOdds, tableBytes: r.tableBytes,
     ...(r.fullyExpanded === undefined ? {} : { fullyExpanded: r.fullyExpanded }),
     path: r.path,
+  };
+}
+
+/**
+ * The laws' judgement of one transition (`check` and its worker threads): it
+ * marks the chart edges taken in `coverage` and each law's companion reached
+ * (at the step's depth) in `companions`, and returns the first law broken, or null.
+ */
+export function lawJudge(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (s: SearchStep<unknown>) => { law: Law; message: string } | null {
+  return (s) => {
+    const step = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
+    noteCoverage(s.before, s.after, coverage);
+    for (const law of laws) {
+      if (companions[law.name] === null && law.reached(step)) companions[law.name] = s.depth;
+      const message = law.check(step);
+      if (message !== null) return { law, message };
+    }
+    return null;
   };
 }
 

@@ -173,6 +173,29 @@ function isCommandEvent(e: ModelEvent): e is Command {
   return e.type !== "actor.crashed" && !e.type.includes(".");
 }
 
+/**
+ * A space's fingerprint function: the structural hash of the model state (or
+ * the text of the space's own key), mixed with its positions' key, left in
+ * `hashOut`. Make one per search (it remembers the hashes of objects).
+ */
+export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) => void {
+  const structural = structuralHasher();
+  return (state, pos) => {
+    if (space.stateKey !== undefined) hashText(space.stateKey(state, pos), 0x5bd1e995);
+    else structural(state);
+    const hi = hashOut.hi;
+    const lo = hashOut.lo;
+    hashText(space.posKey(pos), lo);
+    hashOut.hi = (hashOut.hi ^ hi) >>> 0;
+    hashOut.lo = (hashOut.lo + Math.imul(hi, 0x9e3779b1) + lo) >>> 0;
+  };
+}
+
+/** What a judge and a space's `advance` see of the transition `t` by `move` from (`before`, `pos`), `depth` events from the root. */
+export function stepOf<P>(before: State, pos: P, move: Move, t: Transition, depth: number, path: () => ModelEvent[]): SearchStep<P> {
+  return { before, pos, move, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null, depth, path };
+}
+
 /** A paced search of a space (sim/pace.ts): it yields once per time slice. */
 export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> = {}): Paced<SearchResult<F>> {
   const pacer = new Pacer(50, 4);
@@ -186,17 +209,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   const progressEvery = options.progressEvery ?? 5_000;
   const observer = options.observer;
   const reduction = options.reduction;
-  const structural = structuralHasher();
-  // A state's fingerprint: the structural hash of the model state (or the text of the space's own key), mixed with its positions' key.
-  const fingerprint = (state: State, pos: P): void => {
-    if (space.stateKey !== undefined) hashText(space.stateKey(state, pos), 0x5bd1e995);
-    else structural(state);
-    const hi = hashOut.hi;
-    const lo = hashOut.lo;
-    hashText(space.posKey(pos), lo);
-    hashOut.hi = (hashOut.hi ^ hi) >>> 0;
-    hashOut.lo = (hashOut.lo + Math.imul(hi, 0x9e3779b1) + lo) >>> 0;
-  };
+  const fingerprint = fingerprinter(space);
 
   const table = new FingerprintTable();
   const parents = new IntColumn();
@@ -267,11 +280,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
               break search;
             }
             transitions++;
-            const step: SearchStep<P> = {
-              before: node.state, pos: node.pos, move, after: t.state, observations: t.observations,
-              settled: firstInternalEvent(t.state) === null, depth: depth + 1,
-              path: () => events(node.index),
-            };
+            const step = stepOf(node.state, node.pos, move, t, depth + 1, () => events(node.index));
             const verdict = options.judge?.(step) ?? null;
             if (verdict === "skip") continue;
             if (verdict !== null) {
@@ -345,10 +354,7 @@ export function replayPath<P, F>(space: Space<P, F>, moves: readonly number[]): 
     const move = movesOf(space, state, pos)[m];
     if (move === undefined) throw new Error(`replay: no move ${m} at step ${events.length + 1}`);
     const t = transition(state, move.event);
-    const advanced = space.advance({
-      before: state, pos, move, after: t.state, observations: t.observations,
-      settled: firstInternalEvent(t.state) === null, depth: events.length + 1, path: () => [...events],
-    });
+    const advanced = space.advance(stepOf(state, pos, move, t, events.length + 1, () => [...events]));
     if ("failure" in advanced) throw new Error(`replay: step ${events.length + 1} fails`);
     events.push(move.event);
     observations.push([...t.observations]);

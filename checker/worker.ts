@@ -1,99 +1,237 @@
-import { parentPort, workerData } from "node:worker_threads";
-import { LAWS, enabledInternalEvents, transition, type ModelEvent, type State } from "../model/index.js";
-import { noteCoverage, successors, type Node } from "./explore.js";
-import { hashKey, memoHash } from "./parallel.js";
-import { symmetricKey } from "./symmetry.js";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { LAWS, transition, type State, type Transition } from "../model/index.js";
+import { chartEdges, lawJudge, universeSpace } from "./explore.js";
+import { Columns, PAUSE, STOP, SharedTable, claimOf, type Order } from "./parallel.js";
+import { fingerprinter, movesOf, replayPath, stepOf } from "./search.js";
+import { hashOut } from "./table.js";
 import type { DriverSlot, Universe } from "./universe.js";
 
-/** Messages from the coordinator (checker/parallel.ts). */
-export type ToWorker =
-  | { readonly type: "seed"; readonly state: State; readonly slots: readonly DriverSlot[] }
-  | { readonly type: "expand"; readonly ids: readonly number[] }
-  | { readonly type: "keep"; readonly keys: readonly string[]; readonly ids: readonly number[]; readonly give: readonly number[] }
-  | { readonly type: "take"; readonly nodes: readonly { readonly id: number; readonly node: Node }[] };
+/**
+ * A worker thread of `checkParallel` (checker/parallel.ts): it expands its
+ * slice of each frontier level with the search core's pieces and claims
+ * successors in the shared table; see there for the protocol.
+ */
 
-/** A worker's answer: the children of the states it expanded, by key, with what the laws said. */
-export interface ExpandReply {
-  readonly rootKey?: string;
-  /** States handed over to another worker (to balance the next level). */
-  readonly given?: { readonly id: number; readonly node: Node }[];
-  readonly transitions: number;
-  readonly children: { readonly parent: number; readonly move: number; readonly event: ModelEvent; readonly key: string }[];
-  readonly violations: { readonly parent: number; readonly move: number; readonly event: ModelEvent; readonly law: string; readonly message: string }[];
-  readonly companions: string[];
-  readonly coverage: string[];
+/** Messages from the coordinator. */
+export type ToWorker =
+  /** Expand this level's slice (or go on after a pause, with a larger table). */
+  | { readonly type: "expand"; readonly depth: number; readonly table: SharedArrayBuffer; readonly resume?: boolean }
+  /** Keep the successors whose claims won (none smaller came later). */
+  | { readonly type: "resolve" }
+  /**
+   * Number the winners from `first` (those below `limit` only), write their
+   * parents and moves, and hand states over so that worker v holds
+   * [slices[v], slices[v + 1]) (null: the search ends). Worker w's winners
+   * are [owners[w], owners[w + 1]).
+   */
+  | {
+    readonly type: "settle"; readonly first: number; readonly limit: number;
+    readonly parents: SharedArrayBuffer; readonly moves: SharedArrayBuffer;
+    readonly slices: readonly number[] | null; readonly owners: readonly number[];
+  };
+
+/** What a worker's slice of a level held, in the sequential order. */
+export interface Level {
+  /** Transitions through each node of the slice (cumulative). */
+  readonly cumulative: Int32Array;
+  readonly violations: { readonly p: number; readonly m: number; readonly law: string; readonly message: string }[];
+  /** What went wrong in rollcall at a transition (the slice was not expanded past it). */
+  readonly errors: { readonly p: number; readonly m: number; readonly error: string }[];
+  /** Companions and chart edges first reached in this worker, with where. */
+  readonly companions: [string, Order][];
+  readonly coverage: [string, Order][];
 }
 
-const { universe, symmetry } = workerData as { universe: Universe; symmetry: boolean };
-const symmetric = symmetry ? symmetricKey(universe) : null;
-const merkle = memoHash();
-const keyOf = (n: Node): string => {
-  if (symmetric !== null) return hashKey(symmetric(n.state, n.slots));
-  let k = merkle(n.state);
-  for (const s of n.slots) k += `|${s.job ?? "-"}:${s.ops}`;
-  return hashKey(k);
+export type FromWorker =
+  | { readonly type: "expanded"; readonly paused: boolean; readonly stopped: boolean; readonly transitions: number; readonly level?: Level }
+  | { readonly type: "resolved"; readonly parents: Int32Array }
+  | { readonly type: "settled" };
+
+interface Node {
+  readonly index: number;
+  readonly state: State;
+  readonly pos: readonly DriverSlot[];
+}
+
+interface Candidate {
+  readonly p: number;
+  readonly m: number;
+  readonly hi: number;
+  readonly lo: number;
+  readonly state: State;
+  readonly pos: readonly DriverSlot[];
+}
+
+type Batch = { readonly first: number; readonly nodes: readonly { readonly state: State; readonly pos: readonly DriverSlot[] }[] };
+
+const data = workerData as {
+  universe: Universe; symmetry: boolean; laws: string[]; worker: number; ports: (MessagePort | null)[];
+  control: SharedArrayBuffer; table: SharedArrayBuffer; parents: SharedArrayBuffer; moves: SharedArrayBuffer;
 };
+const space = universeSpace(data.universe, data.symmetry);
+const fingerprint = fingerprinter(space);
+const control = new Int32Array(data.control);
+let table = new SharedTable(data.table);
+let columns = new Columns(new Int32Array(data.parents), new Int32Array(data.moves));
+const laws = data.laws.map((name) => LAWS.find((l) => l.name === name)!);
+const companions: Record<string, number | null> = Object.fromEntries(laws.map((l) => [l.name, null]));
+const coverage: Record<string, boolean> = Object.fromEntries(chartEdges().map((e) => [e, false]));
+const judge = lawJudge(laws, companions, coverage);
 
-/** Companions this worker has already reported (a companion counts once, at the first depth it is reached). */
-const reached = new Set<string>();
-/** States this worker owns, by id, waiting to be expanded. */
-const owned = new Map<number, Node>();
-/** Children made this level, by key, until the coordinator says which to keep. */
-let made = new Map<string, Node>();
-const empty = (): ExpandReply => ({ transitions: 0, children: [], violations: [], companions: [], coverage: [] });
+let owned: Node[] = data.worker === 0 ? [{ index: 0, state: space.root, pos: space.start }] : [];
+let candidates: Candidate[] = [];
+let winners: Candidate[] = [];
+// The level being expanded: the next node of the slice, and what was seen so far.
+let next = 0;
+let transitions = 0;
+let cumulative = new Int32Array(0);
+let level: Omit<Level, "cumulative"> = { violations: [], errors: [], companions: [], coverage: [] };
 
-parentPort!.on("message", (m: ToWorker) => {
-  if (m.type === "seed") {
-    const node: Node = { state: m.state, slots: m.slots };
-    owned.set(0, node);
-    parentPort!.postMessage({ ...empty(), rootKey: keyOf(node) });
-    return;
-  }
-  if (m.type === "keep") {
-    m.keys.forEach((key, i) => owned.set(m.ids[i]!, made.get(key)!));
-    made = new Map();
-    const given = m.give.map((id) => {
-      const node = owned.get(id)!;
-      owned.delete(id);
-      return { id, node };
-    });
-    parentPort!.postMessage({ ...empty(), given });
-    return;
-  }
-  if (m.type === "take") {
-    for (const { id, node } of m.nodes) owned.set(id, node);
-    parentPort!.postMessage(empty());
-    return;
-  }
-  const reply: ExpandReply = empty();
-  let transitions = 0;
-  const companions = new Set<string>();
-  const coverage: Record<string, boolean> = {};
-  for (const id of m.ids) {
-    const node = owned.get(id)!;
-    owned.delete(id);
-    successors(universe, node).forEach((move, index) => {
-      const t = transition(node.state, move.event);
-      transitions++;
-      const step = { before: node.state, event: move.event, after: t.state, observations: t.observations, settled: enabledInternalEvents(t.state).length === 0 };
-      noteCoverage(node.state, t.state, coverage);
-      for (const law of LAWS) {
-        if (!reached.has(law.name) && law.reached(step)) {
-          reached.add(law.name);
-          companions.add(law.name);
-        }
-        const message = law.check(step);
-        if (message !== null) {
-          reply.violations.push({ parent: id, move: index, event: move.event, law: law.name, message });
-          return;
-        }
+/** States handed over by the other workers, by sender, until the settle that expects them. */
+const inbox = new Map<number, Batch>();
+let arrived: (() => void) | null = null;
+data.ports.forEach((port, from) => {
+  port?.on("message", (m: Batch) => {
+    inbox.set(from, m);
+    arrived?.();
+  });
+});
+
+/** Records the companions and chart edges the judge has just marked for the first time in this worker, at (p, m). */
+const notedLaws = new Set<string>();
+const notedEdges = new Set<string>();
+const edges = Object.keys(coverage);
+function noteFirsts(p: number, m: number): void {
+  if (notedLaws.size < laws.length) {
+    for (const law of laws) {
+      if (companions[law.name] !== null && !notedLaws.has(law.name)) {
+        notedLaws.add(law.name);
+        level.companions.push([law.name, { p, m }]);
       }
-      const child: Node = { state: t.state, slots: move.slots ?? node.slots };
-      const key = keyOf(child);
-      if (made.has(key)) return;
-      made.set(key, child);
-      reply.children.push({ parent: id, move: index, event: move.event, key });
-    });
+    }
   }
-  parentPort!.postMessage({ ...reply, transitions, companions: [...companions], coverage: Object.keys(coverage).filter((e) => coverage[e]) });
+  if (notedEdges.size < edges.length) {
+    for (const edge of edges) {
+      if (coverage[edge] && !notedEdges.has(edge)) {
+        notedEdges.add(edge);
+        level.coverage.push([edge, { p, m }]);
+      }
+    }
+  }
+}
+
+/** Expands the slice from `next` on, until its end, a pause (a larger table is coming), a stop, or an error. */
+function expand(depth: number): FromWorker {
+  while (next < owned.length) {
+    if (Atomics.load(control, STOP) !== 0) return { type: "expanded", paused: false, stopped: true, transitions };
+    if (Atomics.load(control, PAUSE) !== 0) return { type: "expanded", paused: true, stopped: false, transitions };
+    const node = owned[next]!;
+    const moves = movesOf(space, node.state, node.pos);
+    const path = () => replayPath(space, columns.path(node.index)).events;
+    for (let m = 0; m < moves.length; m++) {
+      const move = moves[m]!;
+      let t: Transition;
+      try {
+        t = transition(node.state, move.event);
+      } catch (e) {
+        level.errors.push({ p: node.index, m, error: `${(e as Error).message} (at ${JSON.stringify(move.event)})` });
+        return finished();
+      }
+      transitions++;
+      try {
+        const step = stepOf(node.state, node.pos, move, t, depth + 1, path);
+        const broken = judge(step);
+        noteFirsts(node.index, m);
+        if (broken !== null) {
+          // Not followed: the coordinator decides, in order, whether it ends the search or is passed over.
+          level.violations.push({ p: node.index, m, law: broken.law.name, message: broken.message });
+          continue;
+        }
+        const advanced = space.advance(step);
+        if ("failure" in advanced) throw new Error("the universe has no expectations to fail");
+        fingerprint(t.state, advanced.pos);
+        const { hi, lo } = hashOut;
+        if (table.claim(hi, lo, claimOf(node.index, m), control) === -1) candidates.push({ p: node.index, m, hi, lo, state: t.state, pos: advanced.pos });
+      } catch (e) {
+        level.errors.push({ p: node.index, m, error: (e as Error).message });
+        return finished();
+      }
+    }
+    cumulative[next] = transitions;
+    next++;
+  }
+  return finished();
+}
+
+function finished(): FromWorker {
+  next = owned.length;
+  return { type: "expanded", paused: false, stopped: false, transitions, level: { cumulative, ...level } };
+}
+
+/** Numbers the winners, writes their parents and moves, settles them in the table, and hands states over for the next slices. */
+async function settle(m: Extract<ToWorker, { type: "settle" }>): Promise<void> {
+  if (m.parents !== columns.parents.buffer) columns = new Columns(new Int32Array(m.parents), new Int32Array(m.moves));
+  winners.forEach((c, i) => {
+    const index = m.first + i;
+    if (index >= m.limit) return;
+    columns.parents[index] = c.p;
+    columns.moves[index] = c.m;
+    table.settle(c.hi, c.lo, index);
+  });
+  if (m.slices === null) {
+    owned = [];
+    winners = [];
+    return;
+  }
+  const me = data.worker;
+  const [from, to] = [m.slices[me]!, m.slices[me + 1]!];
+  const mine: Node[] = [];
+  winners.forEach((c, i) => {
+    const index = m.first + i;
+    if (index >= from && index < to) mine.push({ index, state: c.state, pos: c.pos });
+  });
+  // Hand over what falls in another worker's slice; take what falls in mine.
+  const workers = m.slices.length - 1;
+  const expecting: number[] = [];
+  for (let v = 0; v < workers; v++) {
+    if (v === me) continue;
+    const lo = Math.max(m.first, m.slices[v]!);
+    const hi = Math.min(m.owners[me + 1]!, m.slices[v + 1]!);
+    if (lo < hi) data.ports[v]!.postMessage({ first: lo, nodes: winners.slice(lo - m.first, hi - m.first).map((c) => ({ state: c.state, pos: c.pos })) } satisfies Batch);
+    if (Math.max(from, m.owners[v]!) < Math.min(to, m.owners[v + 1]!)) expecting.push(v);
+  }
+  winners = [];
+  while (!expecting.every((v) => inbox.has(v))) await new Promise<void>((resolve) => (arrived = resolve));
+  arrived = null;
+  for (const v of expecting) {
+    const batch = inbox.get(v)!;
+    inbox.delete(v);
+    batch.nodes.forEach((n, i) => mine.push({ index: batch.first + i, state: n.state, pos: n.pos }));
+  }
+  mine.sort((a, b) => a.index - b.index);
+  owned = mine;
+}
+
+parentPort!.on("message", async (m: ToWorker) => {
+  if (m.type === "expand") {
+    if (m.table !== table.buffer) table = new SharedTable(m.table);
+    if (m.resume !== true) {
+      next = 0;
+      transitions = 0;
+      cumulative = new Int32Array(owned.length);
+      level = { violations: [], errors: [], companions: [], coverage: [] };
+      candidates = [];
+    }
+    parentPort!.postMessage(expand(m.depth));
+    return;
+  }
+  if (m.type === "resolve") {
+    winners = candidates.filter((c) => table.claimAt(c.hi, c.lo) === claimOf(c.p, c.m));
+    candidates = [];
+    const parents = Int32Array.from(winners, (c) => c.p);
+    parentPort!.postMessage({ type: "resolved", parents } satisfies FromWorker, [parents.buffer]);
+    return;
+  }
+  await settle(m);
+  parentPort!.postMessage({ type: "settled" } satisfies FromWorker);
 });
