@@ -44,7 +44,10 @@ function changedKeys(before: State, after: State): string[] {
     for (const a of union(before.handles[c], after.handles[c])) if (differ(before.handles[c]?.[a], after.handles[c]?.[a])) out.push(`handles:${c}:${a}`);
   }
   for (const c of union(before.inflight, after.inflight)) if (differ(before.inflight[c], after.inflight[c])) out.push(`inflight:${c}`);
-  if (differ(before.kills, after.kills)) out.push("kills");
+  if (after.kills.length > before.kills.length) out.push("kills:push");
+  for (const a of new Set([...before.kills, ...after.kills].map((k) => k.actor))) {
+    if (differ(before.kills.filter((k) => k.actor === a), after.kills.filter((k) => k.actor === a))) out.push(`killfor:${a}`);
+  }
   const pendingBy = (s: State) => new Set(s.kills.map((k) => k.by));
   for (const c of new Set([...pendingBy(before), ...pendingBy(after)])) if (pendingBy(before).has(c) !== pendingBy(after).has(c)) out.push(`killsby:${c}`);
   return out;

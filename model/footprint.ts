@@ -24,7 +24,9 @@ import { isJobId, selectActor, selectCallerJob, selectOwnerAlive, selectRestarts
  * - `name:N/n`: the registry's entry for name n in namespace N;
  * - `handles:C:A`: the handle caller C holds to A;
  * - `inflight:C`: C's command in flight;
- * - `kills`: the queue of pending kills (its order);
+ * - `killfor:A`: the pending kills of A (the queue's entries for A);
+ * - `kills:push`: the queue's order (two kills sent commute only if their
+ *   entries are for different actors and neither was sent: sending appends);
  * - `killsby:C`: whether C has a kill pending (C's next step waits for it).
  * Reads include what the event's enabledness depends on (model/enabled.ts),
  * so two events with disjoint footprints neither enable nor disable each other.
@@ -164,7 +166,8 @@ function touch(s: State, e: ModelEvent, k: Keys): void {
       if (!callerCanRun(s, e.caller, k)) return;
       k.read(`handles:${e.caller}:${e.actor}`);
       if (s.handles[e.caller]?.[e.actor] === undefined) return;
-      k.write("kills");
+      k.write("kills:push");
+      k.write(`killfor:${e.actor}`);
       k.write(`killsby:${e.caller}`);
       return;
     }
@@ -204,7 +207,8 @@ function touch(s: State, e: ModelEvent, k: Keys): void {
       k.write(`data:${e.actor}`);
       return;
     case "kill.processed": {
-      k.write("kills");
+      // Taking out the first entry for the actor keeps the others' order: it commutes with sending a kill of another actor.
+      k.write(`killfor:${e.actor}`);
       const pending = s.kills.find((x) => x.actor === e.actor && x.noRestart === e.noRestart);
       if (pending !== undefined) k.write(`killsby:${pending.by}`);
       k.read(`actor:${e.actor}`);
@@ -240,7 +244,7 @@ function enabling(s: State, e: ModelEvent, k: Keys): void {
       k.read(`actor:${e.actor}`);
       return;
     case "kill.processed":
-      k.read("kills");
+      k.read(`killfor:${e.actor}`);
       return;
     case "actor.scheduled": case "actor.created": case "actor.restarted":
     case "owner.death.processed": case "actor.out_of_scope": case "lineage.released": {

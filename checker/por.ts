@@ -1,0 +1,367 @@
+import { LAWS, PROFILES, type Law, type ModelEvent, type State } from "../model/index.js";
+import { footprint, keysMeet, ownerKey } from "../model/footprint.js";
+import { driverCommands, opsOf, type DriverSlot, type Universe } from "./universe.js";
+
+/**
+ * Partial-order reduction (`rollcall check --por`): in each state, a subset
+ * of the moves that is enough to find every law's violation, a persistent
+ * set (Godefroid) in one of two shapes: every move of one driver (lane), or
+ * every move of the cluster on one actor (its internal events, its crash, its
+ * pending kills' processing). The search core (checker/search.ts) takes it,
+ * and falls back to all moves when a chosen move reaches a visited state (the
+ * cycle proviso C3 in its breadth-first form).
+ *
+ * Independence is read off footprints (model/footprint.ts): two moves are
+ * independent when neither writes what the other reads or writes. To that
+ * each move adds what the laws read about its step beyond the records the
+ * model reads (`lawKeys`), so independent moves are also ones no law can tell
+ * the order of apart (C2). The set is persistent (C1) when no move any other
+ * driver or the cluster could make before it, in any future, is dependent on
+ * it: the futures are over-approximated from what each could ever touch
+ * (`laneFuture`, `actorFuture`). C0: the set is never empty.
+ *
+ * Why the verdict stays the same (for the laws, which judge single
+ * transitions): if a violating transition is reachable from a state s by a
+ * path w, and A is s's set, either some move of w is in A, and the first one
+ * moves to the front (it commutes with the moves before it, and the laws
+ * judge every step as before), or none is, and any move of A followed by w
+ * reaches a violation too. Each step shortens w or goes one step down the
+ * state space, which has no cycles (every move uses up an operation, a
+ * restart, a kill or a lifecycle step), so a violation is reached in the
+ * reduced space. `checkReduced` then re-runs the search without reduction
+ * when one is found, so the violation reported (and the counterexample
+ * written) is the unreduced search's, a shortest one.
+ *
+ * Not used: sleep sets (a state reached again with a smaller sleep set must
+ * be expanded again, which the fingerprint table does not record), and
+ * symmetry's renumbering of ids (two creates or two inits always conflict on
+ * the id counters here, even under `--symmetry`).
+ */
+
+/** The laws this file knows what they read (`lawKeys`); with any other law, no reduction. */
+const KNOWN_LAWS = new Set([
+  "name-uniqueness", "get-if-exists-ignores-arguments", "detached-survive-job", "name-reusable-after-kill", "handles-never-move",
+  "namespaces-isolate-lookups", "owned-die-with-owner", "restart-keeps-name", "get-if-exists-finds-or-creates", "list-shows-live-names",
+]);
+
+/** A move as the search core lists it. */
+export interface PorMove {
+  readonly event: ModelEvent;
+  readonly kind: "command" | "continue" | "internal" | "crash";
+  readonly lane: number | null;
+}
+
+export interface PorReduction {
+  /**
+   * Indices (ascending) of a persistent subset of `moves`, or null for all.
+   * `slots` are the drivers' positions (the universe's lanes); without them
+   * nothing is reduced.
+   */
+  ample(state: State, moves: readonly PorMove[], slots?: readonly DriverSlot[]): readonly number[] | null;
+}
+
+interface Keys {
+  readonly reads: Set<string>;
+  readonly writes: Set<string>;
+}
+
+const keys = (): Keys => ({ reads: new Set(), writes: new Set() });
+const write = (k: Keys, key: string): void => {
+  k.writes.add(key);
+  k.reads.add(key);
+};
+
+/** The reduction for a universe, or one that never reduces when something it cannot reason about is present. */
+export function porReduction(universe: Universe, laws: readonly Law[] = LAWS): PorReduction {
+  const unknown = laws.some((l) => !KNOWN_LAWS.has(l.name));
+  return {
+    ample(state, moves, slots) {
+      if (unknown || slots === undefined || moves.length < 2) return null;
+      if (!reducible(state)) return null;
+      return choose(universe, state, moves, slots);
+    },
+  };
+}
+
+/**
+ * States the reasoning does not cover: under `owned-outlive-owner` an owned
+ * actor may outlive its owner in a settled state, and the law that says it
+ * may not reads the whole state's settledness; with a small cache of
+ * destroyed actors, any destruction may evict any older record.
+ */
+function reducible(state: State): boolean {
+  if (state.mutant === "owned-outlive-owner") return false;
+  const cap = state.destroyedActorCache ?? PROFILES[state.profile].destroyedActorCache;
+  return cap >= 1000;
+}
+
+function choose(universe: Universe, state: State, moves: readonly PorMove[], slots: readonly DriverSlot[]): readonly number[] | null {
+  // Group the moves: by lane, and the cluster's by actor.
+  const byLane = new Map<number, number[]>();
+  const byActor = new Map<string, number[]>();
+  moves.forEach((m, i) => {
+    if (m.lane !== null && m.kind !== "crash") {
+      const list = byLane.get(m.lane) ?? [];
+      list.push(i);
+      byLane.set(m.lane, list);
+      return;
+    }
+    const actor = (m.event as { actor?: string }).actor;
+    if (actor === undefined) return;
+    const list = byActor.get(actor) ?? [];
+    list.push(i);
+    byActor.set(actor, list);
+  });
+  const candidates: { indices: number[]; lane: number | null; actor: string | null }[] = [];
+  for (const [actor, indices] of byActor) candidates.push({ indices, lane: null, actor });
+  for (const [lane, indices] of byLane) candidates.push({ indices, lane, actor: null });
+  candidates.sort((a, b) => a.indices.length - b.indices.length || (a.lane ?? -1) - (b.lane ?? -1));
+
+  const laneFutures = slots.map((slot, i) => laneFuture(universe, state, slot, i));
+  const registered = Object.keys(state.actors);
+  const actorFutures = new Map(registered.map((id) => [id, actorFuture(state, id)] as const));
+  const newActors = newActorFuture(universe, state, slots);
+
+  for (const c of candidates) {
+    if (c.indices.length === moves.length) return null;
+    const own = keys();
+    for (const i of c.indices) addExtended(state, moves[i]!.event, own);
+    if (c.lane !== null) {
+      if (!laneComplete(universe, state, slots[c.lane]!, c.lane, c.indices.length, moves, c.indices)) continue;
+    } else {
+      // New moves of the cluster on this actor may become enabled: what enables any of them is read.
+      enablingUniverse(state, c.actor!, own);
+    }
+    let ok = true;
+    for (let j = 0; ok && j < laneFutures.length; j++) if (j !== c.lane && conflicts(own, laneFutures[j]!)) ok = false;
+    for (const [id, f] of actorFutures) if (ok && id !== c.actor && conflicts(own, f)) ok = false;
+    if (ok && conflicts(own, newActors)) ok = false;
+    if (ok) return c.indices;
+  }
+  return null;
+}
+
+/** True when the candidate's moves conflict with a future: one writes what the other reads or writes. */
+function conflicts(own: Keys, future: Keys): boolean {
+  return keysMeet(own.writes, future.reads) || keysMeet(future.writes, own.reads);
+}
+
+/** A move's footprint and what the laws read about its step. */
+function addExtended(state: State, event: ModelEvent, into: Keys): void {
+  const f = footprint(state, event);
+  for (const r of f.reads) into.reads.add(r);
+  for (const w of f.writes) write(into, w);
+  lawKeys(state, event, into);
+  nameGroups(state, into);
+}
+
+/**
+ * What the laws (model/laws) read about a step beyond what the model reads
+ * for it. Laws that compare a step's before and after only see the step's
+ * own changes (detached-survive-job, handles-never-move) and need nothing.
+ * - name-uniqueness judges the state after every step; it is a conjunction
+ *   over (namespace, name) groups (the entry and the actors named so), so a
+ *   move writing into a group also writes the group's key `nameinv:N/n`
+ *   (`nameGroups`): two moves writing one group are dependent.
+ * - owned-die-with-owner: an actor becoming ALIVE reads its owner's
+ *   liveness. (Its other half, a settled state with an orphan, cannot happen
+ *   but under `owned-outlive-owner`, where nothing is reduced: an orphan's
+ *   owner death is always enabled, so such a state is never settled.)
+ * - restart-keeps-name and name-reusable-after-kill read the actor's entry.
+ * - get-if-exists-ignores-arguments reads the actor found.
+ * - list-shows-live-names reads every registered named actor of the namespace.
+ * - namespaces-isolate-lookups and get-if-exists-finds-or-creates read only
+ *   what the model reads (the entry, the caller's command in flight).
+ */
+function lawKeys(state: State, event: ModelEvent, k: Keys): void {
+  const entry = (id: string): void => {
+    const a = state.actors[id] ?? state.destroyed[id];
+    if (a !== undefined && a.name !== null) k.reads.add(`name:${a.namespace}/${a.name}`);
+  };
+  switch (event.type) {
+    case "actor.created": case "actor.restarted": {
+      const a = state.actors[event.actor];
+      if (a?.owner != null) k.reads.add(ownerKey(a.owner));
+      entry(event.actor);
+      return;
+    }
+    case "kill.processed":
+      entry(event.actor);
+      k.reads.add(`actor:${event.actor}`);
+      return;
+    case "create": case "continue": {
+      const f = event.type === "continue" ? state.inflight[event.caller] : undefined;
+      const request = event.type === "create" ? (event.name === undefined ? null : { namespace: event.namespace, name: event.name, caller: event.caller }) : f !== undefined && f.op !== "call" && f.request.name !== null ? { namespace: f.request.namespace, name: f.request.name, caller: event.caller } : null;
+      if (request === null) return;
+      const ns = request.namespace ?? callerNamespace(state, request.caller);
+      k.reads.add(`name:${ns}/${request.name}`);
+      const holder = state.names[ns]?.[request.name];
+      if (holder !== undefined) {
+        k.reads.add(`actor:${holder}`);
+        k.reads.add(`dead:${holder}`);
+      }
+      return;
+    }
+    case "list": {
+      const ns = event.allNamespaces === true ? null : callerNamespace(state, event.caller);
+      for (const id in state.actors) {
+        const a = state.actors[id]!;
+        if (a.name !== null && (ns === null || a.namespace === ns)) k.reads.add(`dead:${id}`);
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function callerNamespace(state: State, caller: string): string {
+  const job = state.jobs[caller] ?? state.finished[caller];
+  if (job !== undefined) return job.namespace;
+  const a = state.actors[caller] ?? state.destroyed[caller];
+  return (state.jobs[a!.job] ?? state.finished[a!.job])!.namespace;
+}
+
+/** name-uniqueness's groups: a write of an entry, or of a named actor's record, writes its group. */
+function nameGroups(state: State, k: Keys): void {
+  for (const w of [...k.writes]) {
+    if (w.startsWith("name:")) write(k, `nameinv:${w.slice(5)}`);
+    else if (w.startsWith("actor:") || w.startsWith("dead:")) {
+      const id = w.slice(w.indexOf(":") + 1);
+      if (id === "*") write(k, "nameinv:*");
+      const a = state.actors[id] ?? state.destroyed[id];
+      if (a !== undefined && a.name !== null) write(k, `nameinv:${a.namespace}/${a.name}`);
+    }
+  }
+}
+
+/**
+ * A lane's moves are a candidate only if every command it may start now is
+ * enabled and listed (a disabled one could be enabled by someone else's move,
+ * outside the set): a driver's menu changes only by its own moves.
+ */
+function laneComplete(universe: Universe, state: State, slot: DriverSlot, lane: number, listed: number, moves: readonly PorMove[], indices: readonly number[]): boolean {
+  if (slot.job !== null && state.inflight[slot.job] !== undefined) return listed === 1 && moves[indices[0]!]!.kind === "continue";
+  return driverCommands(universe, state, slot, lane).length === listed;
+}
+
+/** What may enable a new move of the cluster on an actor: its record, its owner's and creator's liveness, its owner's handle, its kills. */
+function enablingUniverse(state: State, id: string, k: Keys): void {
+  k.reads.add(`actor:${id}`);
+  k.reads.add(`dead:${id}`);
+  k.reads.add(`killfor:${id}`);
+  const a = state.actors[id];
+  if (a === undefined) return;
+  if (a.owner !== null) {
+    k.reads.add(ownerKey(a.owner));
+    k.reads.add(`handles:${a.owner.caller}:${id}`);
+  }
+  k.reads.add(ownerKey(a.creator));
+  k.reads.add(`job:${a.job}`);
+}
+
+/** Everything a driver could touch from now on (its commands and their continuations), over-approximated. */
+export function laneFuture(universe: Universe, state: State, slot: DriverSlot, lane: number): Keys {
+  const k = keys();
+  if (slot.job === null) {
+    write(k, "*"); // it may start in any namespace and do anything
+    return k;
+  }
+  const job = slot.job;
+  if (state.jobs[job] === undefined) return k;
+  const left = opsOf(universe, lane) - slot.ops;
+  const inflight = state.inflight[job];
+  if (inflight === undefined && left <= 0) return k;
+  const ops = new Set(universe.operations);
+  const ns = state.jobs[job]!.namespace;
+  const anyNamespace = state.mutant === "lookup-any-namespace" || state.mutant === "handle-follows-name";
+  write(k, `inflight:${job}`);
+  k.reads.add(`killsby:${job}`);
+  k.reads.add(anyNamespace ? "name:*" : `name:${ns}/*`);
+  // The actors it holds or may come to hold: held ones, named ones it may look up, new ones it may create.
+  const reach = new Set<string>(Object.keys(state.handles[job] ?? {}));
+  for (const id in state.actors) {
+    const a = state.actors[id]!;
+    if (a.name !== null && (anyNamespace || a.namespace === ns)) reach.add(id);
+  }
+  reach.add("new");
+  const creates = left > 0 && (ops.has("create") || ops.has("getIfExists"));
+  const registers = creates || (inflight !== undefined && inflight.op !== "call");
+  if (registers) {
+    write(k, "counter:actor");
+    write(k, `name:${ns}/*`);
+  }
+  write(k, `handles:${job}:*`);
+  for (const id of reach) {
+    k.reads.add(`actor:${id}`);
+    k.reads.add(`dead:${id}`);
+    if (id === "new" && registers) {
+      write(k, "actor:new");
+      write(k, "dead:new");
+    }
+    write(k, `data:${id}`); // calls, constructors of new actors, get-or-create-new-args
+  }
+  if (left > 0) {
+    if (ops.has("kill") || ops.has("killRestart")) {
+      write(k, "kills:push");
+      write(k, `killsby:${job}`);
+      for (const id of reach) write(k, `killfor:${id}`);
+    }
+    if (ops.has("exit")) write(k, `job:${job}`);
+    if (ops.has("exitActor")) {
+      for (const id of reach) {
+        for (const key of ["actor", "dead", "inflight", "killsby"]) write(k, `${key}:${id}`);
+        write(k, `handles:${id}:*`);
+        const a = state.actors[id] ?? state.destroyed[id];
+        if (a !== undefined) {
+          if (a.name !== null) write(k, `name:${a.namespace}/${a.name}`);
+          if (a.owner !== null) k.reads.add(ownerKey(a.owner));
+        }
+      }
+    }
+  }
+  nameGroups(state, k);
+  return k;
+}
+
+/** Everything the cluster could do to a registered actor from now on: every internal event, crash and kill of it. */
+export function actorFuture(state: State, id: string): Keys {
+  const k = keys();
+  const a = state.actors[id]!;
+  for (const key of ["actor", "dead", "data", "inflight", "killfor"]) write(k, `${key}:${id}`);
+  write(k, `handles:${id}:*`);
+  if (a.name !== null) write(k, `name:${a.namespace}/${a.name}`);
+  if (a.owner !== null) {
+    k.reads.add(ownerKey(a.owner));
+    k.reads.add(`handles:${a.owner.caller}:${id}`);
+  }
+  k.reads.add(ownerKey(a.creator));
+  k.reads.add(`job:${a.job}`);
+  nameGroups(state, k);
+  return k;
+}
+
+/**
+ * What the cluster could do to actors not created yet: their records (keys
+ * `…:new`, which no move of the present touches), and their creators'
+ * liveness and handles.
+ */
+function newActorFuture(universe: Universe, state: State, slots: readonly DriverSlot[]): Keys {
+  const k = keys();
+  for (const key of ["actor", "dead", "data", "inflight", "killfor"]) write(k, `${key}:new`);
+  write(k, "handles:new:*");
+  slots.forEach((slot, i) => {
+    if (slot.job === null) {
+      k.reads.add("job:*");
+      k.reads.add("handles:*");
+      return;
+    }
+    if (state.jobs[slot.job] === undefined) return;
+    if (opsOf(universe, i) - slot.ops <= 0 && state.inflight[slot.job] === undefined) return;
+    k.reads.add(`job:${slot.job}`);
+    k.reads.add(`handles:${slot.job}:new`);
+    write(k, `name:${state.jobs[slot.job]!.namespace}/*`);
+  });
+  nameGroups(state, k);
+  return k;
+}
