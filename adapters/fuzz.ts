@@ -210,6 +210,8 @@ export interface RaceFuzzReport {
   readonly seconds: number;
   readonly shrinkCut?: boolean;
   readonly difference?: RaceCheck;
+  /** Races whose allowed outcomes the model could not all find within the oracle's bound (neither passed nor failed). */
+  readonly undecided: number;
 }
 
 /**
@@ -226,6 +228,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
   let foundAt: number | null = null;
   let foundPrograms = 0;
   let shrinkCut = false;
+  let undecided = 0;
   const pacer = new Pacer(50, 1);
   // A target that refuses stops the fuzzer at once: the property fails once, every shrink candidate passes untried, and the refusal is thrown.
   let refused: TargetRefusedError | null = null;
@@ -251,6 +254,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
       check = { passed: false, observed: `${e.verdict}: ${e.message}`, scenario: { title: "race", steps: [] } };
     }
     programs++;
+    if (check.undecided === true && last === null) undecided++;
     steps += race.prefix.scenario.steps.length + race.lists.reduce((n, l) => n + l.steps.length, 0);
     // While shrinking, a candidate counts as failing only the same way: in its race, or in its settled prefix.
     const failedAlike = !check.passed && (last === null || (last.prefixFailed === true) === (check.prefixFailed === true));
@@ -272,7 +276,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     const outcome = await fc.check(fc.asyncProperty(arbRace(options.maxMoves), run), { seed: options.seed, numRuns: options.runs, endOnFailure: false });
     if (refused !== null) throw refused;
     const seconds = (performance.now() - started) / 1000;
-    return outcome.failed && last !== null ? { programs: foundPrograms, shrinkRuns: programs - foundPrograms, seconds, difference: last, shrinkCut } : { programs, shrinkRuns: 0, seconds };
+    return outcome.failed && last !== null ? { programs: foundPrograms, shrinkRuns: programs - foundPrograms, seconds, difference: last, shrinkCut, undecided } : { programs, shrinkRuns: 0, seconds, undecided };
   } finally {
     await (target as Target | null)?.close();
   }

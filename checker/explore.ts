@@ -1,10 +1,11 @@
 import {
-  ACTOR_CHART_EVENTS, ACTOR_STATES, LAWS, commandEnabled, enabledInternalEvents, initialState, memoCanonicalKey, nextActorState, transition,
+  ACTOR_CHART_EVENTS, ACTOR_STATES, LAWS, initialState, nextActorState, transition,
   type Actor, type Law, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
-import { drainSync, Pacer, type Paced } from "../sim/pace.js";
+import { drainSync, type Paced } from "../sim/pace.js";
+import { movesOf, search, type Reduction, type SearchObserver, type SearchStep, type Space } from "./search.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -56,6 +57,10 @@ export interface CheckOptions {
   readonly accept?: (violation: Violation) => boolean;
   /** Keep one state per class of renamings of drivers, namespaces, names and actors (checker/symmetry.ts). */
   readonly symmetry?: boolean;
+  /** Watches every state and transition (liveness laws record the graph with it). */
+  readonly observer?: SearchObserver;
+  /** Partial-order reduction (`--por`). */
+  readonly reduction?: Reduction;
 }
 
 export type Verdict = "ok" | "violation" | "incomplete";
@@ -75,14 +80,22 @@ export interface CheckResult {
   readonly companions: Readonly<Record<string, number | null>>;
   /** Each edge of the actor chart ("FROM -event-> TO") and whether some transition of the search took it. */
   readonly coverage: Readonly<Record<string, boolean>>;
+  /** The chance that two states shared a 64-bit fingerprint (so one of them was never explored). */
+  readonly collisionOdds: number;
+  /** Bytes of the visited table and the parent and move columns. */
+  readonly tableBytes: number;
+  /** States expanded in full because their reduced set closed a cycle (with `reduction`). */
+  readonly fullyExpanded?: number;
+  /** The move numbers from the root to a state, in the order the search core lists moves. */
+  path(index: number): number[];
 }
 
 /**
  * Breadth-first search of every interleaving of the universe's drivers (each
  * command split into the model's atomic steps), the cluster's internal events
- * and, with faults, crashes. States are told apart by a canonical key of the
- * model state and the drivers' positions; every transition is checked against
- * the laws, so the first violation found is on a shortest path.
+ * and, with faults, crashes: the one search core (checker/search.ts) over the
+ * universe's space. Every transition is checked against the laws, so the
+ * first violation found is on a shortest path.
  */
 export function check(universe: Universe, options: CheckOptions = {}): CheckResult {
   return drainSync(checkPaced(universe, options));
@@ -90,104 +103,55 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
 
 /** `check` as paced work: it pauses once per time slice (sim/pace.ts), so a command line running it with `drainAsync` stays interruptible. */
 export function* checkPaced(universe: Universe, options: CheckOptions = {}): Paced<CheckResult> {
-  // A node's expansion costs tens of microseconds: a look at the clock every 4 is free.
-  const pacer = new Pacer(50, 4);
   const laws = options.laws ?? LAWS;
-  const now = options.now ?? (() => 0);
-  const started = now();
-  const maxStates = options.maxStates ?? Infinity;
-  const maxMillis = options.maxMillis ?? Infinity;
-  const progressEvery = options.progressEvery ?? 5_000;
-  const maxMemoryMB = options.maxMemoryMB ?? Infinity;
-  const memoryMB = options.memoryMB ?? (() => 0);
-  const canonical = memoCanonicalKey();
-  const symmetric = options.symmetry === true ? symmetricKey(universe) : null;
-  const key = (n: Node): string => {
-    if (symmetric !== null) return symmetric(n.state, n.slots);
-    let k = canonical(n.state);
-    for (const s of n.slots) k += `|${s.job ?? "-"}:${s.ops}`;
-    return k;
-  };
-
-  const nodes: Node[] = [];
-  const parents: number[] = [];
-  const events: (ModelEvent | null)[] = [];
-  const visited = new Set<string>();
-  const add = (node: Node, parent: number, event: ModelEvent | null): number => {
-    nodes.push(node);
-    parents.push(parent);
-    events.push(event);
-    return nodes.length - 1;
-  };
-  const root: Node = { state: initialState(universe.profile, universe.mutant), slots: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })) };
-  visited.add(key(root));
-  add(root, -1, null);
-
   const companions: Record<string, number | null> = {};
   for (const law of laws) companions[law.name] = null;
   const coverage: Record<string, boolean> = {};
   for (const e of chartEdges()) coverage[e] = false;
-
-  let transitions = 0;
   let passedOver: { count: number; shortest: number } | undefined;
-  let depth = 0;
-  let frontier = [0];
-  let result: Omit<CheckResult, "states" | "transitions" | "depth" | "companions" | "coverage"> | null = null;
-  search: while (frontier.length > 0) {
-    options.progress?.({ states: visited.size, transitions, depth, frontier: frontier.length });
-    const next: number[] = [];
-    for (const index of frontier) {
-      const node = nodes[index]!;
-      if (pacer.due()) yield;
-      moves: for (const move of successors(universe, node)) {
-        const t = transition(node.state, move.event);
-        transitions++;
-        const settled = enabledInternalEvents(t.state).length === 0;
-        const step = { before: node.state, event: move.event, after: t.state, observations: t.observations, settled };
-        noteCoverage(node.state, t.state, coverage);
-        for (const law of laws) {
-          if (companions[law.name] === null && law.reached(step)) companions[law.name] = depth + 1;
-          const message = law.check(step);
-          if (message !== null) {
-            const trace = traceOf(index, parents, events);
-            trace.push(move.event);
-            const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
-            if (options.accept !== undefined && !options.accept(violation)) {
-              passedOver = passedOver ?? { count: 0, shortest: trace.length };
-              passedOver = { count: passedOver.count + 1, shortest: passedOver.shortest };
-              continue moves;
-            }
-            result = { verdict: "violation", violation, ...(passedOver === undefined ? {} : { passedOver }) };
-            depth++;
-            break search;
-          }
-        }
-        const child: Node = { state: t.state, slots: move.slots ?? node.slots };
-        const k = key(child);
-        if (visited.has(k)) continue;
-        visited.add(k);
-        next.push(add(child, index, move.event));
-        if (visited.size >= maxStates) {
-          result = { verdict: "incomplete", bound: "states" };
-          break search;
-        }
-        if (visited.size % progressEvery === 0) {
-          options.progress?.({ states: visited.size, transitions, depth: depth + 1, frontier: next.length });
-          if (now() - started > maxMillis) {
-            result = { verdict: "incomplete", bound: "time" };
-            break search;
-          }
-          if (memoryMB() > maxMemoryMB) {
-            result = { verdict: "incomplete", bound: "memory" };
-            break search;
-          }
-        }
+  const space = universeSpace(universe, options.symmetry === true);
+  const judge = (s: SearchStep<readonly DriverSlot[]>): Violation | "skip" | null => {
+    const step = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
+    noteCoverage(s.before, s.after, coverage);
+    for (const law of laws) {
+      if (companions[law.name] === null && law.reached(step)) companions[law.name] = s.depth;
+      const message = law.check(step);
+      if (message === null) continue;
+      const trace = [...s.path(), s.move.event];
+      const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
+      if (options.accept !== undefined && !options.accept(violation)) {
+        passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
+        return "skip";
       }
+      return violation;
     }
-    frontier = next;
-    if (next.length > 0) depth++;
-  }
-  return { ...(result ?? { verdict: "ok", ...(passedOver === undefined ? {} : { passedOver }) }), states: visited.size, transitions, depth, companions, coverage };
+    return null;
+  };
+  const r = yield* search(space, {
+    ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
+    ...(options.maxMillis === undefined ? {} : { maxMillis: options.maxMillis }),
+    ...(options.maxMemoryMB === undefined ? {} : { maxMemoryMB: options.maxMemoryMB }),
+    ...(options.memoryMB === undefined ? {} : { memoryMB: options.memoryMB }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.progressEvery === undefined ? {} : { progressEvery: options.progressEvery }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
+    ...(options.reduction === undefined ? {} : { reduction: options.reduction }),
+    judge,
+  });
+  if (r.verdict === "error") throw new Error(`the search failed: ${r.error}`);
+  if (r.verdict === "violation" && r.failure === undefined) throw new Error("the universe has no expectations to fail");
+  return {
+    verdict: r.verdict,
+    ...(r.bound === undefined || r.bound === "depth" ? {} : { bound: r.bound }),
+    states: r.states, transitions: r.transitions, depth: r.depth,
+    ...(r.failure === undefined ? {} : { violation: r.failure }),
+    ...(passedOver === undefined ? {} : { passedOver }),
+    companions, coverage,
+    collisionOdds: r.collisionOdds, tableBytes: r.tableBytes,
+    ...(r.fullyExpanded === undefined ? {} : { fullyExpanded: r.fullyExpanded }),
+    path: r.path,
+  };
 }
 
 export interface Move {
@@ -196,36 +160,49 @@ export interface Move {
   readonly slots?: readonly DriverSlot[];
 }
 
-/** Every move from a node: each driver's commands, the enabled internal events, crashes. */
-export function successors(universe: Universe, node: Node): Move[] {
-  const moves: Move[] = [];
-  const { state, slots } = node;
-  slots.forEach((slot, i) => {
-    for (const command of driverCommands(universe, state, slot, i)) {
-      if (command.type === "init") {
-        // The job id init will give: the model counts jobs from 1.
-        const job = `j${state.counters.job + 1}`;
-        moves.push({ event: command, slots: slots.map((s, j) => (j === i ? { job, ops: 0 } : s)) });
-        continue;
-      }
-      if (!commandEnabled(state, command)) continue;
-      if (command.type === "continue") moves.push({ event: command });
-      else moves.push({ event: command, slots: slots.map((s, j) => (j === i ? { job: s.job, ops: s.ops + 1 } : s)) });
-    }
-  });
-  for (const event of enabledInternalEvents(state)) moves.push({ event });
-  if (universe.faults) {
-    for (const id in state.actors) {
-      if (state.actors[id]!.lifecycle === "ALIVE") moves.push({ event: { type: "actor.crashed", actor: id } });
-    }
-  }
-  return moves;
+/**
+ * The universe as a space of the search core: lane i is driver d(i+1); it
+ * starts (init) in a namespace, then issues up to its operations; a driver
+ * counts an operation when it starts it. With symmetry, states are keyed by
+ * checker/symmetry.ts (which folds the drivers' positions in).
+ */
+export function universeSpace(universe: Universe, symmetry = false): Space<readonly DriverSlot[], Violation> {
+  const symmetric = symmetry ? symmetricKey(universe) : null;
+  return {
+    root: initialState(universe.profile, universe.mutant),
+    start: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })),
+    crashes: universe.faults,
+    lanes(state, slots, out) {
+      slots.forEach((slot, i) => {
+        if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
+        out.push({ lane: i, caller: slot.job, commands: () => driverCommands(universe, state, slot, i) });
+      });
+    },
+    advance(step) {
+      const { move, pos: slots, before } = step;
+      if (move.kind !== "command" || move.lane === null) return { pos: slots };
+      const i = move.lane;
+      // The job id init will give: the model counts jobs from 1.
+      if (move.event.type === "init") return { pos: slots.map((s, j) => (j === i ? { job: `j${before.counters.job + 1}`, ops: 0 } : s)) };
+      return { pos: slots.map((s, j) => (j === i ? { job: s.job, ops: s.ops + 1 } : s)) };
+    },
+    posKey: symmetric !== null ? () => "" : (slots) => {
+      let k = "";
+      for (const s of slots) k += `${s.job ?? "-"}:${s.ops}|`;
+      return k;
+    },
+    ...(symmetric === null ? {} : { stateKey: symmetric }),
+  };
 }
 
-function traceOf(index: number, parents: readonly number[], events: readonly (ModelEvent | null)[]): ModelEvent[] {
-  const trace: ModelEvent[] = [];
-  for (let i = index; i > 0; i = parents[i]!) trace.push(events[i]!);
-  return trace.reverse();
+/** Every move from a node, as the search core lists them (for worker threads and tests). */
+export function successors(universe: Universe, node: Node): Move[] {
+  const space = universeSpace(universe);
+  return movesOf(space, node.state, node.slots).map((m) => {
+    const advanced = space.advance({ before: node.state, pos: node.slots, move: m, after: node.state, observations: [], settled: false, depth: 0, path: () => [] });
+    const slots = "pos" in advanced ? advanced.pos : node.slots;
+    return slots === node.slots ? { event: m.event } : { event: m.event, slots };
+  });
 }
 
 /** Replays a trace from the initial state, collecting each event's observations. */

@@ -76,7 +76,7 @@ export interface DriverSlot {
   readonly ops: number;
 }
 
-/** The commands driver `i` may start now, in a fixed order. */
+/** The commands driver `i` may start now, in a fixed order (a driver with a command in flight continues it instead: checker/search.ts decides). */
 export function driverCommands(universe: Universe, state: State, slot: DriverSlot, driver = 0): Command[] {
   if (slot.job === null) {
     // Namespaces are interchangeable until used: a driver starts in one
@@ -89,7 +89,6 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
   }
   const caller = slot.job;
   if (state.jobs[caller] === undefined) return []; // exited
-  if (state.inflight[caller] !== undefined) return [{ type: "continue", caller }];
   if (slot.ops >= opsOf(universe, driver)) return [];
   const ops = new Set(universe.operations);
   const out: Command[] = [];

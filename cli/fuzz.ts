@@ -111,7 +111,8 @@ async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<type
   if (tty) process.stderr.write("\n");
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
   const shrinkRuns = report.shrinkRuns > 0 ? ` (+${report.shrinkRuns} while shrinking)` : "";
-  console.log(`races ${report.programs}${shrinkRuns}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
+  const undecided = report.undecided > 0 ? `, undecided ${report.undecided} (the model's outcomes past the oracle's bound of 200,000 states)` : "";
+  console.log(`races ${report.programs}${shrinkRuns}, differences ${report.difference === undefined ? 0 : 1}${undecided}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const d = report.difference;
   const about = d.prefixFailed === true ? `${d.scenario.about ?? ""}; the settled steps before the race already part: the target gave ${d.observed ?? "?"} at the last step` : `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}`;

@@ -27,3 +27,12 @@ export interface Observation {
   readonly result: Result;
   readonly rule: RuleId;
 }
+
+/**
+ * The answer a caller gets from a step: the observation addressed to it, or,
+ * for an init (whose caller, the job it creates, is unknown beforehand:
+ * `caller` null), the step's first observation.
+ */
+export function answerOf(observations: readonly Observation[], caller: string | null): Observation | undefined {
+  return caller === null ? observations[0] : observations.find((o) => o.caller === caller);
+}

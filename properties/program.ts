@@ -1,8 +1,11 @@
 import fc from "fast-check";
 import {
-  commandEnabled, enabledInternalEvents, firstInternalEvent, transition, initialState,
-  type Law, type LawStep, type ModelEvent, type ProfileName, type State,
+  firstInternalEvent, transition, initialState,
+  type Law, type LawStep, type ModelEvent, type Observation, type ProfileName, type State,
 } from "../model/index.js";
+import { movesOf, type LaneWish } from "../checker/search.js";
+import { runSettled, settle } from "../sim/settle.js";
+import type { Dispatcher } from "../sim/store.js";
 import { DEFAULT_SPACE, nextCommand, type ProgramSpace } from "../sim/programs.js";
 
 /**
@@ -22,38 +25,31 @@ export function runProgram(
   onStep: (step: LawStep) => void, space: ProgramSpace = DEFAULT_SPACE,
 ): State {
   let state = initialState(profile);
-  const step = (event: ModelEvent): void => {
+  const step = (event: ModelEvent): readonly Observation[] => {
     const t = transition(state, event);
     onStep({ before: state, event, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null });
     state = t.state;
+    return t.observations;
   };
+  // The settled runner of the simulator (sim/settle.ts), over the immer reducer.
+  const store: Dispatcher = { get state() { return state; }, dispatch: step, firstInternalEvent: () => firstInternalEvent(state) };
   for (const move of moves) {
     let k = 0;
     const choose = (n: number): number => (move[k++ % move.length] ?? 0) % n;
+    const command = nextCommand(state, choose, space);
     if (mode === "settled") {
-      const command = nextCommand(state, choose, space);
-      step(command);
-      const caller = "caller" in command ? command.caller : null;
-      for (let guard = 0; guard < 10_000; guard++) {
-        if (caller !== null && state.inflight[caller] !== undefined) step({ type: "continue", caller });
-        else {
-          const e = firstInternalEvent(state);
-          if (e === null) break;
-          step(e);
-        }
-      }
+      if (command.type === "actor.crashed") {
+        step(command);
+        settle(store);
+      } else runSettled(store, command, false);
       continue;
     }
-    // Interleaved: a new command, a caller's next atomic step, or any internal event.
-    const options: ModelEvent[] = [...enabledInternalEvents(state)];
-    for (const caller of Object.keys(state.inflight)) {
-      const next = { type: "continue" as const, caller };
-      if (commandEnabled(state, next)) options.push(next);
-    }
-    const command = nextCommand(state, choose, space);
-    const busy = "caller" in command && state.inflight[command.caller] !== undefined;
-    if (!busy && (command.type === "actor.crashed" || commandEnabled(state, command))) options.push(command);
-    if (options.length > 0) step(options[choose(options.length)]);
+    // Interleaved: the search core's moves (checker/search.ts) where the callers are those with a command in flight and the new command's.
+    const caller = "caller" in command ? command.caller : null;
+    const wishes: LaneWish[] = Object.keys(state.inflight).filter((c) => c !== caller).map((c, lane) => ({ lane, caller: c, commands: [] }));
+    wishes.push({ lane: wishes.length, caller, commands: [command] });
+    const options = movesOf({ root: state, start: null, lanes: (_s, _p, out) => out.push(...wishes), advance: () => ({ pos: null }), posKey: () => "" }, state, null);
+    if (options.length > 0) step(options[choose(options.length)]!.event);
   }
   return state;
 }

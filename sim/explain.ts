@@ -1,15 +1,17 @@
 import {
-  DEFAULT_PROFILE, canonicalJson, commandEnabled, enabledInternalEvents, initialState, memoCanonicalKey, transition,
+  DEFAULT_PROFILE, canonicalJson, fingerprint, initialState,
   type ModelEvent, type MutantName, type ProfileName, type Result, type State,
 } from "../model/index.js";
 import { labelOf } from "./describe.js";
+import { listsSpace, search } from "../checker/search.js";
+import { drainSync } from "./pace.js";
 import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";
 import { resolveNamespace, stepToEvent, type Labels } from "./scenario/command.js";
 import { checkExpectation } from "./scenario/expect.js";
 import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
 import { isParallel, type LoadedScenario, type ParallelBlock, type Step } from "./scenario/types.js";
-import { answerFor, labelTable, type World } from "./scenario/world.js";
+import { labelTable, type World } from "./scenario/world.js";
 import { Store } from "./store.js";
 
 /** The story of one step: what was asked, what the cluster did, what the caller saw, and why. */
@@ -165,78 +167,34 @@ const FREE_RACE_STATES = 20_000;
  * bound on states.
  */
 function freeRace(world: World, block: ParallelBlock): Race | null {
-  interface Node { readonly state: State; readonly pos: readonly number[]; readonly bound: Record<string, string>; readonly saw: readonly { step: Step; caller: string; result: Result }[] }
+  interface Seen { readonly bound: Record<string, string>; readonly saw: readonly { step: Step; caller: string; result: Result }[] }
   const lists = block.parallel;
-  const canonical = memoCanonicalKey();
-  const keyOf = (n: Node): string => `${canonical(n.state)}|${n.pos.join(",")}|${canonicalJson(n.bound)}|${canonicalJson(n.saw.map((x) => [x.caller, x.result]))}`;
   const before = world.store.state;
-  let frontier: Node[] = [{ state: before, pos: lists.map(() => 0), bound: labelTable(), saw: [] }];
-  const seen = new Set<string>([keyOf(frontier[0])]);
-  const ends = new Map<string, Node>();
-  while (frontier.length > 0) {
-    const next: Node[] = [];
-    for (const node of frontier) {
-      const labels = labelTable(world.labels, node.bound);
-      const moves: { event: ModelEvent; list: number | null }[] = [];
-      for (let i = 0; i < lists.length; i++) {
-        if (node.pos[i] >= lists[i].length) continue;
-        const step = lists[i][node.pos[i]];
-        const caller = step.by === undefined ? undefined : labels[step.by];
-        if (caller !== undefined && node.state.inflight[caller] !== undefined) {
-          const event = { type: "continue" as const, caller };
-          if (commandEnabled(node.state, event)) moves.push({ event, list: i });
-          continue;
-        }
-        if (step.do !== "init" && step.by !== undefined && caller === undefined) continue; // its driver is not started yet
-        let event: ModelEvent;
-        try {
-          event = stepToEvent(step, labels, node.state);
-        } catch {
-          return null;
-        }
-        if (event.type === "actor.crashed" || commandEnabled(node.state, event)) moves.push({ event, list: i });
-      }
-      for (const event of enabledInternalEvents(node.state)) moves.push({ event, list: null });
-      if (moves.length === 0) {
-        if (!node.pos.every((p, i) => p >= lists[i].length)) return null; // a list that cannot go on without what the file expects
-        ends.set(`${canonical(node.state)}|${canonicalJson(node.saw.map((x) => [x.caller, x.result]))}`, node);
-        continue;
-      }
-      for (const move of moves) {
-        let t;
-        try {
-          t = transition(node.state, move.event);
-        } catch {
-          return null;
-        }
-        const pos = [...node.pos];
-        const bound = labelTable(node.bound);
-        const saw = [...node.saw];
-        for (let i = 0; i < lists.length; i++) {
-          if (pos[i] >= lists[i].length) continue;
-          const step = lists[i][pos[i]];
-          if (step.do === "crash") {
-            if (move.list === i) pos[i]++;
-            continue;
-          }
-          const caller = step.by === undefined ? null : labelTable(world.labels, bound)[step.by] ?? null;
-          const answer = move.list === i ? answerFor(t.observations, caller) : caller === null ? undefined : t.observations.find((o) => o.caller === caller);
-          if (answer === undefined) continue;
-          if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;
-          if (step.as !== undefined && answer.result.kind === "handle" && bound[step.as] === undefined) bound[step.as] = answer.result.actor;
-          saw.push({ step, caller: answer.caller, result: answer.result });
-          pos[i]++;
-        }
-        const child: Node = { state: t.state, pos, bound, saw };
-        const k = keyOf(child);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        if (seen.size > FREE_RACE_STATES) return null;
-        next.push(child);
-      }
-    }
-    frontier = next;
-  }
+  const ends = new Map<string, { state: State; bound: Record<string, string>; saw: Seen["saw"] }>();
+  const space = listsSpace<Step, Seen, "stuck">({
+    lists, root: before, extra: { bound: labelTable(), saw: [] },
+    // An init's job is not known before it answers; a step of a driver not started yet waits.
+    callerOf: (step, { bound }) => (step.do === "crash" || step.do === "init" || step.by === undefined ? null : labelTable(world.labels, bound)[step.by]),
+    eventOf: (step, { bound }, state) => stepToEvent(step, labelTable(world.labels, bound), state),
+    isCrash: (step) => step.do === "crash",
+    answered({ item: step, answer, extra }) {
+      const bound = labelTable(extra.bound);
+      if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;
+      if (step.as !== undefined && answer.result.kind === "handle" && bound[step.as] === undefined) bound[step.as] = answer.result.actor;
+      return { extra: { bound, saw: [...extra.saw, { step, caller: answer.caller, result: answer.result }] } };
+    },
+    extraKey: ({ bound, saw }) => `${canonicalJson(bound)}|${canonicalJson(saw.map((x) => [x.caller, x.result]))}`,
+    // A list that cannot go on without what the file expects: no outcomes to tell.
+    stuck: () => "stuck",
+  });
+  const r = drainSync(search(space, {
+    maxStates: FREE_RACE_STATES + 1,
+    onEnd: (state, { extra }) => {
+      ends.set(`${fingerprint(state)}|${canonicalJson(extra.saw.map((x) => [x.caller, x.result]))}`, { state, bound: extra.bound, saw: extra.saw });
+    },
+  }));
+  // A step that cannot be made into an event (a label never bound), a stuck list or too many states: nothing to tell.
+  if (r.verdict !== "ok") return null;
   const outcomes = [...ends.values()].map((end) => {
     const labels = labelTable(world.labels, end.bound);
     const unexpected = end.saw.flatMap(({ step, result }) => {

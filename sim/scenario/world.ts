@@ -1,4 +1,4 @@
-import type { Observation } from "../../model/index.js";
+import { answerOf, type Observation } from "../../model/index.js";
 import type { Store } from "../store.js";
 import type { Labels } from "./command.js";
 
@@ -23,8 +23,7 @@ export function labelTable(...parts: Labels[]): Record<string, string> {
 
 /** The observation that answers a caller's step among those an event produced. */
 export function answerFor(observations: readonly Observation[], caller: string | null): Observation | undefined {
-  // An init's caller is the job it creates (or "" when it failed), unknown beforehand.
-  return caller === null ? observations[0] : observations.find((o) => o.caller === caller);
+  return answerOf(observations, caller);
 }
 
 /** Why an id cannot be bound to a new label, or null if it can. */

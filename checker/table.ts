@@ -1,0 +1,238 @@
+/**
+ * The visited set of a search: 64-bit fingerprints in an open-addressing
+ * table of two 32-bit words per slot (linear probing), each with the index of
+ * its state. Eight bytes of fingerprint and four of index per slot, at most
+ * half full: about 24 bytes per visited state, nothing per state on the
+ * JavaScript heap. A fingerprint is (hi, lo) with (0, 0) kept for empty slots
+ * (a state hashing to it is stored as (0, 1)).
+ *
+ * Two different states with one fingerprint would be taken for one: the
+ * chance of that somewhere among n states is about n² / 2⁶⁵ (`collisionOdds`),
+ * reported with every verdict, as SPIN and TLC do.
+ */
+export class FingerprintTable {
+  private words: Uint32Array;
+  private indices: Int32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacity = 1 << 16) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.words = new Uint32Array(size * 2);
+    this.indices = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes the table holds. */
+  get bytes(): number {
+    return this.words.byteLength + this.indices.byteLength;
+  }
+
+  /** The index stored with the fingerprint, or -1. */
+  get(hi: number, lo: number): number {
+    if (hi === 0 && lo === 0) lo = 1;
+    const words = this.words;
+    for (let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const h = words[slot * 2]!;
+      const l = words[slot * 2 + 1]!;
+      if (h === 0 && l === 0) return -1;
+      if (h === hi >>> 0 && l === lo >>> 0) return this.indices[slot]!;
+    }
+  }
+
+  /** Stores the fingerprint with `index` unless present; returns the index stored before, or -1 when it was new. */
+  insert(hi: number, lo: number, index: number): number {
+    if (hi === 0 && lo === 0) lo = 1;
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    const words = this.words;
+    hi >>>= 0;
+    lo >>>= 0;
+    for (let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const h = words[slot * 2]!;
+      const l = words[slot * 2 + 1]!;
+      if (h === 0 && l === 0) {
+        words[slot * 2] = hi;
+        words[slot * 2 + 1] = lo;
+        this.indices[slot] = index;
+        this.count++;
+        return -1;
+      }
+      if (h === hi && l === lo) return this.indices[slot]!;
+    }
+  }
+
+  private grow(): void {
+    const oldWords = this.words;
+    const oldIndices = this.indices;
+    const size = (this.mask + 1) * 2;
+    this.words = new Uint32Array(size * 2);
+    this.indices = new Int32Array(size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let slot = 0; slot < oldIndices.length; slot++) {
+      const h = oldWords[slot * 2]!;
+      const l = oldWords[slot * 2 + 1]!;
+      if (h !== 0 || l !== 0) this.insert(h, l, oldIndices[slot]!);
+    }
+  }
+}
+
+/** The chance that two of `n` states share a 64-bit fingerprint: about n(n−1) / 2⁶⁵. */
+export function collisionOdds(n: number): number {
+  return (n * (n - 1)) / 2 ** 65;
+}
+
+/** A growable array of 32-bit integers (parents, move numbers), doubling as it fills. */
+export class IntColumn {
+  private data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1 << 12) {
+    this.data = new Int32Array(capacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  at(i: number): number {
+    return this.data[i]!;
+  }
+
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}
+
+/** Two 32-bit halves of a 64-bit hash of text (cyrb53's mixing, both halves kept), without allocating. */
+export const hashOut = { hi: 0, lo: 0 };
+export function hashText(text: string, seed = 0): void {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  hashOut.hi = h2 >>> 0;
+  hashOut.lo = h1 >>> 0;
+}
+
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * A structural 64-bit hash of plain data (objects, arrays, strings, numbers,
+ * booleans, null), equal for equal values whatever order their keys were
+ * added in: an object's entries are combined by addition (so no sorting),
+ * an array's elements in order. Objects are remembered by identity, so only
+ * the parts a transition made new are hashed again (immer shares the rest):
+ * for values that never change while it is in use. Make one per search. The
+ * result is left in `hashOut`.
+ */
+export function structuralHasher(): (value: unknown) => void {
+  const objects = new WeakMap<object, [number, number]>();
+  const strings = new Map<string, [number, number]>();
+  let hi = 0;
+  let lo = 0;
+  const ofString = (s: string): void => {
+    let h = strings.get(s);
+    if (h === undefined) {
+      hashText(s, 0x73);
+      h = [hashOut.hi, hashOut.lo];
+      if (strings.size < 1 << 16) strings.set(s, h);
+    }
+    hi = h[0];
+    lo = h[1];
+  };
+  const walk = (v: unknown): void => {
+    switch (typeof v) {
+      case "string": return ofString(v);
+      case "number":
+        if (Number.isInteger(v) && Math.abs(v) < 2 ** 31) {
+          hi = mix(v ^ 0x6e756d62);
+          lo = mix(Math.imul(v, 0x9e3779b1) ^ 0x1b873593);
+          return;
+        }
+        ofString(`#${v}`);
+        hi = mix(hi ^ 0x2f);
+        return;
+      case "boolean":
+        hi = v ? 0x7a5d1c3b : 0x2c1b3c6d;
+        lo = v ? 0x5bd1e995 : 0x1b873593;
+        return;
+      case "undefined":
+        hi = 0x11;
+        lo = 0x13;
+        return;
+      default:
+    }
+    if (v === null) {
+      hi = 0x3c6ef372;
+      lo = 0xa54ff53a;
+      return;
+    }
+    const o = v as object;
+    const cached = objects.get(o);
+    if (cached !== undefined) {
+      hi = cached[0];
+      lo = cached[1];
+      return;
+    }
+    let h1 = 0;
+    let h2 = 0;
+    if (Array.isArray(o)) {
+      h1 = 0x510e527f ^ o.length;
+      h2 = 0x9b05688c;
+      for (let i = 0; i < o.length; i++) {
+        walk(o[i]);
+        h1 = mix(Math.imul(h1, 31) ^ hi) ;
+        h2 = mix((h2 + lo) ^ Math.imul(h1, 0x27d4eb2d));
+      }
+    } else {
+      const record = o as Record<string, unknown>;
+      let n = 0;
+      for (const key in record) {
+        const value = record[key];
+        if (value === undefined) continue;
+        walk(value);
+        const vh = hi;
+        const vl = lo;
+        ofString(key);
+        h1 = (h1 + mix((hi + Math.imul(vh, 0x85ebca6b)) ^ vl)) >>> 0;
+        h2 = (h2 + mix((lo ^ Math.imul(vl, 0xc2b2ae35)) + vh)) >>> 0;
+        n++;
+      }
+      h1 = mix(h1 ^ Math.imul(n, 0x1f83d9ab));
+      h2 = mix(h2 + 0x5be0cd19 + n);
+    }
+    hi = h1;
+    lo = h2;
+    objects.set(o, [h1, h2]);
+  };
+  return (value) => {
+    walk(value);
+    hashOut.hi = hi;
+    hashOut.lo = lo;
+  };
+}
