@@ -1,6 +1,9 @@
 import { LAWS, PROFILES, type Law, type ModelEvent, type State } from "../model/index.js";
 import { footprint, keysMeet, ownerKey } from "../model/footprint.js";
 import { driverCommands, opsOf, type DriverSlot, type Universe } from "./universe.js";
+import { checkPaced, type CheckOptions, type CheckResult } from "./explore.js";
+import type { Move, Reduction } from "./search.js";
+import { drainSync, type Paced } from "../sim/pace.js";
 
 /**
  * Partial-order reduction (`rollcall check --por`): in each state, a subset
@@ -44,20 +47,60 @@ const KNOWN_LAWS = new Set([
   "namespaces-isolate-lookups", "owned-die-with-owner", "restart-keeps-name", "get-if-exists-finds-or-creates", "list-shows-live-names",
 ]);
 
-/** A move as the search core lists it. */
-export interface PorMove {
-  readonly event: ModelEvent;
-  readonly kind: "command" | "continue" | "internal" | "crash";
-  readonly lane: number | null;
-}
+type PorMove = Move;
 
-export interface PorReduction {
+export interface PorReduction extends Reduction {
   /**
    * Indices (ascending) of a persistent subset of `moves`, or null for all.
    * `slots` are the drivers' positions (the universe's lanes); without them
    * nothing is reduced.
    */
-  ample(state: State, moves: readonly PorMove[], slots?: readonly DriverSlot[]): readonly number[] | null;
+  ample(state: State, moves: readonly Move[], slots?: readonly DriverSlot[]): readonly number[] | null;
+}
+
+/** What `--por` adds to a check's result: the reduced search's figures, and whether the unreduced one was re-run. */
+export interface PorFigures {
+  readonly states: number;
+  readonly transitions: number;
+  /** States whose reduced set closed on a visited state, so were expanded in full. */
+  readonly fullyExpanded: number;
+  readonly verdict: CheckResult["verdict"];
+  /** The depth at which the reduced search met its first violation, if it did. */
+  readonly violationDepth: number | null;
+  /** True when the verdict and the violation reported come from the search re-run without reduction. */
+  readonly rerun: boolean;
+}
+
+/** `check` with partial-order reduction (sequential). */
+export function checkReduced(universe: Universe, options: CheckOptions = {}): CheckResult & { readonly por: PorFigures } {
+  return drainSync(checkReducedPaced(universe, options));
+}
+
+/**
+ * `check` with partial-order reduction: the reduced search decides `ok` and
+ * `incomplete`; when it meets a violation (at depth d), the search is re-run
+ * without reduction, which then stops at its own first violation, at most d
+ * deep (a bug in rollcall otherwise), so the violation reported, and the
+ * counterexample written from it, is the plain search's: a shortest one, the
+ * same law. With `accept` (a seeded bug's search passes over violations it
+ * cannot write as a scenario), the reduced search stops at any violation and
+ * the re-run applies `accept`.
+ */
+export function* checkReducedPaced(universe: Universe, options: CheckOptions = {}): Paced<CheckResult & { readonly por: PorFigures }> {
+  const { accept, ...rest } = options;
+  const reduced = yield* checkPaced(universe, { ...rest, reduction: porReduction(universe, options.laws) });
+  const figures = {
+    states: reduced.states, transitions: reduced.transitions, fullyExpanded: reduced.fullyExpanded ?? 0, verdict: reduced.verdict,
+    violationDepth: reduced.violation?.trace.length ?? null,
+  };
+  if (reduced.verdict !== "violation") return { ...reduced, por: { ...figures, rerun: false } };
+  const full = yield* checkPaced(universe, options);
+  const d = figures.violationDepth!;
+  if (accept === undefined && full.verdict === "violation" && full.violation!.trace.length > d) {
+    throw new Error(`partial-order reduction met a violation at depth ${d}, the full search none before depth ${full.violation!.trace.length} (a bug in rollcall)`);
+  }
+  if (accept === undefined && full.verdict === "ok") throw new Error(`partial-order reduction met a violation of ${reduced.violation!.law} the full search does not (a bug in rollcall)`);
+  return { ...full, por: { ...figures, rerun: true } };
 }
 
 interface Keys {
@@ -75,6 +118,7 @@ const write = (k: Keys, key: string): void => {
 export function porReduction(universe: Universe, laws: readonly Law[] = LAWS): PorReduction {
   const unknown = laws.some((l) => !KNOWN_LAWS.has(l.name));
   return {
+    acyclic: true,
     ample(state, moves, slots) {
       if (unknown || slots === undefined || moves.length < 2) return null;
       if (!reducible(state)) return null;
