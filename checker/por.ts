@@ -162,6 +162,10 @@ function choose(universe: Universe, state: State, moves: readonly PorMove[], slo
   candidates.sort((a, b) => a.indices.length - b.indices.length || (a.lane ?? -1) - (b.lane ?? -1));
 
   const laneFutures = slots.map((slot, i) => laneFuture(universe, state, slot, i));
+  const waiting = (id: string | null): boolean => {
+    const l = id === null ? undefined : state.actors[id]?.lifecycle;
+    return l === "DEPENDENCIES_UNREADY" || l === "PENDING_CREATION" || l === "RESTARTING";
+  };
   const registered = Object.keys(state.actors);
   const actorFutures = new Map(registered.map((id) => [id, actorFuture(state, id)] as const));
   const newActors = newActorFuture(universe, state, slots);
@@ -177,12 +181,30 @@ function choose(universe: Universe, state: State, moves: readonly PorMove[], slo
       enablingUniverse(state, c.actor!, own);
     }
     let ok = true;
-    for (let j = 0; ok && j < laneFutures.length; j++) if (j !== c.lane && conflicts(own, laneFutures[j]!)) ok = false;
+    // A waiting actor's record is read by the set (its enabling keys), so no move outside it changes it: it stays waiting.
+    const futures = c.actor !== null && waiting(c.actor) ? slots.map((slot, i) => laneFuture(universe, state, slot, i, c.actor)) : laneFutures;
+    for (let j = 0; ok && j < futures.length; j++) if (j !== c.lane && conflicts(own, futures[j]!)) ok = false;
     for (const [id, f] of actorFutures) if (ok && id !== c.actor && conflicts(own, f)) ok = false;
     if (ok && conflicts(own, newActors)) ok = false;
     if (ok) return c.indices;
+    if (DEBUG.on) {
+      const why: string[] = [];
+      const futures = c.actor !== null && waiting(c.actor) ? slots.map((slot, i) => laneFuture(universe, state, slot, i, c.actor)) : laneFutures;
+      futures.forEach((f, j) => { if (j !== c.lane && conflicts(own, f)) why.push(`lane${j}:${meet(own, f)}`); });
+      for (const [id, f] of actorFutures) if (id !== c.actor && conflicts(own, f)) why.push(`${id}:${meet(own, f)}`);
+      if (conflicts(own, newActors)) why.push(`new:${meet(own, newActors)}`);
+      DEBUG.log.push(`${c.lane ?? c.actor}[${c.indices.map((i) => moves[i]!.event.type).join(",")}] ${why.join(" ")}`);
+    }
   }
   return null;
+}
+
+export const DEBUG = { on: false, log: [] as string[] };
+function meet(own: Keys, f: Keys): string {
+  const out: string[] = [];
+  for (const w of own.writes) if (keysMeet([w], f.reads)) out.push("W" + w);
+  for (const w of f.writes) if (keysMeet([w], own.reads)) out.push("R" + w);
+  return out.slice(0, 4).join(",");
 }
 
 /** True when the candidate's moves conflict with a future: one writes what the other reads or writes. */
@@ -241,8 +263,9 @@ function lawKeys(state: State, event: ModelEvent, k: Keys): void {
       k.reads.add(`name:${ns}/${request.name}`);
       const holder = state.names[ns]?.[request.name];
       if (holder !== undefined) {
-        k.reads.add(`actor:${holder}`);
+        // Whether it is registered, and its arguments (the rest is immutable).
         k.reads.add(`dead:${holder}`);
+        k.reads.add(`args:${holder}`);
       }
       return;
     }
@@ -266,12 +289,13 @@ function callerNamespace(state: State, caller: string): string {
   return (state.jobs[a!.job] ?? state.finished[a!.job])!.namespace;
 }
 
-/** name-uniqueness's groups: a write of an entry, or of a named actor's record, writes its group. */
+/** name-uniqueness's groups: a write of an entry, or of whether a named actor is registered or DEAD, writes its group. */
 function nameGroups(state: State, k: Keys): void {
   for (const w of [...k.writes]) {
     if (w.startsWith("name:")) write(k, `nameinv:${w.slice(5)}`);
-    else if (w.startsWith("actor:") || w.startsWith("dead:")) {
-      const id = w.slice(w.indexOf(":") + 1);
+    else if (w.startsWith("dead:")) {
+      // (name-uniqueness reads of an actor only whether it is registered and DEAD, and its immutable name.)
+      const id = w.slice(5);
       if (id === "*") write(k, "nameinv:*");
       const a = state.actors[id] ?? state.destroyed[id];
       if (a !== undefined && a.name !== null) write(k, `nameinv:${a.namespace}/${a.name}`);
@@ -304,8 +328,13 @@ function enablingUniverse(state: State, id: string, k: Keys): void {
   k.reads.add(`job:${a.job}`);
 }
 
-/** Everything a driver could touch from now on (its commands and their continuations), over-approximated. */
-export function laneFuture(universe: Universe, state: State, slot: DriverSlot, lane: number): Keys {
+/**
+ * Everything a driver could touch from now on (its command in flight's next
+ * steps, then its commands and theirs), over-approximated. `stuck`: an actor
+ * that stays waiting (being created or restarted) as long as the set's moves
+ * are not taken, so no call or code can run on it.
+ */
+export function laneFuture(universe: Universe, state: State, slot: DriverSlot, lane: number, stuck: string | null = null): Keys {
   const k = keys();
   if (slot.job === null) {
     write(k, "*"); // it may start in any namespace and do anything
@@ -316,56 +345,81 @@ export function laneFuture(universe: Universe, state: State, slot: DriverSlot, l
   const left = opsOf(universe, lane) - slot.ops;
   const inflight = state.inflight[job];
   if (inflight === undefined && left <= 0) return k;
-  const ops = new Set(universe.operations);
-  const ns = state.jobs[job]!.namespace;
-  const anyNamespace = state.mutant === "lookup-any-namespace" || state.mutant === "handle-follows-name";
   write(k, `inflight:${job}`);
   k.reads.add(`killsby:${job}`);
+  const ns = state.jobs[job]!.namespace;
+  if (inflight !== undefined) {
+    if (inflight.op === "call") {
+      k.reads.add(`actor:${inflight.actor}`);
+      write(k, `data:${inflight.actor}`);
+    } else {
+      // A registration (it may fail and look again): the entry, a new actor, a handle to whoever holds the name.
+      const entry = `${inflight.request.namespace}/${inflight.request.name}`;
+      registers(k, job, `name:${entry}`);
+      const holder = state.names[inflight.request.namespace]?.[inflight.request.name as string];
+      for (const id of holder === undefined ? ["new"] : [holder, "new"]) {
+        write(k, `handles:${job}:${id}`);
+        k.reads.add(`dead:${id}`);
+        k.reads.add(`args:${id}`);
+      }
+    }
+  }
+  if (left > 0) commandsFuture(universe, state, job, ns, stuck, k);
+  nameGroups(state, k);
+  return k;
+}
+
+/** A registration's keys: the counter, a new actor, the name's entry, the creator's handle. */
+function registers(k: Keys, job: string, entry: string): void {
+  write(k, "counter:actor");
+  write(k, entry);
+  for (const key of ["actor", "dead", "data", "args"]) write(k, `${key}:new`);
+  write(k, `handles:${job}:new`);
+}
+
+/** Any commands of a driver's (with their later steps), over the actors it holds or may come to hold. */
+function commandsFuture(universe: Universe, state: State, job: string, ns: string, stuck: string | null, k: Keys): void {
+  const ops = new Set(universe.operations);
+  const anyNamespace = state.mutant === "lookup-any-namespace" || state.mutant === "handle-follows-name";
   k.reads.add(anyNamespace ? "name:*" : `name:${ns}/*`);
-  // The actors it holds or may come to hold: held ones, named ones it may look up, new ones it may create.
+  write(k, `handles:${job}:*`);
+  if (ops.has("create") || ops.has("getIfExists")) registers(k, job, `name:${ns}/*`);
+  // Held ones, named ones it may look up, new ones it may create.
   const reach = new Set<string>(Object.keys(state.handles[job] ?? {}));
   for (const id in state.actors) {
     const a = state.actors[id]!;
     if (a.name !== null && (anyNamespace || a.namespace === ns)) reach.add(id);
   }
   reach.add("new");
-  const creates = left > 0 && (ops.has("create") || ops.has("getIfExists"));
-  const registers = creates || (inflight !== undefined && inflight.op !== "call");
-  if (registers) {
-    write(k, "counter:actor");
-    write(k, `name:${ns}/*`);
+  const kills = ops.has("kill") || ops.has("killRestart");
+  if (kills) {
+    write(k, "kills:push");
+    write(k, `killsby:${job}`);
   }
-  write(k, `handles:${job}:*`);
+  if (ops.has("exit")) write(k, `job:${job}`);
   for (const id of reach) {
-    k.reads.add(`actor:${id}`);
-    k.reads.add(`dead:${id}`);
-    if (id === "new" && registers) {
-      write(k, "actor:new");
-      write(k, "dead:new");
+    k.reads.add(`dead:${id}`); // lookups, lists, what get-or-create returns
+    k.reads.add(`args:${id}`);
+    if (state.mutant === "get-or-create-new-args") {
+      write(k, `args:${id}`);
+      write(k, `data:${id}`);
     }
-    write(k, `data:${id}`); // calls, constructors of new actors, get-or-create-new-args
-  }
-  if (left > 0) {
-    if (ops.has("kill") || ops.has("killRestart")) {
-      write(k, "kills:push");
-      write(k, `killsby:${job}`);
-      for (const id of reach) write(k, `killfor:${id}`);
+    if (kills) write(k, `killfor:${id}`);
+    if (id === stuck) continue; // no call or code runs on a waiting actor
+    if (ops.has("call")) {
+      k.reads.add(`actor:${id}`);
+      write(k, `data:${id}`);
     }
-    if (ops.has("exit")) write(k, `job:${job}`);
     if (ops.has("exitActor")) {
-      for (const id of reach) {
-        for (const key of ["actor", "dead", "inflight", "killsby"]) write(k, `${key}:${id}`);
-        write(k, `handles:${id}:*`);
-        const a = state.actors[id] ?? state.destroyed[id];
-        if (a !== undefined) {
-          if (a.name !== null) write(k, `name:${a.namespace}/${a.name}`);
-          if (a.owner !== null) k.reads.add(ownerKey(a.owner));
-        }
+      for (const key of ["actor", "dead", "inflight", "killsby"]) write(k, `${key}:${id}`);
+      write(k, `handles:${id}:*`);
+      const a = state.actors[id] ?? state.destroyed[id];
+      if (a !== undefined) {
+        if (a.name !== null) write(k, `name:${a.namespace}/${a.name}`);
+        if (a.owner !== null) k.reads.add(ownerKey(a.owner));
       }
     }
   }
-  nameGroups(state, k);
-  return k;
 }
 
 /** Everything the cluster could do to a registered actor from now on: every internal event, crash and kill of it. */
@@ -373,6 +427,7 @@ export function actorFuture(state: State, id: string): Keys {
   const k = keys();
   const a = state.actors[id]!;
   for (const key of ["actor", "dead", "data", "inflight", "killfor"]) write(k, `${key}:${id}`);
+  k.reads.add(`args:${id}`);
   write(k, `handles:${id}:*`);
   if (a.name !== null) write(k, `name:${a.namespace}/${a.name}`);
   if (a.owner !== null) {
@@ -393,15 +448,19 @@ export function actorFuture(state: State, id: string): Keys {
 function newActorFuture(universe: Universe, state: State, slots: readonly DriverSlot[]): Keys {
   const k = keys();
   for (const key of ["actor", "dead", "data", "inflight", "killfor"]) write(k, `${key}:new`);
+  k.reads.add("args:new");
   write(k, "handles:new:*");
+  const creates = universe.operations.includes("create") || universe.operations.includes("getIfExists");
   slots.forEach((slot, i) => {
     if (slot.job === null) {
-      k.reads.add("job:*");
-      k.reads.add("handles:*");
+      if (creates) write(k, "*");
       return;
     }
     if (state.jobs[slot.job] === undefined) return;
-    if (opsOf(universe, i) - slot.ops <= 0 && state.inflight[slot.job] === undefined) return;
+    const f = state.inflight[slot.job];
+    const registering = (f !== undefined && f.op !== "call") || (creates && opsOf(universe, i) - slot.ops > 0);
+    if (!registering) return;
+    // A new actor's owner is its creator; when it dies, its entry may be released.
     k.reads.add(`job:${slot.job}`);
     k.reads.add(`handles:${slot.job}:new`);
     write(k, `name:${state.jobs[slot.job]!.namespace}/*`);

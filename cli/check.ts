@@ -7,6 +7,7 @@ import { checkPacked, packedSupports } from "../checker/packed.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
 import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
+import { checkReducedPaced, type PorFigures } from "../checker/por.js";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 import { checkOutDir, checkOutFile, saveFinding, saveFindingFile } from "./output.js";
@@ -30,6 +31,7 @@ export interface CheckFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly symmetry?: boolean;
+  readonly por?: boolean;
   readonly workers?: string;
   readonly engine?: string;
 }
@@ -110,7 +112,15 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
   if (flags.engine !== undefined && flags.engine !== "reference" && flags.engine !== "packed") throw new InputError(`--engine must be reference or packed, got '${flags.engine}'`);
   if (flags.engine === "packed") return packedCommand(universe, flags, options, meter, started);
-  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
+  // --por (checker/por.ts): the reduced search, re-run without reduction when it meets a violation.
+  let por: PorFigures | null = null;
+  const reduced = async (u: Universe, o: CheckOptions): Promise<CheckResult> => {
+    const r = await drainAsync(checkReducedPaced(u, o));
+    por = r.por;
+    return r;
+  };
+  if (flags.por === true && workers > 1) throw new InputError("--por runs with one worker (--workers 1)");
+  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (flags.por === true ? reduced(u, o) : workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
   const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
   // Where a counterexample would go, checked before the search: a finding is never lost to a bad path.
   if (bugSearch !== null) checkOutDir(flags.out, "--out");
@@ -178,6 +188,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     seconds: round(seconds, 3),
     statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-6)),
     symmetry: flags.symmetry === true,
+    ...(flags.por === true ? { por: porReport(por) } : {}),
     ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
     workers,
@@ -200,6 +211,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   return result.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
 }
 
+/** --por's figures: the reduced search's states and transitions, and whether the verdict is the unreduced re-run's. */
+function porReport(p: PorFigures | null): Record<string, unknown> | null {
+  return p === null ? null : { statesReduced: p.states, transitionsReduced: p.transitions, verdictReduced: p.verdict, violationDepthReduced: p.violationDepth, rerunWithoutReduction: p.rerun };
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -212,7 +228,7 @@ export function describeUniverse(u: Universe): string {
 }
 
 type Report = {
-  verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
+  verdict: string; por?: Record<string, unknown> | null; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
   violations: { law: string; message: string; length: number | null; passedOver?: number; lengthWritten?: number; scenario: string | null; failsWith?: string; itf?: string; trace: readonly unknown[] }[];
@@ -227,6 +243,8 @@ function printSummary(r: Report, result: CheckResult): void {
     ["seconds", r.seconds.toFixed(2)],
     ["states/s", r.statesPerSecond.toLocaleString("en")],
     ["peak memory", `${r.peakMemoryMB} MB`],
+    ...(r.por == null ? [] : [["por", `${Number(r.por.statesReduced).toLocaleString("en")} states in the reduced search` +
+      (r.por.rerunWithoutReduction === true ? `, which met a violation at depth ${r.por.violationDepthReduced}: the figures above are the search re-run without reduction` : " (companions and coverage are the reduced search's)")] as [string, string]]),
   ];
   console.log("");
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);

@@ -25,15 +25,16 @@ function changedKeys(before: State, after: State): string[] {
   for (const id of union(before.actors, before.destroyed, after.actors, after.destroyed)) {
     const view = (s: State) => {
       const a: Actor | undefined = s.actors[id] ?? s.destroyed[id];
-      if (a === undefined) return { rest: null, dead: null, data: null };
+      if (a === undefined) return { rest: null, dead: null, data: null, args: null };
       const { data, args, ...rest } = a;
-      return { rest: [s.actors[id] !== undefined, rest], dead: [s.actors[id] !== undefined, a.lifecycle === "DEAD"], data: [data, args] };
+      return { rest: [s.actors[id] !== undefined, rest], dead: [s.actors[id] !== undefined, a.lifecycle === "DEAD"], data, args };
     };
     const b = view(before);
     const a = view(after);
     if (differ(b.rest, a.rest)) out.push(`actor:${id}`);
     if (differ(b.dead, a.dead)) out.push(`dead:${id}`);
     if (differ(b.data, a.data)) out.push(`data:${id}`);
+    if (differ(b.args, a.args)) out.push(`args:${id}`);
   }
   for (const ns of union(before.names, after.names)) {
     for (const name of union(before.names[ns], after.names[ns])) {

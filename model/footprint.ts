@@ -20,7 +20,8 @@ import { isJobId, selectActor, selectCallerJob, selectOwnerAlive, selectRestarts
  *   incarnation, death cause, registered or destroyed, evicted);
  * - `dead:A`: whether A is registered and whether it is DEAD (a lookup reads
  *   only this); every write of it is also a write of `actor:A`;
- * - `data:A`: A's class state and constructor arguments;
+ * - `data:A`: A's class state;
+ * - `args:A`: A's constructor arguments (changed only by a seeded bug);
  * - `name:N/n`: the registry's entry for name n in namespace N;
  * - `handles:C:A`: the handle caller C holds to A;
  * - `inflight:C`: C's command in flight;
@@ -205,6 +206,7 @@ function touch(s: State, e: ModelEvent, k: Keys): void {
     case "actor.restarted":
       k.write(`actor:${e.actor}`);
       k.write(`data:${e.actor}`);
+      k.read(`args:${e.actor}`);
       return;
     case "kill.processed": {
       // Taking out the first entry for the actor keeps the others' order: it commutes with sending a kill of another actor.
@@ -292,7 +294,10 @@ function create(s: State, e: Create, k: Keys): void {
   k.read(`name:${ns}/${e.name}`);
   const existing = s.names[ns]?.[e.name];
   if (e.getIfExists === true && existing !== undefined) {
-    if (bug(s, "get-or-create-new-args")) k.write(`data:${existing}`);
+    if (bug(s, "get-or-create-new-args")) {
+      k.write(`args:${existing}`);
+      k.write(`data:${existing}`);
+    }
     k.write(`handles:${e.caller}:${existing}`);
     return;
   }
@@ -307,6 +312,7 @@ function register(s: State, caller: string, ns: string, name: string | null, k: 
   k.write(`actor:${id}`);
   k.write(`dead:${id}`);
   k.write(`data:${id}`);
+  k.write(`args:${id}`);
   if (!isJobId(caller)) k.read(`actor:${caller}`);
   if (name !== null) k.write(`name:${ns}/${name}`);
   k.write(`handles:${caller}:${id}`);
