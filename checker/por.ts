@@ -10,9 +10,7 @@ import { drainSync, type Paced } from "../sim/pace.js";
  * of the moves that is enough to find every law's violation, a persistent
  * set (Godefroid) in one of two shapes: every move of one driver (lane), or
  * every move of the cluster on one actor (its internal events, its crash, its
- * pending kills' processing). The search core (checker/search.ts) takes it,
- * and falls back to all moves when a chosen move reaches a visited state (the
- * cycle proviso C3 in its breadth-first form).
+ * pending kills' processing). The search core (checker/search.ts) takes it.
  *
  * Independence is read off footprints (model/footprint.ts): two moves are
  * independent when neither writes what the other reads or writes. To that
@@ -24,14 +22,16 @@ import { drainSync, type Paced } from "../sim/pace.js";
  * (`laneFuture`, `actorFuture`). C0: the set is never empty.
  *
  * Why the verdict stays the same (for the laws, which judge single
- * transitions): if a violating transition is reachable from a state s by a
- * path w, and A is s's set, either some move of w is in A, and the first one
- * moves to the front (it commutes with the moves before it, and the laws
- * judge every step as before), or none is, and any move of A followed by w
- * reaches a violation too. Each step shortens w or goes one step down the
- * state space, which has no cycles (every move uses up an operation, a
- * restart, a kill or a lifecycle step), so a violation is reached in the
- * reduced space. `checkReduced` then re-runs the search without reduction
+ * transitions): let a violating transition be reachable from a state s by a
+ * path w whose earlier steps keep the laws, and A be s's set. Either some
+ * move of w is in A, and the first one moves to the front (it commutes with
+ * the moves before it, and a step that keeps the laws does not change how
+ * they judge an independent one), or none is, and any move of A followed by
+ * w breaks a law too (the move itself, or w's last step). Each step shortens
+ * w or goes one step down the state space, which has no cycles (every move
+ * uses up an operation, a restart, a kill or a lifecycle step; por.test.ts
+ * checks it), so a violation is reached in the reduced space: the core is
+ * told (`acyclic`) that it needs no cycle proviso. `checkReduced` then re-runs the search without reduction
  * when one is found, so the violation reported (and the counterexample
  * written) is the unreduced search's, a shortest one.
  *
@@ -120,7 +120,7 @@ export function porReduction(universe: Universe, laws: readonly Law[] = LAWS): P
   return {
     acyclic: true,
     ample(state, moves, slots) {
-      if (unknown || slots === undefined || moves.length < 2) return null;
+      if (unknown || !Array.isArray(slots) || moves.length < 2) return null;
       if (!reducible(state)) return null;
       return choose(universe, state, moves, slots);
     },
