@@ -155,16 +155,17 @@ function same(u: Universe, options: CheckOptions = {}): { full: number; reduced:
 
 describe("partial-order reduction: the same verdicts as without it", () => {
   it.each([
-    ["two drivers, one operation each", SMALL],
-    ["no crashes", { ...SMALL, faults: false }],
-    ["one driver, three operations", { ...DEFAULT_UNIVERSE, drivers: 1, driverOps: [3] }],
-    ["three drivers, one silent", { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: [1, 1, 0] }],
-    ["two names, one namespace", { ...SMALL, names: 2, namespaces: 1 }],
-    ["max_restarts 0, no crashes", { ...SMALL, maxRestarts: 0, faults: false }],
-    ["profile seed", { ...SMALL, profile: "seed" }],
-  ] as [string, Universe][])("%s, with and without symmetry", (_, u) => {
+    ["two drivers, one operation each", SMALL, true],
+    ["no crashes", { ...SMALL, faults: false }, true],
+    // One driver and the cluster: its next command may touch any actor the cluster is busy with, so nothing is reduced.
+    ["one driver, three operations", { ...DEFAULT_UNIVERSE, drivers: 1, driverOps: [3] }, false],
+    ["three drivers, one silent", { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: [1, 1, 0] }, true],
+    ["two names, one namespace", { ...SMALL, names: 2, namespaces: 1 }, true],
+    ["max_restarts 0, no crashes", { ...SMALL, maxRestarts: 0, faults: false }, true],
+    ["profile seed", { ...SMALL, profile: "seed" }, true],
+  ] as [string, Universe, boolean][])("%s, with and without symmetry", (_, u, fewer) => {
     const plain = same(u);
-    expect(plain.reduced).toBeLessThan(plain.full);
+    if (fewer) expect(plain.reduced).toBeLessThan(plain.full);
     same(u, { symmetry: true });
   }, 300_000);
 
