@@ -166,9 +166,16 @@ function choose(universe: Universe, state: State, moves: readonly PorMove[], slo
     const l = id === null ? undefined : state.actors[id]?.lifecycle;
     return l === "DEPENDENCIES_UNREADY" || l === "PENDING_CREATION" || l === "RESTARTING";
   };
-  const registered = Object.keys(state.actors);
+  // Registered actors, and destroyed ones with a kill still pending (its processing finds nothing, takes the entry out).
+  const registered = [...new Set([...Object.keys(state.actors), ...byActor.keys()])];
   const actorFutures = new Map(registered.map((id) => [id, actorFuture(state, id)] as const));
   const newActors = newActorFuture(universe, state, slots);
+
+  const enablers = new Map(registered.map((id) => {
+    const k = keys();
+    enablingUniverse(state, id, k);
+    return [id, k.reads] as const;
+  }));
 
   for (const c of candidates) {
     if (c.indices.length === moves.length) return null;
@@ -180,31 +187,41 @@ function choose(universe: Universe, state: State, moves: readonly PorMove[], slo
       // New moves of the cluster on this actor may become enabled: what enables any of them is read.
       enablingUniverse(state, c.actor!, own);
     }
-    let ok = true;
     // A waiting actor's record is read by the set (its enabling keys), so no move outside it changes it: it stays waiting.
     const futures = c.actor !== null && waiting(c.actor) ? slots.map((slot, i) => laneFuture(universe, state, slot, i, c.actor)) : laneFutures;
-    for (let j = 0; ok && j < futures.length; j++) if (j !== c.lane && conflicts(own, futures[j]!)) ok = false;
-    for (const [id, f] of actorFutures) if (ok && id !== c.actor && conflicts(own, f)) ok = false;
-    if (ok && conflicts(own, newActors)) ok = false;
+    const others = futures.filter((_, j) => j !== c.lane);
+    const active = activeActors(registered, byActor, c.actor, others, actorFutures, enablers, newActors);
+    let ok = !others.some((f) => conflicts(own, f)) && !conflicts(own, newActors);
+    for (const id of active) if (ok && conflicts(own, actorFutures.get(id)!)) ok = false;
     if (ok) return c.indices;
-    if (DEBUG.on) {
-      const why: string[] = [];
-      const futures = c.actor !== null && waiting(c.actor) ? slots.map((slot, i) => laneFuture(universe, state, slot, i, c.actor)) : laneFutures;
-      futures.forEach((f, j) => { if (j !== c.lane && conflicts(own, f)) why.push(`lane${j}:${meet(own, f)}`); });
-      for (const [id, f] of actorFutures) if (id !== c.actor && conflicts(own, f)) why.push(`${id}:${meet(own, f)}`);
-      if (conflicts(own, newActors)) why.push(`new:${meet(own, newActors)}`);
-      DEBUG.log.push(`${c.lane ?? c.actor}[${c.indices.map((i) => moves[i]!.event.type).join(",")}] ${why.join(" ")}`);
-    }
   }
   return null;
 }
 
-export const DEBUG = { on: false, log: [] as string[] };
-function meet(own: Keys, f: Keys): string {
-  const out: string[] = [];
-  for (const w of own.writes) if (keysMeet([w], f.reads)) out.push("W" + w);
-  for (const w of f.writes) if (keysMeet([w], own.reads)) out.push("R" + w);
-  return out.slice(0, 4).join(",");
+/**
+ * The actors the cluster may act on along paths outside the set: those with
+ * a move now, and, until nothing changes, those whose enabling keys someone
+ * who may move writes (a driver, or the cluster on an actor already in). The
+ * others have no move on such paths, so nothing of theirs conflicts.
+ */
+function activeActors(
+  registered: readonly string[], byActor: ReadonlyMap<string, readonly number[]>, candidate: string | null,
+  lanes: readonly Keys[], futures: ReadonlyMap<string, Keys>, enablers: ReadonlyMap<string, ReadonlySet<string>>, newActors: Keys,
+): string[] {
+  const active = registered.filter((id) => id !== candidate && byActor.has(id));
+  const writers: Set<string>[] = [...lanes.map((f) => f.writes), newActors.writes, ...active.map((id) => futures.get(id)!.writes)];
+  let rest = registered.filter((id) => id !== candidate && !byActor.has(id));
+  for (let changed = true; changed && rest.length > 0;) {
+    changed = false;
+    rest = rest.filter((id) => {
+      if (!writers.some((w) => keysMeet(w, enablers.get(id)!))) return true;
+      active.push(id);
+      writers.push(futures.get(id)!.writes);
+      changed = true;
+      return false;
+    });
+  }
+  return active;
 }
 
 /** True when the candidate's moves conflict with a future: one writes what the other reads or writes. */
@@ -425,7 +442,12 @@ function commandsFuture(universe: Universe, state: State, job: string, ns: strin
 /** Everything the cluster could do to a registered actor from now on: every internal event, crash and kill of it. */
 export function actorFuture(state: State, id: string): Keys {
   const k = keys();
-  const a = state.actors[id]!;
+  const a = state.actors[id];
+  if (a === undefined) {
+    write(k, `killfor:${id}`);
+    for (const p of state.kills) if (p.actor === id) write(k, `killsby:${p.by}`);
+    return k;
+  }
   for (const key of ["actor", "dead", "data", "inflight", "killfor"]) write(k, `${key}:${id}`);
   k.reads.add(`args:${id}`);
   write(k, `handles:${id}:*`);
