@@ -111,15 +111,16 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   };
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
   if (flags.engine !== undefined && flags.engine !== "reference" && flags.engine !== "packed") throw new InputError(`--engine must be reference or packed, got '${flags.engine}'`);
+  if (flags.por === true && workers > 1) throw new InputError("--por runs with one worker (--workers 1)");
+  if (flags.por === true && flags.engine === "packed") throw new InputError("--por runs on the reference engine (leave out --engine packed)");
   if (flags.engine === "packed") return packedCommand(universe, flags, options, meter, started);
   // --por (checker/por.ts): the reduced search, re-run without reduction when it meets a violation.
   let por: PorFigures | null = null;
   const reduced = async (u: Universe, o: CheckOptions): Promise<CheckResult> => {
     const r = await drainAsync(checkReducedPaced(u, o));
-    por = r.por;
+    if (por === null) por = r.por; // the first search's (with --symmetry, the second is the count without it)
     return r;
   };
-  if (flags.por === true && workers > 1) throw new InputError("--por runs with one worker (--workers 1)");
   const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (flags.por === true ? reduced(u, o) : workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
   const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
   // Where a counterexample would go, checked before the search: a finding is never lost to a bad path.
