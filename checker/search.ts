@@ -82,7 +82,9 @@ export interface SearchObserver {
 
 /** Partial-order reduction: indices (ascending) of a subset of a state's moves that is enough, or null for all. */
 export interface Reduction {
-  ample(state: State, moves: readonly Move[]): readonly number[] | null;
+  ample(state: State, moves: readonly Move[], pos?: unknown): readonly number[] | null;
+  /** The space has no cycles (every move uses something up), so a reduced set closing on a visited state is kept: no cycle proviso. */
+  readonly acyclic?: boolean;
 }
 
 export interface SearchProgress {
@@ -264,7 +266,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
           continue;
         }
         // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
-        let chosen: readonly number[] | null = reduction?.ample(node.state, all) ?? null;
+        let chosen: readonly number[] | null = reduction?.ample(node.state, all, node.pos) ?? null;
         let pending: { m: number; state: State; pos: P; hi: number; lo: number }[] = [];
         for (let attempt = 0; attempt < 2; attempt++) {
           const indices = chosen ?? all.map((_, i) => i);
@@ -298,7 +300,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             if (chosen !== null && table.get(hashOut.hi, hashOut.lo) !== -1) closes = true;
             pending.push({ m, state: t.state, pos: advanced.pos, hi: hashOut.hi, lo: hashOut.lo });
           }
-          if (chosen === null || !closes) break;
+          if (chosen === null || !closes || reduction?.acyclic === true) break;
           // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
           fullyExpanded++;
           transitions -= pending.length;

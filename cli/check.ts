@@ -8,6 +8,7 @@ import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Op
 import { traceToItf } from "../checker/itf.js";
 import { checkLivenessPaced, type LivenessCheck } from "../checker/liveness.js";
 import { livenessReport, printLivenessViolation, type LivenessViolationRow } from "./liveness.js";
+import { checkReducedPaced, type PorFigures } from "../checker/por.js";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 import { checkOutDir, checkOutFile, saveFinding, saveFindingFile } from "./output.js";
@@ -33,6 +34,7 @@ export interface CheckFlags {
   readonly symmetry?: boolean;
   /** False (`--no-liveness`): the graph is not recorded and the eventually laws are not decided. */
   readonly liveness?: boolean;
+  readonly por?: boolean;
   readonly workers?: string;
 }
 
@@ -110,9 +112,17 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     memoryMB: () => process.memoryUsage().rss / 2 ** 20,
   };
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
-  // Liveness (checker/liveness.ts): decided on the graph of the first search without symmetry, with one worker.
+  if (flags.por === true && workers > 1) throw new InputError("--por runs with one worker (--workers 1)");
+  // Liveness (checker/liveness.ts): decided on the graph of the first search without symmetry or reduction, with one worker.
   let live: LivenessCheck | null = null;
+  // --por (checker/por.ts): the reduced search, re-run without reduction when it meets a violation.
+  let por: PorFigures | null = null;
   const search = async (u: Universe, o: CheckOptions): Promise<CheckResult> => {
+    if (flags.por === true) {
+      const r = await drainAsync(checkReducedPaced(u, o));
+      if (por === null) por = r.por; // the first search's (with --symmetry, the second is the count without it)
+      return r;
+    }
     if (workers > 1) return checkParallel(u, workers, o);
     if (o.symmetry === true || live !== null || flags.liveness === false) return drainAsync(checkPaced(u, o));
     live = await drainAsync(checkLivenessPaced(u, o));
@@ -169,7 +179,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     }
   }
 
-  const notRun = flags.liveness === false ? "--no-liveness" : workers > 1 ? "the liveness laws need one worker" : null;
+  const notRun = flags.liveness === false ? "--no-liveness" : flags.por === true ? "--por (they are decided on the unreduced graph)" : workers > 1 ? "the liveness laws need one worker" : null;
   const liveness = livenessReport(live, notRun, {
     searched: bugSearch?.universe ?? universe, correct: mutant !== undefined ? universe : { ...universe, profile: "ray" },
     bug: bugSearch === null ? null : mutant !== undefined ? { mutant } : { profile: universe.profile },
@@ -192,6 +202,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     seconds: round(seconds, 3),
     statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-6)),
     symmetry: flags.symmetry === true,
+    ...(flags.por === true ? { por: porReport(por) } : {}),
     ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
     peakMemoryMB: Math.round(peakMB),
     // The visited set keeps 64-bit fingerprints: the chance that two states shared one (so one was never explored), as SPIN and TLC report it.
@@ -225,6 +236,11 @@ export function formatOdds(p: number): string {
   return `about 1 in ${(1 / p).toPrecision(2).replace("e+", "e")}`;
 }
 
+/** --por's figures: the reduced search's states and transitions, and whether the verdict is the unreduced re-run's. */
+function porReport(p: PorFigures | null): Record<string, unknown> | null {
+  return p === null ? null : { statesReduced: p.states, transitionsReduced: p.transitions, verdictReduced: p.verdict, violationDepthReduced: p.violationDepth, rerunWithoutReduction: p.rerun };
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -238,7 +254,7 @@ export function describeUniverse(u: Universe): string {
 
 type Report = {
   fingerprints: { bits: number; collisionOdds: number; visitedBytesPerState: number | null };
-  verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
+  verdict: string; por?: Record<string, unknown> | null; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; kind: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
   livenessUndecided?: string;
@@ -255,6 +271,8 @@ function printSummary(r: Report, result: CheckResult): void {
     ["states/s", r.statesPerSecond.toLocaleString("en")],
     ["peak memory", `${r.peakMemoryMB} MB`],
     ["fingerprints", `${r.fingerprints.bits}-bit, chance of a collision ${formatOdds(r.fingerprints.collisionOdds)}${r.fingerprints.visitedBytesPerState === null ? "" : `; visited set ${r.fingerprints.visitedBytesPerState} bytes per state`}`],
+    ...(r.por == null ? [] : [["por", `${Number(r.por.statesReduced).toLocaleString("en")} states in the reduced search` +
+      (r.por.rerunWithoutReduction === true ? `, which met a violation at depth ${r.por.violationDepthReduced}: the figures above are the search re-run without reduction` : " (companions and coverage are the reduced search's)")] as [string, string]]),
   ];
   console.log("");
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);

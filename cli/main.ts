@@ -54,6 +54,7 @@ function program(): Command {
     .option("--mutant <name>", "check the model with a seeded bug; the counterexample is written as a scenario that passes on the model and fails on the bug")
     .option("--list-mutants", "list the seeded bugs and exit")
     .option("--symmetry", "symmetry reduction: one state per renaming of drivers, namespaces, names and actors (the report gives both counts)")
+    .option("--por", "partial-order reduction: explore one persistent set of moves per state (same verdicts; a violation is re-searched without it, so the counterexample is a shortest one)")
     .option("--max-states <n>", "stop (verdict incomplete) past this many states")
     .option("--max-seconds <n>", "stop (verdict incomplete) past this many seconds")
     .option("--max-memory <MB>", "stop (verdict incomplete) past this much memory in use (default 16384)")
