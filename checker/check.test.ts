@@ -43,8 +43,11 @@ describe("rollcall check: the reference search", () => {
   });
 });
 
+// The mutants a safety law catches (the others break a liveness law: checker/liveness.test.ts).
+const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law));
+
 // The length (model events) of each mutant's shortest counterexample under the default bounds.
-const SHORTEST: Record<MutantName, number> = {
+const SHORTEST: Partial<Record<MutantName, number>> = {
   "kill-keeps-name": 5,
   "restart-frees-name": 6,
   "get-or-create-new-args": 4,
@@ -60,9 +63,9 @@ const SHORTEST: Record<MutantName, number> = {
 describe("seeded bugs: the checker finds each, and writes a scenario that passes on the model and fails on the bug", () => {
   it("there are at least 10, each pinned here", () => {
     expect(MUTANT_NAMES.length).toBeGreaterThanOrEqual(10);
-    expect(Object.keys(SHORTEST).sort()).toEqual([...MUTANT_NAMES].sort());
+    expect(Object.keys(SHORTEST).sort()).toEqual([...SAFETY_MUTANTS].sort());
   });
-  for (const mutant of MUTANT_NAMES) {
+  for (const mutant of SAFETY_MUTANTS) {
     it(`${mutant}: ${MUTANTS[mutant].summary}`, () => {
       const m = checkMutant(DEFAULT_UNIVERSE, mutant);
       expect(m.result.verdict).toBe("violation");

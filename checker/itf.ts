@@ -18,6 +18,8 @@ export interface ItfTrace {
   readonly "#meta": Readonly<Record<string, string | number>>;
   readonly vars: readonly string[];
   readonly states: readonly Readonly<Record<string, ItfValue | { readonly index: number }>>[];
+  /** A lasso: the run goes on forever by leading from the last state back to `states[loop]` (ITF's `loop`). */
+  readonly loop?: number;
 }
 
 const VARS = ["profile", "counters", "jobs", "finished", "actors", "destroyed", "names", "handles", "inflight", "kills"] as const;
@@ -137,4 +139,22 @@ export function eventsToItf(profile: ProfileName, mutant: MutantName | undefined
 /** A checker counterexample as ITF. */
 export function traceToItf(universe: { readonly profile: ProfileName; readonly mutant?: MutantName }, trace: readonly ModelEvent[], description: string): ItfTrace {
   return eventsToItf(universe.profile, universe.mutant, trace, { description, status: "violation" });
+}
+
+/**
+ * A liveness counterexample (a lasso) as ITF with `loop`: the states of the
+ * stem, then those of the loop but its last, whose event (in `#meta`,
+ * `loopClosedBy`) leads from the last state back to `states[loop]`, the
+ * state the stem reached. With no loop events the run stays in that state
+ * forever, and it is the last state: `loop` is its index.
+ */
+export function lassoToItf(
+  universe: { readonly profile: ProfileName; readonly mutant?: MutantName }, stem: readonly ModelEvent[], loop: readonly ModelEvent[], description: string,
+): ItfTrace {
+  const shown = loop.length === 0 ? stem : [...stem, ...loop.slice(0, -1)];
+  const lasso = loop.length === 0
+    ? "the run stays in the last state forever: no move that fairness forces is enabled there"
+    : "the last state leads back to states[loop] by the event loopClosedBy, and the loop repeats forever";
+  const meta = { description, status: "violation", lasso, ...(loop.length === 0 ? {} : { loopClosedBy: JSON.stringify(loop.at(-1)) }) };
+  return { ...eventsToItf(universe.profile, universe.mutant, shown, meta), loop: stem.length };
 }

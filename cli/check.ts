@@ -6,6 +6,8 @@ import { checkParallel } from "../checker/parallel.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
 import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
+import { checkLivenessPaced, type LivenessCheck } from "../checker/liveness.js";
+import { livenessReport, printLivenessViolation, type LivenessViolationRow } from "./liveness.js";
 import { EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
 import { checkOutDir, checkOutFile, saveFinding, saveFindingFile } from "./output.js";
@@ -29,6 +31,8 @@ export interface CheckFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
   readonly symmetry?: boolean;
+  /** False (`--no-liveness`): the graph is not recorded and the eventually laws are not decided. */
+  readonly liveness?: boolean;
   readonly workers?: string;
 }
 
@@ -106,7 +110,14 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     memoryMB: () => process.memoryUsage().rss / 2 ** 20,
   };
   const workers = flags.workers === undefined ? 1 : parseCount(flags.workers, "--workers", 1);
-  const search = (u: Universe, o: CheckOptions): Promise<CheckResult> => (workers > 1 ? checkParallel(u, workers, o) : drainAsync(checkPaced(u, o)));
+  // Liveness (checker/liveness.ts): decided on the graph of the first search without symmetry, with one worker.
+  let live: LivenessCheck | null = null;
+  const search = async (u: Universe, o: CheckOptions): Promise<CheckResult> => {
+    if (workers > 1) return checkParallel(u, workers, o);
+    if (o.symmetry === true || live !== null || flags.liveness === false) return drainAsync(checkPaced(u, o));
+    live = await drainAsync(checkLivenessPaced(u, o));
+    return live.result;
+  };
   const bugSearch = mutant !== undefined ? mutantSearch(universe, mutant, options) : universe.profile !== "ray" ? profileSearch(universe, options) : null;
   // Where a counterexample would go, checked before the search: a finding is never lost to a bad path.
   if (bugSearch !== null) checkOutDir(flags.out, "--out");
@@ -158,13 +169,20 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     }
   }
 
-  const laws = LAWS.map((law) => {
+  const notRun = flags.liveness === false ? "--no-liveness" : workers > 1 ? "the liveness laws need one worker" : null;
+  const liveness = livenessReport(live, notRun, {
+    searched: bugSearch?.universe ?? universe, correct: mutant !== undefined ? universe : { ...universe, profile: "ray" },
+    bug: bugSearch === null ? null : mutant !== undefined ? { mutant } : { profile: universe.profile },
+    ...(mutant === undefined ? {} : { mutant }), out: flags.out, ...(flags.itf === undefined || result.violation !== undefined ? {} : { itf: flags.itf }),
+  });
+  const laws = [...LAWS.map((law) => {
     const reached = result.companions[law.name] ?? null;
     const verdict = result.violation?.law === law.name ? "violated" : result.verdict === "incomplete" ? "unknown" : reached === null ? "vacuous" : "held";
-    return { name: law.name, verdict, companion: law.companion, reachedAtDepth: reached };
-  });
+    return { name: law.name, kind: law.kind, verdict, companion: law.companion, reachedAtDepth: reached };
+  }), ...liveness.laws];
+  const verdict = result.verdict === "ok" && liveness.violations.length > 0 ? "violation" : result.verdict;
   const report = {
-    verdict: result.verdict,
+    verdict,
     ...(result.bound === undefined ? {} : { bound: result.bound }),
     universe: { ...universe, ops: universe.driverOps ?? universe.ops, driverOps: undefined },
     ...(mutant === undefined ? {} : { mutant }),
@@ -182,7 +200,9 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),
     coverage: result.coverage,
-    violations: result.violation === undefined ? [] : [{
+    ...(liveness.undecided === undefined ? {} : { livenessUndecided: liveness.undecided }),
+    ...(liveness.graph === undefined ? {} : { livenessGraph: liveness.graph }),
+    violations: [...(result.violation === undefined ? [] : [{
       law: result.violation.law,
       message: result.violation.message,
       length: shortest,
@@ -191,11 +211,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
       ...(scenario === null ? {} : { shape: scenario.shape, failsWith: scenario.failsWith }),
       ...(itfFile === null ? {} : { itf: itfFile }),
       trace: result.violation.trace,
-    }],
+    }]), ...liveness.violations],
   };
   if (flags.json === true) console.log(JSON.stringify(report, null, 2));
   else printSummary(report, result);
-  return result.verdict === "ok" ? EXIT_OK : EXIT_FAILED;
+  return verdict === "ok" ? EXIT_OK : EXIT_FAILED;
 }
 
 /** A small probability as people read it: "1 in 3.2e+9", or "none" for 0. */
@@ -219,9 +239,10 @@ export function describeUniverse(u: Universe): string {
 type Report = {
   fingerprints: { bits: number; collisionOdds: number; visitedBytesPerState: number | null };
   verdict: string; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
-  laws: { name: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
+  laws: { name: string; kind: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
-  violations: { law: string; message: string; length: number | null; passedOver?: number; lengthWritten?: number; scenario: string | null; failsWith?: string; itf?: string; trace: readonly unknown[] }[];
+  livenessUndecided?: string;
+  violations: ({ law: string; kind?: undefined; message: string; length: number | null; passedOver?: number; lengthWritten?: number; scenario: string | null; failsWith?: string; itf?: string; trace: readonly unknown[] } | LivenessViolationRow)[];
 };
 
 function printSummary(r: Report, result: CheckResult): void {
@@ -237,17 +258,22 @@ function printSummary(r: Report, result: CheckResult): void {
   ];
   console.log("");
   for (const [k, v] of rows) console.log(`  ${k.padEnd(12)} ${v}`);
-  console.log("\n  law                              verdict    companion reached");
+  console.log("\n  law                              verdict    kind        companion reached");
   for (const l of r.laws) {
-    const reached = l.reachedAtDepth === null ? "never" : `at depth ${l.reachedAtDepth}`;
-    console.log(`  ${l.name.padEnd(32)} ${l.verdict.padEnd(10)} ${reached}: ${l.companion}`);
+    const reached = l.reachedAtDepth !== null ? `at depth ${l.reachedAtDepth}` : l.kind === "eventually" && l.verdict === "unknown" ? "not decided" : "never";
+    console.log(`  ${l.name.padEnd(32)} ${l.verdict.padEnd(10)} ${l.kind.padEnd(11)} ${reached}: ${l.companion}`);
   }
+  if (r.livenessUndecided !== undefined) console.log(`  (eventually laws not decided: ${r.livenessUndecided})`);
   const covered = Object.values(r.coverage).filter(Boolean).length;
   console.log(`\n  actor chart transitions covered: ${covered} of ${Object.keys(r.coverage).length}`);
   for (const [edge, hit] of Object.entries(r.coverage)) if (!hit) console.log(`    not covered: ${edge}`);
   const vacuous = r.laws.filter((l) => l.verdict === "vacuous");
   if (vacuous.length > 0) console.log(`\n  warning: ${vacuous.map((l) => l.name).join(", ")} held vacuously: the companion was never reached (widen the bounds)`);
   for (const v of r.violations) {
+    if (v.kind === "eventually") {
+      printLivenessViolation(v);
+      continue;
+    }
     console.log(`\n  VIOLATION of ${v.law}: ${v.message}`);
     console.log(`  shortest counterexample: ${v.length} model events${v.passedOver === undefined ? "" : ` (${v.passedOver} shorter or equal ones could not be written as a scenario; the one written has ${v.lengthWritten})`}`);
     result.violation?.trace.forEach((e, i) => console.log(`    ${String(i + 1).padStart(3)}. ${JSON.stringify(e)}`));

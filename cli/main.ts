@@ -60,6 +60,7 @@ function program(): Command {
     .option("--out <dir>", "where a counterexample scenario is written", "counterexamples")
     .option("--itf <file>", "also write the counterexample as an ITF trace (Apalache/Quint)")
     .option("--workers <n>", "search with this many worker threads (default 1)")
+    .option("--no-liveness", "do not record the graph nor decide the eventually laws (liveness)")
     .option("--json", "print the report as JSON")
     .option("--quiet", "no progress on stderr")
     .action(async (opts) => {

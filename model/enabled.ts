@@ -36,6 +36,7 @@ function visitInternalEvents(state: State, visit: (e: InternalEvent) => boolean)
 
 function visitKills(state: State, visit: (e: InternalEvent) => boolean): InternalEvent | null {
   for (const k of state.kills) {
+    if (bug(state, "kill-lost-after-restart") && (state.actors[k.actor]?.numRestarts ?? 0) > 0) continue;
     const e: InternalEvent = { type: "kill.processed", actor: k.actor, noRestart: k.noRestart };
     if (visit(e)) return e;
   }
@@ -59,7 +60,7 @@ function visitActorEvents(state: State, refcount: boolean, actor: Actor, visit: 
   }
   const type = actor.lifecycle === "DEPENDENCIES_UNREADY" ? "actor.scheduled"
     : actor.lifecycle === "PENDING_CREATION" ? "actor.created"
-    : actor.lifecycle === "RESTARTING" ? "actor.restarted" : null;
+    : actor.lifecycle === "RESTARTING" && !bug(state, "restart-never-completes") ? "actor.restarted" : null;
   if (type !== null) {
     const e: InternalEvent = { type, actor: id };
     if (visit(e)) return e;

@@ -4,7 +4,9 @@
  * scenarios can be shown to catch it (`rollcall check --mutant NAME`,
  * `rollcall run --mutant NAME`). A mutant is data on the state that the
  * reducer consults at the one place the bug lives, like a profile; with no
- * mutant the model is Ray.
+ * mutant the model is Ray. `law` names the law that catches it: a safety law
+ * (model/laws/index.ts, LAWS) or a liveness law (model/laws/liveness.ts,
+ * LIVENESS_LAWS), which only the liveness analysis of `rollcall check` sees.
  */
 export const MUTANTS = {
   "kill-keeps-name": {
@@ -46,6 +48,14 @@ export const MUTANTS = {
   "list-shows-dead": {
     summary: "list_named_actors also lists DEAD actors that still hold their names",
     law: "list-shows-live-names",
+  },
+  "kill-lost-after-restart": {
+    summary: "a ray.kill of an actor that has restarted is never processed (the GCS addresses it to the actor's first worker, which is gone)",
+    law: "kill-eventually-processed",
+  },
+  "restart-never-completes": {
+    summary: "an actor that starts RESTARTING never runs its constructor again: it stays RESTARTING until killed or orphaned",
+    law: "restart-eventually-ends",
   },
 } as const satisfies Record<string, { readonly summary: string; readonly law: string }>;
 

@@ -3,13 +3,18 @@ import { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./nam
 import { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 
-export type { Law, Step as LawStep } from "./law.js";
+export type { AnyLaw, Law, LivenessLaw, Step as LawStep } from "./law.js";
 export { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
 export { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
+export {
+  LIVENESS_LAWS, callEventuallyAnswered, killEventuallyProcessed, killedNameEventuallyFree, orphanEventuallyDead, restartEventuallyEnds,
+} from "./liveness.js";
 
 /**
- * The laws of the model, shared by fast-check, the explorer and the fuzzer.
+ * The safety laws of the model (kind `always`), shared by fast-check, the
+ * explorer and the fuzzer; the liveness laws (kind `eventually`) are
+ * LIVENESS_LAWS (./liveness.ts), decided on the checker's graph.
  * (Replay rebuilds the state and same seed gives the same log are laws of the
  * simulator; properties/ checks them.)
  */

@@ -5,6 +5,7 @@ import type { Law } from "./law.js";
 
 /** (3) Detached actors survive their job's exit. */
 export const detachedSurviveJob: Law = {
+  kind: "always",
   name: "detached-survive-job",
   sentence: "A detached actor that has been scheduled never dies because its creator's job ended: only a kill, a failure or its own exit ends it.",
   check({ event, before, after }) {
@@ -27,6 +28,7 @@ export const detachedSurviveJob: Law = {
 
 /** Owned actors die with their owner. */
 export const ownedDieWithOwner: Law = {
+  kind: "always",
   name: "owned-die-with-owner",
   sentence: "Once the cluster has settled, no non-detached actor outlives its owner, and none is ever restarted or created after its owner died.",
   check({ before, after, settled }) {
@@ -46,6 +48,7 @@ export const ownedDieWithOwner: Law = {
 
 /** A restart keeps the name and re-runs the constructor. */
 export const restartKeepsName: Law = {
+  kind: "always",
   name: "restart-keeps-name",
   sentence: "A restarted actor keeps its id and its name, and its state is what its constructor makes of the original arguments.",
   check({ event, after }) {

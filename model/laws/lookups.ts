@@ -5,6 +5,7 @@ import type { Law } from "./law.js";
 
 /** (2) get_if_exists ignores arguments and options when the actor exists. */
 export const getIfExistsIgnoresArguments: Law = {
+  kind: "always",
   name: "get-if-exists-ignores-arguments",
   sentence: "When get_if_exists finds the actor, it returns that actor unchanged: the new class, arguments and options are ignored.",
   check({ before, after, observations }) {
@@ -31,6 +32,7 @@ export const getIfExistsIgnoresArguments: Law = {
 
 /** Namespaces isolate lookups. */
 export const namespacesIsolate: Law = {
+  kind: "always",
   name: "namespaces-isolate-lookups",
   sentence: "get_actor only ever returns an actor registered under that name in the namespace asked for (the caller's job's, unless one is given).",
   check({ event, before, observations }) {
@@ -52,6 +54,7 @@ export const namespacesIsolate: Law = {
 
 /** Handles never move to another actor. */
 export const handlesNeverMove: Law = {
+  kind: "always",
   name: "handles-never-move",
   sentence: "A call through a handle reaches the actor the handle was bound to, or fails if it is dead; it never reaches a newer actor that took the name.",
   check({ event, before, after, observations }) {
@@ -78,6 +81,7 @@ export const handlesNeverMove: Law = {
 
 /** get_if_exists finds the holder or creates; NotFound only when the holder vanished mid-race, and only before PR #58628. */
 export const getIfExistsFindsOrCreates: Law = {
+  kind: "always",
   name: "get-if-exists-finds-or-creates",
   sentence: "get_if_exists returns the actor holding the name or a new one; it never answers NotFound while an actor holds the name (and, since Ray PR #58628, never at all).",
   check({ event, before, observations }) {

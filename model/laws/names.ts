@@ -3,6 +3,7 @@ import type { Law } from "./law.js";
 
 /** (1) Name uniqueness per namespace, and the registry tells the truth. */
 export const nameUniqueness: Law = {
+  kind: "always",
   name: "name-uniqueness",
   sentence: "In each namespace at most one live actor holds a name, the registry points only at registered actors that carry that name, and a live named actor can always be found by it.",
   check({ after }) {
@@ -32,6 +33,7 @@ export const nameUniqueness: Law = {
 
 /** (4) A name is reusable once its actor is killed. */
 export const nameReusableAfterKill: Law = {
+  kind: "always",
   name: "name-reusable-after-kill",
   sentence: "Once a ray.kill (no_restart) is processed, the killed actor no longer holds its name, so a new actor may take it.",
   check({ event, after }) {
@@ -52,6 +54,7 @@ export const nameReusableAfterKill: Law = {
 
 /** list_named_actors shows exactly the live named actors. */
 export const listShowsLiveNames: Law = {
+  kind: "always",
   name: "list-shows-live-names",
   sentence: "list_named_actors shows exactly the names held by actors that are not DEAD, in the caller's namespace (or in all of them).",
   check({ event, before, observations }) {
