@@ -89,6 +89,18 @@ describe("checkParallel: workers that share the visited table give check's resul
     await expectSame({ ...DEFAULT_UNIVERSE, mutant: "lookup-any-namespace" }, 2, { symmetry: true });
   });
 
+  it("ends its workers at the end and on an error (here a throwing accept): no message port of theirs is left", async () => {
+    const ports = () => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length;
+    const before = ports();
+    await checkParallel(small, 2);
+    expect(ports()).toBe(before);
+    const boom = checkParallel({ ...DEFAULT_UNIVERSE, mutant: "kill-keeps-name" }, 2, { accept: () => { throw new Error("boom"); } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ports()).toBeGreaterThan(before);
+    await expect(boom).rejects.toThrow("boom");
+    expect(ports()).toBe(before);
+  });
+
   it("refuses what only the sequential search does (liveness's observer, --por's reduction, laws of its own)", async () => {
     await expect(checkParallel(small, 2, { observer: {} })).rejects.toThrow(/sequential search/);
     await expect(checkParallel(small, 2, { reduction: { ample: () => null } })).rejects.toThrow(/sequential search/);
