@@ -100,7 +100,7 @@ describe("the seeded bugs of the Node runtime", () => {
   });
 
   // Two at a time: each run is the fuzzer plus a cluster of processes.
-  describe.concurrent("each is found by the fuzzer within its budget", { timeout: 180_000 }, () => {
+  describe.concurrent("each is found by the fuzzer within its budget", { timeout: 600_000 }, () => {
     for (const [bug, budget] of Object.entries(BUDGETS)) {
       it(`${bug} (--runs ${budget.runs} --seed ${budget.seed}${budget.race === true ? " --race" : ""})`, async () => {
         const r = await withSlot(() => runFuzz(budget, bug));
