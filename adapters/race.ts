@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { canonicalJson, selectJob, type Command, type ProfileName, type Result, type State } from "../model/index.js";
-import { listsSpace, search } from "../checker/search.js";
+import { listsSpace, search } from "../sim/search.js";
 import { drainSync } from "../sim/pace.js";
 import { compact } from "../sim/compact.js";
 import { generateProgram, type GeneratedProgram } from "../sim/generate.js";

@@ -5,7 +5,7 @@ import {
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
-import { movesOf, search, type Reduction, type SearchObserver, type SearchStep, type Space } from "./search.js";
+import { movesOf, search, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -93,7 +93,7 @@ export interface CheckResult {
 /**
  * Breadth-first search of every interleaving of the universe's drivers (each
  * command split into the model's atomic steps), the cluster's internal events
- * and, with faults, crashes: the one search core (checker/search.ts) over the
+ * and, with faults, crashes: the one search core (sim/search.ts) over the
  * universe's space. Every transition is checked against the laws, so the
  * first violation found is on a shortest path.
  */

@@ -2,8 +2,8 @@ import { LIVENESS_LAWS, MUTANTS, type LivenessLaw, type ModelEvent, type State }
 import { drainSync, type Paced } from "../sim/pace.js";
 import { counterexampleScenario, type Bug, type CounterexampleScenario } from "./counterexample.js";
 import { checkPaced, universeSpace, type CheckOptions, type CheckResult } from "./explore.js";
-import { replayPath, type Move, type MoveKind, type SearchObserver } from "./search.js";
-import { IntColumn } from "./table.js";
+import { replayPath, type Move, type MoveKind, type SearchObserver } from "../sim/search.js";
+import { IntColumn } from "../sim/table.js";
 import type { Universe } from "./universe.js";
 
 /**
@@ -28,7 +28,7 @@ import type { Universe } from "./universe.js";
  */
 
 export type { MoveKind };
-/** A move of the search (checker/search.ts). */
+/** A move of the search (sim/search.ts). */
 export type ObservedMove = Move;
 
 /**
@@ -73,7 +73,7 @@ export interface LivenessResult {
   readonly graph: { readonly states: number; readonly edges: number; readonly instances: number; readonly fairIds: number; readonly bytes: number };
 }
 
-/** Watches a search (a SearchObserver of checker/search.ts) and decides the liveness laws when it is done. */
+/** Watches a search (a SearchObserver of sim/search.ts) and decides the liveness laws when it is done. */
 export interface LivenessObserver extends SearchObserver {
   state(index: number, state: State): void;
   edge(from: number, move: number, to: number, m: ObservedMove): void;

@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { LAWS } from "../model/index.js";
 import { chartEdges, observationsOf, universeSpace, type CheckOptions, type CheckResult, type Violation } from "./explore.js";
-import { fingerprinter, replayPath } from "./search.js";
-import { collisionOdds, hashOut } from "./table.js";
+import { fingerprinter, replayPath } from "../sim/search.js";
+import { collisionOdds, hashOut } from "../sim/table.js";
 import type { Universe } from "./universe.js";
 import type { FromWorker, Level, ToWorker } from "./worker.js";
 

@@ -3,7 +3,7 @@ import { LAWS, MUTANT_NAMES, canonicalJson, enabledInternalEvents, transition, t
 import { check, universeSpace, type CheckOptions } from "./explore.js";
 import { checkMutant, checkProfile, mutantSearch, profileSearch } from "./mutant.js";
 import { checkReduced, porReduction } from "./por.js";
-import { movesOf, replayPath, type Move } from "./search.js";
+import { movesOf, replayPath, type Move } from "../sim/search.js";
 import { DEFAULT_UNIVERSE, type DriverSlot, type Universe } from "./universe.js";
 
 const SMALL: Universe = { ...DEFAULT_UNIVERSE, driverOps: [1, 1] };

@@ -2,7 +2,7 @@ import { LAWS, PROFILES, type Law, type ModelEvent, type State } from "../model/
 import { footprint, keysMeet, ownerKey } from "../model/footprint.js";
 import { driverCommands, opsOf, type DriverSlot, type Universe } from "./universe.js";
 import { checkPaced, type CheckOptions, type CheckResult } from "./explore.js";
-import type { Move, Reduction } from "./search.js";
+import type { Move, Reduction } from "../sim/search.js";
 import { drainSync, type Paced } from "../sim/pace.js";
 
 /**
@@ -10,7 +10,7 @@ import { drainSync, type Paced } from "../sim/pace.js";
  * of the moves that is enough to find every law's violation, a persistent
  * set (Godefroid) in one of two shapes: every move of one driver (lane), or
  * every move of the cluster on one actor (its internal events, its crash, its
- * pending kills' processing). The search core (checker/search.ts) takes it.
+ * pending kills' processing). The search core (sim/search.ts) takes it.
  *
  * Independence is read off footprints (model/footprint.ts): two moves are
  * independent when neither writes what the other reads or writes. To that

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { canonicalJson, initialState, transition, type ModelEvent } from "../model/index.js";
-import { FingerprintTable, collisionOdds, hashOut, structuralHasher } from "./table.js";
-import { listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "./search.js";
+import { FingerprintTable, collisionOdds, hashOut, structuralHasher } from "../sim/table.js";
+import { listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "../sim/search.js";
 import { check, universeSpace } from "./explore.js";
 import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
 import { drainSync } from "../sim/pace.js";

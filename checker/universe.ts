@@ -76,7 +76,7 @@ export interface DriverSlot {
   readonly ops: number;
 }
 
-/** The commands driver `i` may start now, in a fixed order (a driver with a command in flight continues it instead: checker/search.ts decides). */
+/** The commands driver `i` may start now, in a fixed order (a driver with a command in flight continues it instead: sim/search.ts decides). */
 export function driverCommands(universe: Universe, state: State, slot: DriverSlot, driver = 0): Command[] {
   if (slot.job === null) {
     // Namespaces are interchangeable until used: a driver starts in one

@@ -2,8 +2,8 @@ import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { LAWS, transition, type State, type Transition } from "../model/index.js";
 import { chartEdges, lawJudge, universeSpace } from "./explore.js";
 import { Columns, PAUSE, STOP, SharedTable, claimOf, type Order } from "./parallel.js";
-import { fingerprinter, movesOf, replayPath, stepOf } from "./search.js";
-import { hashOut } from "./table.js";
+import { fingerprinter, movesOf, replayPath, stepOf } from "../sim/search.js";
+import { hashOut } from "../sim/table.js";
 import type { DriverSlot, Universe } from "./universe.js";
 
 /**

@@ -3,7 +3,7 @@ import {
   firstInternalEvent, transition, initialState,
   type Law, type LawStep, type ModelEvent, type Observation, type ProfileName, type State,
 } from "../model/index.js";
-import { movesOf, type LaneWish } from "../checker/search.js";
+import { movesOf, type LaneWish } from "../sim/search.js";
 import { runSettled, settle } from "../sim/settle.js";
 import type { Dispatcher } from "../sim/store.js";
 import { DEFAULT_SPACE, nextCommand, type ProgramSpace } from "../sim/programs.js";
@@ -44,7 +44,7 @@ export function runProgram(
       } else runSettled(store, command, false);
       continue;
     }
-    // Interleaved: the search core's moves (checker/search.ts) where the callers are those with a command in flight and the new command's.
+    // Interleaved: the search core's moves (sim/search.ts) where the callers are those with a command in flight and the new command's.
     const caller = "caller" in command ? command.caller : null;
     const wishes: LaneWish[] = Object.keys(state.inflight).filter((c) => c !== caller).map((c, lane) => ({ lane, caller: c, commands: [] }));
     wishes.push({ lane: wishes.length, caller, commands: [command] });

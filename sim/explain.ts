@@ -3,7 +3,7 @@ import {
   type ModelEvent, type MutantName, type ProfileName, type Result, type State,
 } from "../model/index.js";
 import { labelOf } from "./describe.js";
-import { listsSpace, search } from "../checker/search.js";
+import { listsSpace, search } from "./search.js";
 import { drainSync } from "./pace.js";
 import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";

@@ -1,5 +1,5 @@
 import { canonicalJson, type ModelEvent, type RuleId } from "../../model/index.js";
-import { listsSpace, search, type SearchProgress } from "../../checker/search.js";
+import { listsSpace, search, type SearchProgress } from "../search.js";
 import { resolveNamespace, stepToEvent, type Labels } from "./command.js";
 import { checkExpectation } from "./expect.js";
 import { describeEvent } from "../describe.js";
@@ -24,7 +24,7 @@ export type ParallelOutcome =
 /**
  * Explores every interleaving of a parallel block's lists (each list one
  * caller's sequence of commands, each command split into the model's atomic
- * steps) with every internal event: the search core (checker/search.ts) over
+ * steps) with every internal event: the search core (sim/search.ts) over
  * the block's lists, a node being (model state, how far each list has got,
  * the labels bound in the block). Every expectation must hold on every path;
  * the first violation found is on a shortest path. Ends, when all lists are

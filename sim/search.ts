@@ -2,7 +2,7 @@ import {
   answerOf, commandEnabled, enabledInternalEvents, firstInternalEvent, transition,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
-import { Pacer, type Paced } from "../sim/pace.js";
+import { Pacer, type Paced } from "./pace.js";
 import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText, structuralHasher } from "./table.js";
 
 /**
@@ -16,7 +16,7 @@ import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText, structur
  * never a pass.
  *
  * States are told apart by 64-bit fingerprints in a typed-array table
- * (checker/table.ts); a state's parent and move number are two integers, so
+ * (sim/table.ts); a state's parent and move number are two integers, so
  * full states live only in the frontier, and a path is rebuilt by replaying
  * its move numbers from the root (`replayPath`).
  */
@@ -372,7 +372,7 @@ export function replayPath<P, F>(space: Space<P, F>, moves: readonly number[]): 
  * Lists of steps that race (a parallel block of a scenario, the block of a
  * race): lane i runs list i in order, each step one caller's command (or a
  * crash, which has no caller). A step is done when its caller sees its answer
- * (checker/search.ts's one rule of advancing); what an answer means to the
+ * (sim/search.ts's one rule of advancing); what an answer means to the
  * client (an expectation, a label bound, an outcome noted) is `answered`'s.
  * `X` is what the client keeps along a path (labels bound, answers seen): part
  * of a node's identity through `extraKey`.
