@@ -182,18 +182,17 @@ export interface Move {
  */
 export function universeSpace(universe: Universe, symmetry = false): Space<readonly DriverSlot[], Violation> {
   const symmetric = symmetry ? symmetricKey(universe) : null;
-  // A started driver's commands depend only on the handles it holds and its operations left: listed once per
-  // (handles record, operations) — immer keeps a record's identity while it is unchanged.
-  const cache: WeakMap<object, Command[]>[] = [];
-  const none = {};
+  // A started driver's commands depend only on the handles it holds and its operations: listed once per
+  // (driver, operations, handles record) — immer keeps a record's identity while it is unchanged.
+  const cache: WeakMap<object, Command[]>[][] = [];
   const commandsOf = (state: State, slot: DriverSlot, i: number): Command[] => {
-    if (slot.job === null) return driverCommands(universe, state, slot, i);
-    const held = state.handles[slot.job] ?? none;
-    const byOps = (cache[slot.ops] ??= new WeakMap());
+    const held = slot.job === null ? undefined : state.handles[slot.job];
+    if (held === undefined) return driverCommands(universe, state, slot, i);
+    const byOps = ((cache[i] ??= [])[slot.ops] ??= new WeakMap());
     let commands = byOps.get(held);
-    if (commands === undefined || commands.length > 0 && commandCaller(commands[0]!) !== slot.job) {
+    if (commands === undefined) {
       commands = driverCommands(universe, state, slot, i);
-      if (held !== none) byOps.set(held, commands);
+      byOps.set(held, commands);
     }
     return commands;
   };
@@ -222,10 +221,6 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     },
     ...(symmetric === null ? {} : { stateKey: symmetric }),
   };
-}
-
-function commandCaller(c: Command): string | null {
-  return c.type === "init" ? null : c.caller;
 }
 
 /** Every move from a node, as the search core lists them (for worker threads and tests). */

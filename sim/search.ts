@@ -268,31 +268,34 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
         // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
         let chosen: readonly number[] | null = reduction?.ample(node.state, all, node.pos) ?? null;
         let pending: { m: number; state: State; pos: P; hi: number; lo: number }[] = [];
+        const traceTo = (move: Move): ModelEvent[] => [...events(node.index), move.event];
         for (let attempt = 0; attempt < 2; attempt++) {
           const indices = chosen ?? all.map((_, i) => i);
           pending = [];
           let closes = false;
+          let tried = 0;
           for (const m of indices) {
             const move = all[m]!;
             let t: Transition;
             try {
               t = transition(node.state, move.event);
             } catch (e) {
-              stop = { verdict: "error", error: `${(e as Error).message} (at ${JSON.stringify(move.event)})`, trace: [...events(node.index), move.event] };
+              stop = { verdict: "error", error: `${(e as Error).message} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) };
               break search;
             }
             transitions++;
+            tried++;
             const step = stepOf(node.state, node.pos, move, t, depth + 1, () => events(node.index));
             const verdict = options.judge?.(step) ?? null;
             if (verdict === "skip") continue;
             if (verdict !== null) {
-              stop = { verdict: "violation", failure: verdict, trace: [...events(node.index), move.event] };
+              stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
               depth++;
               break search;
             }
             const advanced = space.advance(step);
             if ("failure" in advanced) {
-              stop = { verdict: "violation", failure: advanced.failure, trace: [...events(node.index), move.event] };
+              stop = { verdict: "violation", failure: advanced.failure, trace: traceTo(move) };
               depth++;
               break search;
             }
@@ -303,17 +306,17 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
           if (chosen === null || !closes || reduction?.acyclic === true) break;
           // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
           fullyExpanded++;
-          transitions -= pending.length;
+          transitions -= tried;
           chosen = null;
         }
         for (const p of pending) {
-          const seen = table.get(p.hi, p.lo);
+          // One probe: the index the state would get, kept only if it is new.
+          const seen = table.insert(p.hi, p.lo, parents.length);
           if (seen !== -1) {
             observer?.edge?.(node.index, p.m, seen, all[p.m]!);
             continue;
           }
           const index = add(node.index, p.m);
-          table.insert(p.hi, p.lo, index);
           observer?.state?.(index, p.state);
           observer?.edge?.(node.index, p.m, index, all[p.m]!);
           next.push({ index, state: p.state, pos: p.pos });
