@@ -7,9 +7,10 @@ import { listsSpace, search } from "./search.js";
 import { drainSync } from "./pace.js";
 import type { LogRecord } from "./log.js";
 import { describeChanges, explainRule } from "./narrate.js";
-import { resolveNamespace, stepToEvent, type Labels } from "./scenario/command.js";
+import { resolveNamespace, type Labels } from "./scenario/command.js";
 import { checkExpectation } from "./scenario/expect.js";
 import { describeResult, exploreBlock, runStep } from "./scenario/run.js";
+import { scenarioSteps } from "./scenario/parallel.js";
 import { isParallel, type LoadedScenario, type ParallelBlock, type Step } from "./scenario/types.js";
 import { labelTable, type World } from "./scenario/world.js";
 import { Store } from "./store.js";
@@ -173,10 +174,7 @@ function freeRace(world: World, block: ParallelBlock): Race | null {
   const ends = new Map<string, { state: State; bound: Record<string, string>; saw: Seen["saw"] }>();
   const space = listsSpace<Step, Seen, "stuck">({
     lists, root: before, extra: { bound: labelTable(), saw: [] },
-    // An init's job is not known before it answers; a step of a driver not started yet waits.
-    callerOf: (step, { bound }) => (step.do === "crash" || step.do === "init" || step.by === undefined ? null : labelTable(world.labels, bound)[step.by]),
-    eventOf: (step, { bound }, state) => stepToEvent(step, labelTable(world.labels, bound), state),
-    isCrash: (step) => step.do === "crash",
+    ...scenarioSteps<Seen>(world.labels, (seen) => seen.bound),
     answered({ item: step, answer, extra }) {
       const bound = labelTable(extra.bound);
       if (step.do === "init" && answer.result.kind === "driver") bound[step.by as string] = answer.result.job;

@@ -1,5 +1,5 @@
 import { canonicalJson, type ModelEvent, type RuleId } from "../../model/index.js";
-import { listsSpace, search, type SearchProgress } from "../search.js";
+import { listsSpace, search, type Lists, type SearchProgress } from "../search.js";
 import { resolveNamespace, stepToEvent, type Labels } from "./command.js";
 import { checkExpectation } from "./expect.js";
 import { describeEvent } from "../describe.js";
@@ -41,10 +41,7 @@ export function* exploreParallelPaced(world: World, block: ParallelBlock, index:
   const ends: { events: ModelEvent[]; bound: Labels }[] = [];
   const space = listsSpace<Step, Labels, ParallelFailure>({
     lists, root: world.store.state, extra: labelTable(),
-    // An init's job is not known before it answers; a step of a driver not started yet waits.
-    callerOf: (step, bound) => (step.do === "crash" || step.do === "init" || step.by === undefined ? null : labelTable(before, bound)[step.by]),
-    eventOf: (step, bound, state) => stepToEvent(step, labelTable(before, bound), state),
-    isCrash: (step) => step.do === "crash",
+    ...scenarioSteps(before, (bound) => bound),
     answered({ list, position, item: step, answer, after, extra: bound, path, event }) {
       const current = labelTable(before, bound);
       const bindable = (id: string): string | null => {
@@ -83,4 +80,18 @@ export function* exploreParallelPaced(world: World, block: ParallelBlock, index:
     return { store, labels: labelTable(world.labels, bound) };
   });
   return { worlds, explored: r.states };
+}
+
+/**
+ * How a parallel block's scenario steps run as lists of the search core: a
+ * step's caller from the labels (an init's job is not known before it
+ * answers; a step of a driver not started yet waits), its event, crashes.
+ * `boundOf` reads the labels bound in the block from what a path keeps.
+ */
+export function scenarioSteps<X>(before: Labels, boundOf: (extra: X) => Labels): Pick<Lists<Step, X, unknown>, "callerOf" | "eventOf" | "isCrash"> {
+  return {
+    callerOf: (step, extra) => (step.do === "crash" || step.do === "init" || step.by === undefined ? null : labelTable(before, boundOf(extra))[step.by]),
+    eventOf: (step, extra, state) => stepToEvent(step, labelTable(before, boundOf(extra)), state),
+    isCrash: (step) => step.do === "crash",
+  };
 }
