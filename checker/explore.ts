@@ -5,7 +5,7 @@ import {
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
-import { movesOf, search, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
+import { movesOf, search, type PureStep, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -110,18 +110,27 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
   for (const e of chartEdges()) coverage[e] = false;
   let passedOver: { count: number; shortest: number } | undefined;
   const space = universeSpace(universe, options.symmetry === true);
-  const lawsOf = lawJudge(laws, companions, coverage);
-  const judge = (s: SearchStep<readonly DriverSlot[]>): Violation | "skip" | null => {
-    const broken = lawsOf(s);
-    if (broken === null) return null;
-    const { law, message } = broken;
-    const trace = [...s.path(), s.move.event];
-    const violation: Violation = { law: law.name, sentence: law.sentence, message, trace, observations: observationsOf(universe, trace) };
-    if (options.accept !== undefined && !options.accept(violation)) {
-      passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
-      return "skip";
-    }
-    return violation;
+  const edges = chartEdges();
+  const pureJudge = {
+    evaluators: lawEvaluators(laws),
+    act(values: readonly unknown[], step: () => SearchStep<readonly DriverSlot[]>): Violation | "skip" | null {
+      for (const e of values[0] as readonly number[]) coverage[edges[e]!] = true;
+      for (let l = 0; l < laws.length; l++) {
+        const v = values[l + 1] as LawValue;
+        if (v.reached && companions[laws[l]!.name] === null) companions[laws[l]!.name] = step().depth;
+        if (v.broken === null) continue;
+        const s = step();
+        const law = laws[l]!;
+        const trace = [...s.path(), s.move.event];
+        const violation: Violation = { law: law.name, sentence: law.sentence, message: v.broken, trace, observations: observationsOf(universe, trace) };
+        if (options.accept !== undefined && !options.accept(violation)) {
+          passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
+          return "skip";
+        }
+        return violation;
+      }
+      return null;
+    },
   };
   const r = yield* search(space, {
     ...(options.maxStates === undefined ? {} : { maxStates: options.maxStates }),
@@ -133,7 +142,7 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
     ...(options.progressEvery === undefined ? {} : { progressEvery: options.progressEvery }),
     ...(options.observer === undefined ? {} : { observer: options.observer }),
     ...(options.reduction === undefined ? {} : { reduction: options.reduction }),
-    judge,
+    pureJudge,
   });
   if (r.verdict === "error") throw new Error(`the search failed: ${r.error}`);
   if (r.verdict === "violation" && r.failure === undefined) throw new Error("the universe has no expectations to fail");
@@ -148,6 +157,27 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
     ...(r.fullyExpanded === undefined ? {} : { fullyExpanded: r.fullyExpanded }),
     path: r.path,
   };
+}
+
+/** What one law says of one transition: its companion reached, its violation message (or null). */
+export interface LawValue {
+  readonly reached: boolean;
+  readonly broken: string | null;
+}
+
+/**
+ * The laws' judgement of one transition as pure functions of the step (the
+ * search core keeps each in a memo table): first the chart edges taken (their
+ * indices in `chartEdges()`), then one per law.
+ */
+export function lawEvaluators(laws: readonly Law[]): ((step: PureStep) => unknown)[] {
+  const edges = chartEdges();
+  const taken = (step: PureStep): number[] => {
+    const coverage: Record<string, boolean> = {};
+    noteCoverage(step.before, step.after, coverage);
+    return Object.keys(coverage).map((e) => edges.indexOf(e));
+  };
+  return [taken, ...laws.map((law) => (step: PureStep): LawValue => ({ reached: law.reached(step), broken: law.check(step) }))];
 }
 
 /**
@@ -200,6 +230,7 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     root: initialState(universe.profile, universe.mutant),
     start: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })),
     crashes: universe.faults,
+    pureAdvance: true,
     lanes(state, slots, out) {
       slots.forEach((slot, i) => {
         if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
@@ -207,14 +238,18 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
       });
     },
     advance(step) {
-      const { move, pos: slots, before } = step;
+      const { move, pos: slots } = step;
       if (move.kind !== "command" || move.lane === null) return { pos: slots };
       const i = move.lane;
-      // The job id init will give: the model counts jobs from 1.
-      if (move.event.type === "init") return { pos: slots.map((s, j) => (j === i ? { job: `j${before.counters.job + 1}`, ops: 0 } : s)) };
+      // The job init gave, from its answer (an init refused makes none).
+      if (move.event.type === "init") {
+        const answer = step.observations[0]?.result;
+        if (answer?.kind !== "driver") return { pos: slots };
+        return { pos: slots.map((s, j) => (j === i ? { job: answer.job, ops: 0 } : s)) };
+      }
       return { pos: slots.map((s, j) => (j === i ? { job: s.job, ops: s.ops + 1 } : s)) };
     },
-    posKey: symmetric !== null ? () => "" : (slots) => {
+    posKey: (slots) => {
       let k = "";
       for (const s of slots) k += `${s.job ?? "-"}:${s.ops}|`;
       return k;

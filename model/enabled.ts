@@ -22,6 +22,32 @@ export function enabledInternalEvents(state: State): InternalEvent[] {
 }
 
 /**
+ * The groups of internal events, in the documented order: each registered
+ * actor's id (creation order), then "" for the pending kills. The events of a
+ * group depend on its actor (or the kill queue) and little else, so the
+ * search core keeps each group's events in a memo table of its own
+ * (sim/search.ts); `enabledInternalEvents` is their concatenation.
+ */
+export function internalEventGroups(state: State): string[] {
+  return [...Object.keys(state.actors), ""];
+}
+
+/** The enabled internal events of one group (an actor's id, or "" for the pending kills), in the documented order. */
+export function groupInternalEvents(state: State, group: string): InternalEvent[] {
+  const out: InternalEvent[] = [];
+  const visit = (e: InternalEvent): boolean => {
+    out.push(e);
+    return false;
+  };
+  if (group === "") visitKills(state, visit);
+  else {
+    const actor = state.actors[group];
+    if (actor !== undefined) visitActorEvents(state, PROFILES[state.profile].referenceCounting, actor, visit);
+  }
+  return out;
+}
+
+/**
  * Calls `visit` with each enabled internal event in the documented order,
  * stopping early when it returns true. Returns the event it stopped at.
  */

@@ -1,9 +1,10 @@
 import {
-  answerOf, commandEnabled, enabledInternalEvents, firstInternalEvent, transition,
+  answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "./pace.js";
-import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText, structuralHasher } from "./table.js";
+import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText } from "./table.js";
+import { Tabler, type ApplyLeaf, type StatesOf, type Vec } from "./tabled.js";
 
 /**
  * The one search core: a bounded breadth-first search over (model state,
@@ -59,12 +60,18 @@ export interface Space<P, F> {
   readonly crashes?: boolean;
   /** The lanes' positions after a transition, or a failure (an expectation broken on this path). */
   advance(step: SearchStep<P>): { readonly pos: P } | { readonly failure: F };
-  /** Text that tells positions apart (with the state's fingerprint, the node's identity). */
+  /** Text that tells positions apart (with the state's fingerprint, the node's identity; the core numbers positions by it). */
   posKey(pos: P): string;
-  /** A state's own key text instead of its canonical fingerprint (symmetry reduction), if any. */
+  /** A node's own key text instead of its state's fingerprint and its positions' key (symmetry reduction: it folds the positions in), if any. */
   stateKey?(state: State, pos: P): string;
   /** Asked about a node without moves: a failure (a deadlock), or null (an end). */
   end?(state: State, pos: P, path: () => ModelEvent[]): F | null;
+  /**
+   * `advance` reads nothing but the positions, the move and the
+   * observations (and never fails), so the core files its answer per
+   * (positions, tabled transition) and does not rebuild states for it.
+   */
+  readonly pureAdvance?: boolean;
 }
 
 /** One lane's wish: its caller (null for steps with none, such as a crash) and the commands it may start, in order. */
@@ -76,11 +83,31 @@ export interface LaneWish {
 
 /** Watches a search: every state once, every transition once (states expanded in index order). */
 export interface SearchObserver {
+  /** Every state, rebuilt (costly: prefer `digest`). */
   state?(index: number, state: State): void;
+  /** A pure function of a state, kept in a memo table over what it reads (sim/tabled.ts): its value for every state goes to `digested`. */
+  digest?(state: State): unknown;
+  digested?(index: number, digest: unknown): void;
   edge?(from: number, move: number, to: number, m: Move): void;
 }
 
-/** Partial-order reduction: indices (ascending) of a subset of a state's moves that is enough, or null for all. */
+/** What a pure judge sees of a transition. */
+export interface PureStep {
+  readonly before: State;
+  readonly event: ModelEvent;
+  readonly after: State;
+  readonly observations: readonly Observation[];
+  readonly settled: boolean;
+}
+
+export interface PureJudge<P, F> {
+  /** Each a pure function of the step, kept in a memo table of its own (the fewer things one reads, the more often it is found there). */
+  readonly evaluators: readonly ((step: PureStep) => unknown)[];
+  /** `values[i]` is evaluator i's value (the array is reused: read it, do not keep it). */
+  act(values: readonly unknown[], step: () => SearchStep<P>): F | "skip" | null;
+}
+
+/** Partial-order reduction: indices (ascending) of a subset of a state's moves that is enough, or null for all; a pure function of the state and positions (the core keeps it in a memo table). */
 export interface Reduction {
   ample(state: State, moves: readonly Move[], pos?: unknown): readonly number[] | null;
   /** The space has no cycles (every move uses something up), so a reduced set closing on a visited state is kept: no cycle proviso. */
@@ -109,6 +136,13 @@ export interface SearchOptions<P, F> {
    * `"skip"` passes over the step (its successor is not followed), null keeps going.
    */
   readonly judge?: (step: SearchStep<P>) => F | "skip" | null;
+  /**
+   * A judge in two parts: `evaluate`, a pure function of the step the core
+   * keeps in a memo table (so it runs once per distinct thing it reads), and
+   * `act`, which turns its value into the verdict (a failure, `"skip"`,
+   * null) for each transition, with the full step on demand.
+   */
+  readonly pureJudge?: PureJudge<P, F>;
   /** Each end (a node without moves that `end` did not fail), with its full state. */
   readonly onEnd?: (state: State, pos: P, path: () => ModelEvent[]) => void;
   readonly observer?: SearchObserver;
@@ -136,21 +170,51 @@ export interface SearchResult<F> {
   readonly fullyExpanded?: number;
   /** The move numbers from the root to a state (a path to rebuild by `replayPath`). */
   path(index: number): number[];
+  /** The memo tables' figures (sim/tabled.ts): lookups found and missed, slots and values known, per table (`direct`: calls run without a table). */
+  readonly tables: TableFigures;
 }
 
-/** Every move of a node, in a fixed order: each lane's next step, then the internal events, then crashes. */
+export interface TableFigures {
+  readonly hits: number;
+  readonly misses: number;
+  readonly slots: number;
+  readonly values: number;
+  readonly memos: Readonly<Record<string, { readonly hits: number; readonly misses: number; readonly reads: number; readonly direct: number }>>;
+}
+
+/** Every move of a node, in a fixed order: each lane's next step, then the internal events (actor by actor, then the kills), then crashes. */
 export function movesOf<P, F>(space: Space<P, F>, state: State, pos: P): Move[] {
+  const moves: Move[] = [];
+  const lanes = laneCountOf(space, state, pos);
+  for (let k = 0; k < lanes; k++) moves.push(...laneMovesOf(space, state, pos, k));
+  const groups = internalEventGroups(state).map((g) => groupMovesOf(space, state, g));
+  for (const g of groups) moves.push(...g.internal);
+  for (const g of groups) if (g.crash !== null) moves.push(g.crash);
+  return moves;
+}
+
+/** The parts `movesOf` is made of (the search core keeps each in a memo table of its own): how many lanes wish to move… */
+function laneCountOf<P, F>(space: Space<P, F>, state: State, pos: P): number {
   const wishes: LaneWish[] = [];
   space.lanes(state, pos, wishes);
-  const moves: Move[] = [];
-  for (const wish of wishes) laneMoves(state, wish, moves);
-  for (const event of enabledInternalEvents(state)) moves.push({ event, kind: "internal", lane: null });
-  if (space.crashes === true) {
-    for (const id in state.actors) {
-      if (state.actors[id]!.lifecycle === "ALIVE") moves.push({ event: { type: "actor.crashed", actor: id }, kind: "crash", lane: null });
-    }
-  }
-  return moves;
+  return wishes.length;
+}
+
+/** …the k-th lane's moves… */
+function laneMovesOf<P, F>(space: Space<P, F>, state: State, pos: P, k: number): Move[] {
+  const wishes: LaneWish[] = [];
+  space.lanes(state, pos, wishes);
+  const out: Move[] = [];
+  laneMoves(state, wishes[k]!, out);
+  return out;
+}
+
+/** …and one group's internal events (an actor's, or the kills'), with the crash of the group's actor if it is ALIVE. */
+function groupMovesOf<P, F>(space: Space<P, F>, state: State, group: string): { internal: Move[]; crash: Move | null } {
+  const internal = groupInternalEvents(state, group).map((event): Move => ({ event, kind: "internal", lane: null }));
+  const crash: Move | null = space.crashes === true && group !== "" && state.actors[group]?.lifecycle === "ALIVE"
+    ? { event: { type: "actor.crashed", actor: group }, kind: "crash", lane: null } : null;
+  return { internal, crash };
 }
 
 /**
@@ -175,27 +239,234 @@ function isCommandEvent(e: ModelEvent): e is Command {
   return e.type !== "actor.crashed" && !e.type.includes(".");
 }
 
+/** The fingerprint of a node: its state's (tabled, sim/tabled.ts) mixed with the hash of its positions' key text; left in hashOut. */
+function mixPosition(stateHi: number, stateLo: number, posHi: number, posLo: number): void {
+  hashOut.hi = (stateHi ^ posHi) >>> 0;
+  hashOut.lo = (stateLo + Math.imul(posLo, 0x9e3779b1) + posHi) >>> 0;
+}
+
 /**
- * A space's fingerprint function: the structural hash of the model state (or
- * the text of the space's own key), mixed with its positions' key, left in
- * `hashOut`. Make one per search (it remembers the hashes of objects).
+ * A space's fingerprint function over full states, the one the search uses
+ * (checker/worker.ts fingerprints the states it is sent with it): the tabled
+ * fingerprint of the state, or the hash of the space's own key text
+ * (symmetry), mixed with its positions' key; left in `hashOut`. Make one per
+ * search.
  */
 export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) => void {
-  const structural = structuralHasher();
+  const t = new Tabler(space.root);
   return (state, pos) => {
-    if (space.stateKey !== undefined) hashText(space.stateKey(state, pos), 0x5bd1e995);
-    else structural(state);
+    if (space.stateKey !== undefined) {
+      hashText(space.stateKey(state, pos), 0x5bd1e995);
+      return;
+    }
+    t.fingerprint(t.pack(state));
     const hi = hashOut.hi;
     const lo = hashOut.lo;
-    hashText(space.posKey(pos), lo);
-    hashOut.hi = (hashOut.hi ^ hi) >>> 0;
-    hashOut.lo = (hashOut.lo + Math.imul(hi, 0x9e3779b1) + lo) >>> 0;
+    hashText(space.posKey(pos), 0x27d4eb2f);
+    mixPosition(hi, lo, hashOut.hi, hashOut.lo);
   };
+}
+
+/** The search core's tabled view of a space: positions as numbers, moves and transitions from memo tables of the model (sim/tabled.ts). */
+interface TabledSpace<P, F> {
+  readonly tabler: Tabler;
+  posId(pos: P): number;
+  pos(id: number): P;
+  /** A node's moves, and the memo key of each move's event. */
+  moves(vec: Vec, pos: number, states: StatesOf): ListedMoves;
+  /** The moves of a state a memo is looking at (for a reduction's judgement). */
+  movesAt(state: State, pos: number): Move[];
+  apply(vec: Vec, key: number, event: ModelEvent): TabledLeaf;
+  leaf(serial: number): TabledLeaf;
+  step(states: NodeStates, pos: number, move: Move, leaf: TabledLeaf, depth: number, path: () => ModelEvent[]): SearchStep<P>;
+  /** The positions after a transition (a number), or the space's failure. */
+  advance(pos: number, m: number, move: Move, leaf: TabledLeaf, step: () => SearchStep<P>): number | { readonly failure: F };
+  /** A node's fingerprint into hashOut: from its state's (hi, lo), or, with symmetry, from the state's key (the vector, or the parent's with writes). */
+  nodeFingerprint(vec: Vec | null, hi: number, lo: number, pos: number, parent?: Vec, writes?: Int32Array): void;
+}
+
+interface ListedMoves {
+  readonly moves: readonly Move[];
+  readonly keys: readonly number[];
+}
+
+type TabledLeaf = ApplyLeaf & { readonly event: ModelEvent };
+
+function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
+  const t = new Tabler(space.root);
+  const posIds = new Map<string, number>();
+  const posVals: P[] = [];
+  const posHi: number[] = [];
+  const posLo: number[] = [];
+  const posId = (pos: P): number => {
+    const key = space.posKey(pos);
+    let id = posIds.get(key);
+    if (id === undefined) {
+      id = posVals.length;
+      posIds.set(key, id);
+      posVals.push(pos);
+      hashText(key, 0x27d4eb2f);
+      posHi.push(hashOut.hi);
+      posLo.push(hashOut.lo);
+    }
+    return id;
+  };
+  const eventIds = new Map<string, number>();
+  const eventKey = (e: ModelEvent): number => {
+    const text = JSON.stringify(e);
+    let id = eventIds.get(text);
+    if (id === undefined) {
+      id = eventIds.size;
+      eventIds.set(text, id);
+    }
+    return id;
+  };
+  const listed = (moves: readonly Move[]): ListedMoves => ({ moves: moves.map((m) => ({ ...m, event: deepCopy(m.event) })), keys: moves.map((m) => eventKey(m.event)) });
+  const laneCount = t.memo((state, _b, pos) => laneCountOf(space, state, posVals[pos]!), "lanes");
+  const laneMemo = t.memo((state, _b, key) => listed(laneMovesOf(space, state, posVals[Math.floor(key / 64)]!, key % 64)), "lane");
+  const groupIds = new Map<string, number>();
+  const groupNames: string[] = [];
+  const groupsMemo = t.memo((state) => internalEventGroups(state).map((g) => {
+    let id = groupIds.get(g);
+    if (id === undefined) {
+      id = groupNames.length;
+      groupIds.set(g, id);
+      groupNames.push(g);
+    }
+    return id;
+  }), "groups");
+  const groupMemo = t.memo((state, _b, id) => {
+    const g = groupMovesOf(space, state, groupNames[id]!);
+    return { internal: listed(g.internal), crash: g.crash === null ? null : listed([g.crash]) };
+  }, "group");
+  const listMoves = (vec: Vec, pos: number, states: StatesOf): ListedMoves => {
+    const moves: Move[] = [];
+    const keys: number[] = [];
+    const push = (l: ListedMoves): void => {
+      for (let i = 0; i < l.moves.length; i++) {
+        moves.push(l.moves[i]!);
+        keys.push(l.keys[i]!);
+      }
+    };
+    const lanes = laneCount(pos, vec, null, null, states);
+    if (lanes > 63) throw new Error("the search core lists at most 63 lanes");
+    for (let k = 0; k < lanes; k++) push(laneMemo(pos * 64 + k, vec, null, null, states));
+    const groups = groupsMemo(0, vec, null, null, states).map((id) => groupMemo(id, vec, null, null, states));
+    for (const g of groups) push(g.internal);
+    for (const g of groups) if (g.crash !== null) push(g.crash);
+    return { moves, keys };
+  };
+  const leaves: TabledLeaf[] = [];
+  const advanced = new Map<number, Map<number, number>>();
+  return {
+    tabler: t,
+    posId,
+    pos: (id) => posVals[id]!,
+    moves: listMoves,
+    movesAt: (state, pos) => movesOf(space, state, posVals[pos]!),
+    apply(vec, key, event) {
+      return t.memoApply(vec, key, (d) => applyInPlace(d, event), (leaf) => {
+        const l = { ...leaf, event };
+        leaves[leaf.serial] = l;
+        return l;
+      }) as TabledLeaf;
+    },
+    leaf: (serial) => leaves[serial]!,
+    step(states, pos, move, leaf, depth, path) {
+      const { vec, generation } = states;
+      let before: State | undefined;
+      let after: State | undefined;
+      let settled: boolean | undefined;
+      const now = states.generation === generation;
+      return {
+        get before() { return (before ??= now && states.generation === generation ? states.a() : t.materialize(vec)); },
+        get after() { return (after ??= now && states.generation === generation ? states.b() : t.materialize(t.applyWrites(vec, leaf.writes))); },
+        get settled() { return (settled ??= firstInternalEvent(this.after) === null); },
+        pos: posVals[pos]!, move, observations: leaf.observations, depth, path,
+      };
+    },
+    advance(pos, _m, move, leaf, step) {
+      if (space.pureAdvance === true) {
+        let byPos = advanced.get(pos);
+        if (byPos === undefined) advanced.set(pos, (byPos = new Map()));
+        const key = leaf.serial * 64 + (move.lane === null ? 0 : move.lane + 1);
+        const known = byPos.get(key);
+        if (known !== undefined) return known;
+        const r = space.advance(step());
+        if ("failure" in r) return r;
+        const id = posId(r.pos);
+        byPos.set(key, id);
+        return id;
+      }
+      const r = space.advance(step());
+      return "failure" in r ? r : posId(r.pos);
+    },
+    nodeFingerprint(vec, hi, lo, pos, parent, writes) {
+      if (space.stateKey !== undefined) {
+        const v = vec ?? t.applyWrites(parent!, writes!);
+        hashText(space.stateKey(t.materialize(v), posVals[pos]!), 0x5bd1e995);
+        return;
+      }
+      mixPosition(hi, lo, posHi[pos]!, posLo[pos]!);
+    },
+  };
+}
+
+/** What a pure judge sees of a transition; `settled` is decided only if asked. */
+class StepView implements PureStep {
+  private s: boolean | undefined;
+  constructor(readonly before: State, readonly event: ModelEvent, readonly after: State, readonly observations: readonly Observation[]) {}
+  get settled(): boolean {
+    return (this.s ??= firstInternalEvent(this.after) === null);
+  }
+}
+
+/** A node's state and one transition's, rebuilt from their vectors when something needs them (once each). */
+class NodeStates implements StatesOf {
+  vec: Vec = new Int32Array(0);
+  writes: Int32Array = new Int32Array(0);
+  /** Bumped at every change of node or transition (a step made earlier rebuilds its own states). */
+  generation = 0;
+  private before: State | undefined;
+  private after: State | undefined;
+  constructor(private readonly t: Tabler) {}
+  node(vec: Vec): void {
+    this.vec = vec;
+    this.before = undefined;
+    this.after = undefined;
+    this.generation++;
+  }
+  transition(writes: Int32Array): void {
+    this.writes = writes;
+    this.after = undefined;
+    this.generation++;
+  }
+  a(): State {
+    return (this.before ??= this.t.materialize(this.vec));
+  }
+  b(): State {
+    return (this.after ??= this.t.materializeAfter(this.a(), this.vec, this.writes));
+  }
+}
+
+function deepCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 /** What a judge and a space's `advance` see of the transition `t` by `move` from (`before`, `pos`), `depth` events from the root. */
 export function stepOf<P>(before: State, pos: P, move: Move, t: Transition, depth: number, path: () => ModelEvent[]): SearchStep<P> {
   return { before, pos, move, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null, depth, path };
+}
+
+/** A transition waiting for its turn to be added: move number, writes, positions, node fingerprint (hi, lo), state fingerprint (sh, sl). */
+interface Pending {
+  readonly m: number;
+  readonly writes: Int32Array;
+  readonly pos: number;
+  readonly hi: number;
+  readonly lo: number;
+  readonly sh: number;
+  readonly sl: number;
 }
 
 /** A paced search of a space (sim/pace.ts): it yields once per time slice. */
@@ -211,7 +482,10 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   const progressEvery = options.progressEvery ?? 5_000;
   const observer = options.observer;
   const reduction = options.reduction;
-  const fingerprint = fingerprinter(space);
+  const judge = options.judge;
+  const pure = options.pureJudge;
+  const tab = tabledSpace(space);
+  const t = tab.tabler;
 
   const table = new FingerprintTable();
   const parents = new IntColumn();
@@ -228,19 +502,43 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   };
   const events = (index: number): ModelEvent[] => replayPath(space, path(index)).events;
 
-  fingerprint(space.root, space.start);
+  const rootVec = t.pack(space.root);
+  const rootPos = tab.posId(space.start);
+  t.fingerprint(rootVec);
+  const rootHi = hashOut.hi;
+  const rootLo = hashOut.lo;
+  tab.nodeFingerprint(rootVec, rootHi, rootLo, rootPos);
   table.insert(hashOut.hi, hashOut.lo, add(-1, -1));
-  observer?.state?.(0, space.root);
+  const digest = observer?.digest === undefined ? null : t.memo((s) => observer.digest!(s));
+  const seeState = (index: number, vec: Vec): void => {
+    if (observer === undefined) return;
+    if (digest !== null) {
+      let state: State | undefined;
+      const rebuilt = (): State => (state ??= t.materialize(vec));
+      observer.digested?.(index, digest(0, vec, null, null, { a: rebuilt, b: rebuilt }));
+    }
+    if (observer.state !== undefined) observer.state(index, t.materialize(vec));
+  };
+  seeState(0, rootVec);
+  const evaluators = (pure?.evaluators ?? []).map((fn, i) => t.memo((a, b, serial) => {
+    const leaf = tab.leaf(serial);
+    return fn(new StepView(a, leaf.event, b!, leaf.observations));
+  }, `judge${i}`));
+  const values: unknown[] = evaluators.map(() => null);
+  const ample = reduction === undefined ? null : t.memo((s, _b, posId) => reduction.ample(s, tab.movesAt(s, posId), tab.pos(posId)), "ample");
+  const states = new NodeStates(t);
 
   let transitions = 0;
   let depth = 0;
   let fullyExpanded = 0;
-  let frontier: { index: number; state: State; pos: P }[] = [{ index: 0, state: space.root, pos: space.start }];
-  let stop: Omit<SearchResult<F>, "states" | "transitions" | "depth" | "collisionOdds" | "tableBytes" | "path"> | null = null;
+  interface Node { readonly index: number; readonly vec: Vec; readonly hi: number; readonly lo: number; readonly pos: number }
+  let frontier: Node[] = [{ index: 0, vec: rootVec, hi: rootHi, lo: rootLo, pos: rootPos }];
+  let stop: Omit<SearchResult<F>, "states" | "transitions" | "depth" | "collisionOdds" | "tableBytes" | "path" | "tables"> | null = null;
   const finish = (): SearchResult<F> => ({
     ...(stop ?? { verdict: "ok" }),
     states: table.size, transitions, depth, collisionOdds: collisionOdds(table.size), tableBytes: table.bytes + parents.bytes + moveNumbers.bytes,
     ...(reduction === undefined ? {} : { fullyExpanded }),
+    tables: { hits: t.hits, misses: t.misses, slots: t.slotCount, values: t.valueCount, memos: t.stats },
     path,
   });
 
@@ -251,57 +549,77 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
         stop = { verdict: "incomplete", bound: "depth" };
         break;
       }
-      const next: typeof frontier = [];
+      const next: Node[] = [];
       for (const node of frontier) {
         if (pacer.due()) yield;
-        const all = movesOf(space, node.state, node.pos);
+        states.node(node.vec);
+        const listed = tab.moves(node.vec, node.pos, states);
+        const all = listed.moves;
         if (all.length === 0) {
           const nodePath = () => events(node.index);
-          const failure = space.end?.(node.state, node.pos, nodePath) ?? null;
+          const state = states.a();
+          const pos = tab.pos(node.pos);
+          const failure = space.end?.(state, pos, nodePath) ?? null;
           if (failure !== null) {
             stop = { verdict: "violation", failure, trace: nodePath() };
             break search;
           }
-          options.onEnd?.(node.state, node.pos, nodePath);
+          options.onEnd?.(state, pos, nodePath);
           continue;
         }
         // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
-        let chosen: readonly number[] | null = reduction?.ample(node.state, all, node.pos) ?? null;
-        let pending: { m: number; state: State; pos: P; hi: number; lo: number }[] = [];
+        let chosen: readonly number[] | null = ample === null ? null : ample(node.pos, node.vec, null, null, states);
+        let pending: Pending[] = [];
         const traceTo = (move: Move): ModelEvent[] => [...events(node.index), move.event];
         for (let attempt = 0; attempt < 2; attempt++) {
-          const indices = chosen ?? all.map((_, i) => i);
+          const count = chosen === null ? all.length : chosen.length;
           pending = [];
           let closes = false;
           let tried = 0;
-          for (const m of indices) {
+          for (let c = 0; c < count; c++) {
+            const m = chosen === null ? c : chosen[c]!;
             const move = all[m]!;
-            let t: Transition;
-            try {
-              t = transition(node.state, move.event);
-            } catch (e) {
-              stop = { verdict: "error", error: `${(e as Error).message} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) };
+            const leaf = tab.apply(node.vec, listed.keys[m]!, move.event);
+            if (leaf.error !== undefined) {
+              stop = { verdict: "error", error: `${leaf.error} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) };
               break search;
             }
             transitions++;
             tried++;
-            const step = stepOf(node.state, node.pos, move, t, depth + 1, () => events(node.index));
-            const verdict = options.judge?.(step) ?? null;
-            if (verdict === "skip") continue;
-            if (verdict !== null) {
-              stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
-              depth++;
-              break search;
+            states.transition(leaf.writes);
+            let lazy: SearchStep<P> | null = null;
+            const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(node.index)));
+            if (pure !== undefined) {
+              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.serial, node.vec, node.vec, leaf.writes, states);
+              const verdict = pure.act(values, step);
+              if (verdict === "skip") continue;
+              if (verdict !== null) {
+                stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
+                depth++;
+                break search;
+              }
             }
-            const advanced = space.advance(step);
-            if ("failure" in advanced) {
+            if (judge !== undefined) {
+              const verdict = judge(step());
+              if (verdict === "skip") continue;
+              if (verdict !== null) {
+                stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
+                depth++;
+                break search;
+              }
+            }
+            const advanced = tab.advance(node.pos, m, move, leaf, step);
+            if (typeof advanced !== "number") {
               stop = { verdict: "violation", failure: advanced.failure, trace: traceTo(move) };
               depth++;
               break search;
             }
-            fingerprint(t.state, advanced.pos);
+            t.fingerprintAfter(node.vec, node.hi, node.lo, leaf.writes);
+            const hi = hashOut.hi;
+            const lo = hashOut.lo;
+            tab.nodeFingerprint(leaf.writes.length === 0 ? node.vec : null, hi, lo, advanced, node.vec, leaf.writes);
             if (chosen !== null && table.get(hashOut.hi, hashOut.lo) !== -1) closes = true;
-            pending.push({ m, state: t.state, pos: advanced.pos, hi: hashOut.hi, lo: hashOut.lo });
+            pending.push({ m, writes: leaf.writes, pos: advanced, hi: hashOut.hi, lo: hashOut.lo, sh: hi, sl: lo });
           }
           if (chosen === null || !closes || reduction?.acyclic === true) break;
           // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
@@ -317,9 +635,10 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             continue;
           }
           const index = add(node.index, p.m);
-          observer?.state?.(index, p.state);
+          const vec = p.writes.length === 0 ? node.vec : t.applyWrites(node.vec, p.writes);
+          seeState(index, vec);
           observer?.edge?.(node.index, p.m, index, all[p.m]!);
-          next.push({ index, state: p.state, pos: p.pos });
+          next.push({ index, vec, hi: p.sh, lo: p.sl, pos: p.pos });
           if (table.size >= maxStates) {
             stop = { verdict: "incomplete", bound: "states" };
             break search;
