@@ -5,7 +5,7 @@ import {
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
-import { movesOf, search, type PureStep, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
+import { movesOf, search, type PureStep, type TableFigures, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -88,6 +88,8 @@ export interface CheckResult {
   readonly fullyExpanded?: number;
   /** The move numbers from the root to a state, in the order the search core lists moves. */
   path(index: number): number[];
+  /** The search core's memo tables (sim/tabled.ts); absent from worker threads' searches. */
+  readonly tables?: TableFigures;
 }
 
 /**
@@ -156,6 +158,7 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
     collisionOdds: r.collisionOdds, tableBytes: r.tableBytes,
     ...(r.fullyExpanded === undefined ? {} : { fullyExpanded: r.fullyExpanded }),
     path: r.path,
+    tables: r.tables,
   };
 }
 

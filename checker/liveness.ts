@@ -73,8 +73,15 @@ export interface LivenessResult {
   readonly graph: { readonly states: number; readonly edges: number; readonly instances: number; readonly fairIds: number; readonly bytes: number };
 }
 
+/** What the laws owe in one state (obligation instance ids) and the companions it reaches (law indices). */
+interface Digest {
+  readonly owed: readonly number[];
+  readonly reached: readonly number[];
+}
+
 /** Watches a search (a SearchObserver of sim/search.ts) and decides the liveness laws when it is done. */
 export interface LivenessObserver extends SearchObserver {
+  /** A state seen (the search core gives `digested` the memoized `digest` instead). */
   state(index: number, state: State): void;
   edge(from: number, move: number, to: number, m: ObservedMove): void;
   /**
@@ -143,16 +150,32 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
     return id;
   };
 
+  // What the laws owe in a state and which companions it reaches: a pure function of the state (the search core keeps it in a memo table).
+  const digest = (state: State): Digest => {
+    const ids: number[] = [];
+    const reached: number[] = [];
+    for (let l = 0; l < laws.length; l++) {
+      const law = laws[l]!;
+      for (const key of law.owed(state)) ids.push(intern(l, key));
+      if (law.reached(state)) reached.push(l);
+    }
+    return { owed: ids, reached };
+  };
+  const digested = (index: number, d: Digest): void => {
+    if (index !== states) throw new Error(`liveness: state ${index} came after ${states - 1} (states must come in index order)`);
+    states++;
+    owedStart.push(owed.length);
+    for (const id of d.owed) owed.push(id);
+    for (const l of d.reached) if (reachedAt[l] === -1) reachedAt[l] = index;
+  };
+  // A move's fairness id, by the move (the search core lists the same move objects again).
+  const fairOf = new WeakMap<object, number>();
+
   return {
+    digest,
+    digested: (index, d) => digested(index, d as Digest),
     state(index, state) {
-      if (index !== states) throw new Error(`liveness: state ${index} came after ${states - 1} (states must come in index order)`);
-      states++;
-      owedStart.push(owed.length);
-      for (let l = 0; l < laws.length; l++) {
-        const law = laws[l]!;
-        for (const key of law.owed(state)) owed.push(intern(l, key));
-        if (reachedAt[l] === -1 && law.reached(state)) reachedAt[l] = index;
-      }
+      digested(index, digest(state));
     },
     edge(from, move, to, m) {
       if (from < expanding) throw new Error(`liveness: an edge of state ${from} came after those of state ${expanding}`);
@@ -161,14 +184,18 @@ export function livenessObserver(laws: readonly LivenessLaw[] = LIVENESS_LAWS): 
       const place = edgeTo.length - 1 - edgeStart.at(from);
       if (edgeMove === null && move !== place) edgeMove = placesSoFar(edgeStart, from, edgeTo.length - 1);
       edgeMove?.push(move);
-      const key = fairnessKey(m);
-      let fair = -1;
-      if (key !== null) {
-        fair = fairIds.get(key) ?? -1;
-        if (fair === -1) {
-          fair = fairIds.size;
-          fairIds.set(key, fair);
+      let fair = fairOf.get(m);
+      if (fair === undefined) {
+        const key = fairnessKey(m);
+        fair = -1;
+        if (key !== null) {
+          fair = fairIds.get(key) ?? -1;
+          if (fair === -1) {
+            fair = fairIds.size;
+            fairIds.set(key, fair);
+          }
         }
+        fairOf.set(m, fair);
       }
       edgeFair.push(fair);
     },
@@ -512,6 +539,7 @@ export function* checkLivenessPaced(universe: Universe, options: CheckOptions = 
   if (options.reduction !== undefined) throw new RangeError("the liveness laws need every move: run them without partial-order reduction");
   const observer = livenessObserver(laws);
   const outer = options.observer;
+  // With a watcher of its own, every state is rebuilt for both (no digest).
   const both: SearchObserver = outer === undefined ? observer : {
     state(i, s) {
       outer.state?.(i, s);

@@ -207,6 +207,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     peakMemoryMB: Math.round(peakMB),
     // The visited set keeps 64-bit fingerprints: the chance that two states shared one (so one was never explored), as SPIN and TLC report it.
     fingerprints: { bits: 64, collisionOdds: result.collisionOdds ?? 0, visitedBytesPerState: result.tableBytes === undefined ? null : Math.round(result.tableBytes / Math.max(1, result.states)) },
+    // The search core's memo tables of the model (sim/tabled.ts): lookups found and missed, per table.
+    ...(result.tables === undefined ? {} : { tables: result.tables }),
     workers,
     laws,
     vacuous: laws.filter((l) => l.verdict === "vacuous").map((l) => l.name),

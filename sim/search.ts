@@ -83,7 +83,7 @@ export interface LaneWish {
 
 /** Watches a search: every state once, every transition once (states expanded in index order). */
 export interface SearchObserver {
-  /** Every state, rebuilt (costly: prefer `digest`). */
+  /** Every state, rebuilt (costly: prefer `digest`; not called when there is one). */
   state?(index: number, state: State): void;
   /** A pure function of a state, kept in a memo table over what it reads (sim/tabled.ts): its value for every state goes to `digested`. */
   digest?(state: State): unknown;
@@ -277,7 +277,8 @@ interface TabledSpace<P, F> {
   /** The moves of a state a memo is looking at (for a reduction's judgement). */
   movesAt(state: State, pos: number): Move[];
   apply(vec: Vec, key: number, event: ModelEvent): TabledLeaf;
-  leaf(serial: number): TabledLeaf;
+  /** A transition that showed a judge this (`TabledLeaf.seen`). */
+  leaf(seen: number): TabledLeaf;
   step(states: NodeStates, pos: number, move: Move, leaf: TabledLeaf, depth: number, path: () => ModelEvent[]): SearchStep<P>;
   /** The positions after a transition (a number), or the space's failure. */
   advance(pos: number, m: number, move: Move, leaf: TabledLeaf, step: () => SearchStep<P>): number | { readonly failure: F };
@@ -290,7 +291,8 @@ interface ListedMoves {
   readonly keys: readonly number[];
 }
 
-type TabledLeaf = ApplyLeaf & { readonly event: ModelEvent };
+/** A tabled transition with its event, and the number of what it shows a judge (its event and observations: `leaf(seen)`). */
+type TabledLeaf = ApplyLeaf & { readonly event: ModelEvent; readonly seen: number };
 
 function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
   const t = new Tabler(space.root);
@@ -357,6 +359,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     return { moves, keys };
   };
   const leaves: TabledLeaf[] = [];
+  const seenIds = new Map<string, number>();
   const advanced = new Map<number, Map<number, number>>();
   return {
     tabler: t,
@@ -366,12 +369,19 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     movesAt: (state, pos) => movesOf(space, state, posVals[pos]!),
     apply(vec, key, event) {
       return t.memoApply(vec, key, (d) => applyInPlace(d, event), (leaf) => {
-        const l = { ...leaf, event };
-        leaves[leaf.serial] = l;
+        // What a judge sees of the transition but the states: the event and the observations, numbered.
+        const text = `${key}\u0000${JSON.stringify(leaf.observations)}`;
+        let seen = seenIds.get(text);
+        if (seen === undefined) {
+          seen = seenIds.size;
+          seenIds.set(text, seen);
+        }
+        const l = { ...leaf, event, seen };
+        leaves[seen] = l;
         return l;
       }) as TabledLeaf;
     },
-    leaf: (serial) => leaves[serial]!,
+    leaf: (seen) => leaves[seen]!,
     step(states, pos, move, leaf, depth, path) {
       const { vec, generation } = states;
       let before: State | undefined;
@@ -447,6 +457,10 @@ class NodeStates implements StatesOf {
   b(): State {
     return (this.after ??= this.t.materializeAfter(this.a(), this.vec, this.writes));
   }
+  /** The transition's state after, if something rebuilt it. */
+  made(): State | undefined {
+    return this.after;
+  }
 }
 
 function deepCopy<T>(v: T): T {
@@ -467,6 +481,8 @@ interface Pending {
   readonly lo: number;
   readonly sh: number;
   readonly sl: number;
+  /** The state after, if it was rebuilt while the transition was judged. */
+  readonly state: State | undefined;
 }
 
 /** A paced search of a space (sim/pace.ts): it yields once per time slice. */
@@ -510,18 +526,18 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   tab.nodeFingerprint(rootVec, rootHi, rootLo, rootPos);
   table.insert(hashOut.hi, hashOut.lo, add(-1, -1));
   const digest = observer?.digest === undefined ? null : t.memo((s) => observer.digest!(s));
-  const seeState = (index: number, vec: Vec): void => {
+  const seeState = (index: number, vec: Vec, made?: State): void => {
     if (observer === undefined) return;
     if (digest !== null) {
-      let state: State | undefined;
+      let state: State | undefined = made;
       const rebuilt = (): State => (state ??= t.materialize(vec));
       observer.digested?.(index, digest(0, vec, null, null, { a: rebuilt, b: rebuilt }));
     }
-    if (observer.state !== undefined) observer.state(index, t.materialize(vec));
+    else if (observer.state !== undefined) observer.state(index, t.materialize(vec));
   };
   seeState(0, rootVec);
-  const evaluators = (pure?.evaluators ?? []).map((fn, i) => t.memo((a, b, serial) => {
-    const leaf = tab.leaf(serial);
+  const evaluators = (pure?.evaluators ?? []).map((fn, i) => t.memo((a, b, seen) => {
+    const leaf = tab.leaf(seen);
     return fn(new StepView(a, leaf.event, b!, leaf.observations));
   }, `judge${i}`));
   const values: unknown[] = evaluators.map(() => null);
@@ -590,7 +606,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             let lazy: SearchStep<P> | null = null;
             const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(node.index)));
             if (pure !== undefined) {
-              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.serial, node.vec, node.vec, leaf.writes, states);
+              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.seen, node.vec, node.vec, leaf.writes, states);
               const verdict = pure.act(values, step);
               if (verdict === "skip") continue;
               if (verdict !== null) {
@@ -619,7 +635,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             const lo = hashOut.lo;
             tab.nodeFingerprint(leaf.writes.length === 0 ? node.vec : null, hi, lo, advanced, node.vec, leaf.writes);
             if (chosen !== null && table.get(hashOut.hi, hashOut.lo) !== -1) closes = true;
-            pending.push({ m, writes: leaf.writes, pos: advanced, hi: hashOut.hi, lo: hashOut.lo, sh: hi, sl: lo });
+            pending.push({ m, writes: leaf.writes, pos: advanced, hi: hashOut.hi, lo: hashOut.lo, sh: hi, sl: lo, state: states.made() });
           }
           if (chosen === null || !closes || reduction?.acyclic === true) break;
           // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
@@ -636,7 +652,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
           }
           const index = add(node.index, p.m);
           const vec = p.writes.length === 0 ? node.vec : t.applyWrites(node.vec, p.writes);
-          seeState(index, vec);
+          seeState(index, vec, p.state);
           observer?.edge?.(node.index, p.m, index, all[p.m]!);
           next.push({ index, vec, hi: p.sh, lo: p.sl, pos: p.pos });
           if (table.size >= maxStates) {

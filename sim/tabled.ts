@@ -90,6 +90,25 @@ function clone<T>(v: T): T {
   return out as T;
 }
 
+/** True for a key a plain object orders first, by number (an array index). */
+function isIndexKey(k: string): boolean {
+  if (k.length === 0 || k.length > 10) return false;
+  const n = Number(k);
+  return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === k;
+}
+
+/** Adds a new key where a plain object would list it: array indices first in numeric order, then the rest in insertion order. */
+function insertKey(list: string[], k: string): void {
+  if (!isIndexKey(k)) {
+    list.push(k);
+    return;
+  }
+  const n = Number(k);
+  let i = 0;
+  while (i < list.length && isIndexKey(list[i]!) && Number(list[i]!) < n) i++;
+  list.splice(i, 0, k);
+}
+
 /** A node of a memo's decision tree: the slot it reads next (code), or a leaf. */
 interface TNode<L> {
   /** slot * 2 + which state (0 or 1); -1: a leaf; -2: not yet known. */
@@ -239,14 +258,29 @@ export class Tabler {
 
   /** The state a vector holds, as plain read-only data (records shared with other states). */
   materialize(vec: Vec): State {
-    const out: Record<string, unknown> = { ...this.constants };
-    const read = (slot: number): number => (slot < vec.length ? vec[slot]! : 0);
-    for (const field of this.fieldOrder) {
-      const v = this.materializeField(field, read);
-      if (v !== undefined) out[field] = v;
-    }
+    this.reading = vec;
+    const read = this.readVec;
+    const c = this.constants as Record<string, unknown>;
+    // One literal in the order of initialState's fields (a fixed shape, cheap to make and read).
+    const out: Record<string, unknown> = {
+      profile: c.profile,
+      ...(c.mutant === undefined ? {} : { mutant: c.mutant }),
+      ...(c.destroyedActorCache === undefined ? {} : { destroyedActorCache: c.destroyedActorCache }),
+      counters: this.materializeField("counters", read),
+      jobs: this.materializeField("jobs", read),
+      finished: this.materializeField("finished", read),
+      actors: this.materializeField("actors", read),
+      destroyed: this.materializeField("destroyed", read),
+      names: this.materializeField("names", read),
+      handles: this.materializeField("handles", read),
+      inflight: this.materializeField("inflight", read),
+      kills: this.materializeField("kills", read),
+    };
     return out as unknown as State;
   }
+
+  private reading: Vec = new Int32Array(0);
+  private readonly readVec = (slot: number): number => (slot < this.reading.length ? this.reading[slot]! : 0);
 
   /** The state after a transition: `before` (the state of `vec`) with the fields its writes touched rebuilt, the others shared. */
   materializeAfter(before: State, vec: Vec, writes: Int32Array): State {
@@ -655,7 +689,7 @@ class Tracker {
         }
         const list = this.listAt(listSlot);
         if (list === null) this.refuse(`a write into ${field}.${k1} after it was deleted`);
-        if (!list.includes(k)) list.push(k);
+        if (!list.includes(k)) insertKey(list, k);
         if (shape === 1 || inner) {
           this.setValue(entrySlot(k), v);
           return true;

@@ -1,0 +1,197 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  MUTANT_NAMES, applyInPlace, canonicalJson, commandEnabled, enabledInternalEvents, firstInternalEvent, initialState, internalEventEnabled,
+  isCommand, transition, type ModelEvent, type MutantName, type ProfileName, type State,
+} from "../model/index.js";
+import { nextCommand } from "./programs.js";
+import { hashOut } from "./table.js";
+import { Tabler, type Vec } from "./tabled.js";
+
+/** True when the event is enabled in the state, as the checker decides it. */
+function enabled(state: State, e: ModelEvent): boolean {
+  if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
+  if (isCommand(e)) {
+    if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
+    return commandEnabled(state, e);
+  }
+  return internalEventEnabled(state, e);
+}
+
+/** Candidate events: internal events, crashes, continues and a few random commands (some refused: errors are tabled too). */
+function candidates(state: State, choices: readonly number[]): ModelEvent[] {
+  const out: ModelEvent[] = [...enabledInternalEvents(state)];
+  for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
+  for (const c in state.inflight) out.push({ type: "continue", caller: c });
+  for (let i = 0; i < 4; i++) {
+    let j = i;
+    out.push(nextCommand(state, (n) => (choices[j++ % choices.length]! + i) % n));
+  }
+  return out.filter((e) => enabled(state, e));
+}
+
+const SETUPS: [ProfileName, MutantName | undefined][] = [
+  ["ray", undefined], ["seed", undefined], ["ray-2.49", undefined],
+  ...MUTANT_NAMES.map((m) => ["ray", m] as [ProfileName, MutantName]),
+];
+
+const program = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 6, maxLength: 6 }), { minLength: 5, maxLength: 40 });
+
+/** JSON with the order of every record's keys kept: a materialized state must be the same object, key order included. */
+const exact = (v: unknown): string => JSON.stringify(v);
+
+function fingerprintOf(t: Tabler, vec: Vec): [number, number] {
+  t.fingerprint(vec);
+  return [hashOut.hi, hashOut.lo];
+}
+
+describe("tabled states (sim/tabled.ts): the search core's encoding of the one model", () => {
+  it.each(SETUPS)("a state packs and rebuilds to itself, key order included, and a tabled transition is the model's own (%s, %s)", (profile, mutant) => {
+    let checked = 0;
+    let found = 0;
+    fc.assert(
+      fc.property(program, (moves) => {
+        // One table for the whole program, so later steps are answered from it.
+        let state = initialState(profile, mutant);
+        const t = new Tabler(state);
+        // Carried from transition to transition, as the search does; packing the state again gives the same state.
+        let vec = t.pack(state);
+        for (const move of moves) {
+          const events = candidates(state, move);
+          if (events.length === 0) break;
+          expect(exact(t.materialize(vec))).toBe(exact(state));
+          expect(exact(t.materialize(t.pack(state)))).toBe(exact(state));
+          for (const e of events) {
+            let expected: ReturnType<typeof transition> | null = null;
+            let error: string | null = null;
+            try {
+              expected = transition(state, e);
+            } catch (err) {
+              error = (err as Error).message;
+            }
+            const before = t.hits;
+            const leaf = t.memoApply(vec, canonicalJson(e), (d) => applyInPlace(d, e));
+            if (t.hits > before) found++;
+            if (expected === null) {
+              expect(leaf.error).toBe(error);
+              continue;
+            }
+            expect(leaf.error).toBeUndefined();
+            const after = t.applyWrites(vec, leaf.writes);
+            expect(exact(t.materialize(after)), JSON.stringify(e)).toBe(exact(expected.state));
+            expect(exact(t.materializeAfter(t.materialize(vec), vec, leaf.writes))).toBe(exact(expected.state));
+            expect(exact(leaf.observations)).toBe(exact(expected.observations));
+            expect([...leaf.rules]).toEqual([...expected.rules]);
+            // The fingerprint after, updated from the writes alone, is the one computed from scratch.
+            const [hi, lo] = fingerprintOf(t, vec);
+            t.fingerprintAfter(vec, hi, lo, leaf.writes);
+            const incremental = [hashOut.hi, hashOut.lo];
+            expect(incremental).toEqual(fingerprintOf(t, after));
+            checked++;
+          }
+          const chosen = events[move[0]! % events.length]!;
+          const next = transition(state, chosen);
+          vec = t.applyWrites(vec, t.memoApply(vec, canonicalJson(chosen), (d) => applyInPlace(d, chosen)).writes);
+          state = next.state;
+        }
+      }),
+      { seed: 12, numRuns: 40 },
+    );
+    expect(checked).toBeGreaterThan(300);
+    // The tables answer: many transitions were found rather than run again.
+    expect(found).toBeGreaterThan(checked / 10);
+  });
+
+  it("equal states share a fingerprint whatever order their records were made in, and different states do not (on a random walk's states)", () => {
+    const root = initialState("ray");
+    const t = new Tabler(root);
+    const byCanonical = new Map<string, string>();
+    const byPrint = new Map<string, string>();
+    fc.assert(
+      fc.property(program, (moves) => {
+        let state = root;
+        for (const move of moves) {
+          const events = candidates(state, move);
+          if (events.length === 0) break;
+          state = transition(state, events[move[0]! % events.length]!).state;
+          const canonical = canonicalJson(state);
+          const print = fingerprintOf(t, t.pack(state)).join(":");
+          expect(byCanonical.get(canonical) ?? print).toBe(print);
+          expect(byPrint.get(print) ?? canonical).toBe(canonical);
+          byCanonical.set(canonical, print);
+          byPrint.set(print, canonical);
+        }
+      }),
+      { seed: 3, numRuns: 60 },
+    );
+    expect(byCanonical.size).toBeGreaterThan(200);
+    // The same state with its records made in another order.
+    const a = { ...root, jobs: { j1: { id: "j1", namespace: "x", anonymous: false, defaultLifetime: "non_detached", lifecycle: "RUNNING" } }, names: { x: { n: "a1" }, y: { m: "a2" } } } as unknown as State;
+    const b = { ...root, names: { y: { m: "a2" }, x: { n: "a1" } }, jobs: { j1: { lifecycle: "RUNNING", defaultLifetime: "non_detached", anonymous: false, namespace: "x", id: "j1" } } } as unknown as State;
+    expect(fingerprintOf(t, t.pack(a))).toEqual(fingerprintOf(t, t.pack(b)));
+    const c = { ...root, names: { y: { m: "a2" }, x: {} } } as unknown as State;
+    const d = { ...root, names: { y: { m: "a2" } } } as unknown as State;
+    expect(fingerprintOf(t, t.pack(c))).not.toEqual(fingerprintOf(t, t.pack(d)));
+  });
+
+  it("keys a plain object orders first (array indices) keep that order in a tabled draft", () => {
+    const root = initialState("ray");
+    const t = new Tabler(root);
+    const steps: ModelEvent[] = [{ type: "init", namespace: "zz" }, { type: "init", namespace: "7" }, { type: "init", namespace: "10" }];
+    let state = root;
+    for (const e of steps) {
+      const vec = t.pack(state);
+      const leaf = t.memoApply(vec, canonicalJson(e), (d) => applyInPlace(d, e));
+      const expected = transition(state, e);
+      expect(exact(t.materialize(t.applyWrites(vec, leaf.writes)))).toBe(exact(expected.state));
+      state = expected.state;
+    }
+    const create = (ns: string, caller: string): ModelEvent => ({ type: "create", caller, cls: "Counter", name: "n", namespace: ns } as ModelEvent);
+    const go = (caller: string): ModelEvent => ({ type: "continue", caller });
+    const list: ModelEvent = { type: "list", caller: "j2", allNamespaces: true };
+    // The vector is carried from transition to transition (as the search does), never packed again from the state.
+    let vec = t.pack(state);
+    const namespaces = t.memo((s) => Object.keys(s.names));
+    for (const e of [create("zz", "j1"), go("j1"), create("7", "j2"), go("j2"), create("10", "j3"), go("j3"), create("3", "j1"), go("j1"), list]) {
+      const leaf = t.memoApply(vec, canonicalJson(e), (d) => applyInPlace(d, e));
+      const expected = transition(state, e);
+      vec = t.applyWrites(vec, leaf.writes);
+      expect(exact(t.materialize(vec))).toBe(exact(expected.state));
+      expect(exact(leaf.observations)).toBe(exact(expected.observations));
+      // A draft iterating the registry sees its namespaces in the plain object's order.
+      const rebuilt = (): State => t.materialize(vec);
+      expect(namespaces(0, vec, null, null, { a: rebuilt, b: rebuilt })).toEqual(Object.keys(expected.state.names));
+      state = expected.state;
+    }
+    // Named actors in namespaces "zz", "7", "10" and "3": a plain object lists "3", "7", "10" first.
+    expect(Object.keys(state.names)).toEqual(["3", "7", "10", "zz"]);
+  });
+
+  it("a memo of a pure function of a state gives the function's value, found again by what it read", () => {
+    const root = initialState("ray");
+    const t = new Tabler(root);
+    const memo = t.memo((s) => firstInternalEvent(s));
+    let calls = 0;
+    fc.assert(
+      fc.property(program, (moves) => {
+        let state = root;
+        for (const move of moves) {
+          const events = candidates(state, move);
+          if (events.length === 0) break;
+          state = transition(state, events[move[0]! % events.length]!).state;
+          const vec = t.pack(state);
+          const rebuilt = (): State => t.materialize(vec);
+          expect(exact(memo(0, vec, null, null, { a: rebuilt, b: rebuilt }))).toBe(exact(firstInternalEvent(state)));
+          calls++;
+        }
+      }),
+      { seed: 8, numRuns: 60 },
+    );
+    expect(calls).toBeGreaterThan(200);
+    expect(t.stats["memo"]!.hits).toBeGreaterThan(0);
+  });
+
+  it("refuses a state with a field it does not know (rather than lose it)", () => {
+    expect(() => new Tabler({ ...initialState("ray"), extra: 1 } as unknown as State)).toThrow(/does not know: extra/);
+  });
+});
