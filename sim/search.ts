@@ -422,6 +422,57 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
   };
 }
 
+/**
+ * One level of the breadth-first frontier in a single growing Int32Array:
+ * per node its index, positions, state fingerprint (hi, lo), vector length
+ * and vector, with no object per node.
+ */
+class Level {
+  private data = new Int32Array(1 << 12);
+  /** The end of the last node written. */
+  end = 0;
+  count = 0;
+
+  /** Appends a node whose vector is `parent` with `writes` applied (null: `parent` itself); returns a view of the vector written. */
+  push(index: number, pos: number, hi: number, lo: number, parent: Vec, writes: Int32Array | null): Vec {
+    let len = parent.length;
+    if (writes !== null) for (let i = 0; i < writes.length; i += 2) if (writes[i]! >= len) len = writes[i]! + 1;
+    const need = this.end + 5 + len;
+    if (need > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < need) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.data.subarray(0, this.end));
+      this.data = grown;
+    }
+    const d = this.data;
+    const at = this.end;
+    d[at] = index;
+    d[at + 1] = pos;
+    d[at + 2] = hi | 0;
+    d[at + 3] = lo | 0;
+    d[at + 4] = len;
+    d.set(parent, at + 5);
+    if (len > parent.length) d.fill(0, at + 5 + parent.length, at + 5 + len);
+    if (writes !== null) for (let i = 0; i < writes.length; i += 2) d[at + 5 + writes[i]!] = writes[i + 1]!;
+    this.end = at + 5 + len;
+    this.count++;
+    return d.subarray(at + 5, at + 5 + len);
+  }
+
+  /** Reads the node at `at` into `node` (its vector a view); returns where the next node starts. */
+  read(at: number, node: { index: number; pos: number; hi: number; lo: number; vec: Vec }): number {
+    const d = this.data;
+    node.index = d[at]!;
+    node.pos = d[at + 1]!;
+    node.hi = d[at + 2]! >>> 0;
+    node.lo = d[at + 3]! >>> 0;
+    const len = d[at + 4]!;
+    node.vec = d.subarray(at + 5, at + 5 + len);
+    return at + 5 + len;
+  }
+}
+
 /** What a pure judge sees of a transition; `settled` is decided only if asked. */
 class StepView implements PureStep {
   private s: boolean | undefined;
@@ -547,8 +598,8 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   let transitions = 0;
   let depth = 0;
   let fullyExpanded = 0;
-  interface Node { readonly index: number; readonly vec: Vec; readonly hi: number; readonly lo: number; readonly pos: number }
-  let frontier: Node[] = [{ index: 0, vec: rootVec, hi: rootHi, lo: rootLo, pos: rootPos }];
+  let frontier = new Level();
+  frontier.push(0, rootPos, rootHi, rootLo, rootVec, null);
   let stop: Omit<SearchResult<F>, "states" | "transitions" | "depth" | "collisionOdds" | "tableBytes" | "path" | "tables"> | null = null;
   const finish = (): SearchResult<F> => ({
     ...(stop ?? { verdict: "ok" }),
@@ -559,20 +610,24 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   });
 
   try {
-    search: while (frontier.length > 0) {
-      options.progress?.({ states: table.size, transitions, depth, frontier: frontier.length });
+    search: while (frontier.count > 0) {
+      options.progress?.({ states: table.size, transitions, depth, frontier: frontier.count });
       if (depth >= maxDepth) {
         stop = { verdict: "incomplete", bound: "depth" };
         break;
       }
-      const next: Node[] = [];
-      for (const node of frontier) {
+      const next = new Level();
+      const node = { index: 0, pos: 0, hi: 0, lo: 0, vec: rootVec };
+      for (let at = 0; at < frontier.end;) {
+        at = frontier.read(at, node);
         if (pacer.due()) yield;
         states.node(node.vec);
+        // The node's index for paths asked later (\`node\` is read again for the next one).
+        const here = node.index;
         const listed = tab.moves(node.vec, node.pos, states);
         const all = listed.moves;
         if (all.length === 0) {
-          const nodePath = () => events(node.index);
+          const nodePath = () => events(here);
           const state = states.a();
           const pos = tab.pos(node.pos);
           const failure = space.end?.(state, pos, nodePath) ?? null;
@@ -586,7 +641,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
         // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
         let chosen: readonly number[] | null = ample === null ? null : ample(node.pos, node.vec, null, null, states);
         let pending: Pending[] = [];
-        const traceTo = (move: Move): ModelEvent[] => [...events(node.index), move.event];
+        const traceTo = (move: Move): ModelEvent[] => [...events(here), move.event];
         for (let attempt = 0; attempt < 2; attempt++) {
           const count = chosen === null ? all.length : chosen.length;
           pending = [];
@@ -604,7 +659,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             tried++;
             states.transition(leaf.writes);
             let lazy: SearchStep<P> | null = null;
-            const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(node.index)));
+            const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(here)));
             if (pure !== undefined) {
               for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.seen, node.vec, node.vec, leaf.writes, states);
               const verdict = pure.act(values, step);
@@ -651,16 +706,15 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             continue;
           }
           const index = add(node.index, p.m);
-          const vec = p.writes.length === 0 ? node.vec : t.applyWrites(node.vec, p.writes);
+          const vec = next.push(index, p.pos, p.sh, p.sl, node.vec, p.writes);
           seeState(index, vec, p.state);
           observer?.edge?.(node.index, p.m, index, all[p.m]!);
-          next.push({ index, vec, hi: p.sh, lo: p.sl, pos: p.pos });
           if (table.size >= maxStates) {
             stop = { verdict: "incomplete", bound: "states" };
             break search;
           }
           if (table.size % progressEvery === 0) {
-            options.progress?.({ states: table.size, transitions, depth: depth + 1, frontier: next.length });
+            options.progress?.({ states: table.size, transitions, depth: depth + 1, frontier: next.count });
             if (now() - started > maxMillis) {
               stop = { verdict: "incomplete", bound: "time" };
               break search;
@@ -673,7 +727,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
         }
       }
       frontier = next;
-      if (next.length > 0) depth++;
+      if (next.count > 0) depth++;
     }
   } catch (e) {
     // A space's own code (advance, judge) threw: a bug in rollcall, reported with the search's figures.
