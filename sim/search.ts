@@ -16,10 +16,13 @@ import { Tabler, type ApplyLeaf, type StatesOf, type Vec } from "./tabled.js";
  * `violation`, `incomplete`, `error`) is decided here too: a blown bound is
  * never a pass.
  *
- * States are told apart by 64-bit fingerprints in a typed-array table
- * (sim/table.ts); a state's parent and move number are two integers, so
- * full states live only in the frontier, and a path is rebuilt by replaying
- * its move numbers from the root (`replayPath`).
+ * States are tabled (sim/tabled.ts): vectors of interned slot values, their
+ * successors the model's own `apply` kept in memo tables by what it read,
+ * moves and judgements likewise. They are told apart by 64-bit fingerprints
+ * in a typed-array table (sim/table.ts); a state's parent and move number
+ * are two integers, so only the frontier holds states (one Int32Array per
+ * level), and a path is rebuilt by replaying its move numbers from the root
+ * (`replayPath`, on the model's object states).
  */
 
 export type MoveKind = "command" | "continue" | "internal" | "crash";
