@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  MUTANT_NAMES, canonicalJson, commandEnabled, enabledInternalEvents, initialState, internalEventEnabled, isCommand, transition,
+  MUTANT_NAMES, canonicalJson, initialState, transition,
   type Actor, type ModelEvent, type MutantName, type ProfileName, type State,
 } from "./index.js";
 import { footprint, footprintsConflict, keysMeet } from "./footprint.js";
-import { nextCommand } from "../sim/programs.js";
+import { candidateEvents, eventEnabled } from "../sim/programs.js";
 
 /** The keys (model/footprint.ts) whose records differ between two states. */
 function changedKeys(before: State, after: State): string[] {
@@ -54,28 +54,6 @@ function changedKeys(before: State, after: State): string[] {
   return out;
 }
 
-/** True when the event is enabled in the state, as the checker decides it. */
-function enabled(state: State, e: ModelEvent): boolean {
-  if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
-  if (isCommand(e)) {
-    if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
-    return commandEnabled(state, e);
-  }
-  return internalEventEnabled(state, e);
-}
-
-/** Candidate events in a state: internal events, crashes, continues, and a few random commands. */
-function candidates(state: State, choices: readonly number[]): ModelEvent[] {
-  const out: ModelEvent[] = [...enabledInternalEvents(state)];
-  for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
-  for (const c in state.inflight) out.push({ type: "continue", caller: c });
-  for (let i = 0; i < 4; i++) {
-    let j = i;
-    out.push(nextCommand(state, (n) => (choices[j++ % choices.length]! + i) % n));
-  }
-  return out.filter((e) => enabled(state, e));
-}
-
 const SETUPS: [ProfileName, MutantName | undefined][] = [
   ["ray", undefined], ["seed", undefined], ["ray-2.49", undefined],
   ...MUTANT_NAMES.map((m) => ["ray", m] as [ProfileName, MutantName]),
@@ -85,7 +63,7 @@ const SETUPS: [ProfileName, MutantName | undefined][] = [
 function walk(profile: ProfileName, mutant: MutantName | undefined, moves: readonly (readonly number[])[], visit: (s: State, events: ModelEvent[]) => void): void {
   let state = initialState(profile, mutant);
   for (const move of moves) {
-    const events = candidates(state, move);
+    const events = candidateEvents(state, move);
     if (events.length === 0) break;
     visit(state, events);
     state = transition(state, events[move[0]! % events.length]!).state;
@@ -128,8 +106,8 @@ describe("footprints (model/footprint.ts) keep up with the reducer", () => {
               const ta = transition(state, a);
               const tb = transition(state, b);
               const about = `${JSON.stringify(a)} and ${JSON.stringify(b)}`;
-              expect(enabled(ta.state, b), `${about}: the first disables the second`).toBe(true);
-              expect(enabled(tb.state, a), `${about}: the second disables the first`).toBe(true);
+              expect(eventEnabled(ta.state, b), `${about}: the first disables the second`).toBe(true);
+              expect(eventEnabled(tb.state, a), `${about}: the second disables the first`).toBe(true);
               const tab = transition(ta.state, b);
               const tba = transition(tb.state, a);
               expect(canonicalJson(tab.state), about).toBe(canonicalJson(tba.state));

@@ -1,6 +1,7 @@
 import { compact } from "./compact.js";
 import {
-  ALL_METHODS, CLASSES, isJobId, selectActor, type Command, type Fault, type Json, type State,
+  ALL_METHODS, CLASSES, commandEnabled, enabledInternalEvents, internalEventEnabled, isCommand, isJobId, selectActor,
+  type Command, type Fault, type Json, type ModelEvent, type State,
 } from "../model/index.js";
 
 /** Picks an integer in [0, n): a seeded generator's draw, or fast-check's. */
@@ -108,4 +109,31 @@ function pick<T>(choose: Choose, items: readonly T[]): T {
 function maybe<T>(choose: Choose, items: readonly T[]): T | undefined {
   const i = choose(items.length + 1);
   return i === 0 ? undefined : items[i - 1];
+}
+
+/** True when an event can be taken in a state, as the search core decides it (a crash: its actor is ALIVE; a command: no other in flight for its caller). */
+export function eventEnabled(state: State, e: ModelEvent): boolean {
+  if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
+  if (isCommand(e)) {
+    if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
+    return commandEnabled(state, e);
+  }
+  return internalEventEnabled(state, e);
+}
+
+/**
+ * Events a random walk may take from a state (the model's tests walk with
+ * them): the enabled internal events, crashes of ALIVE actors, continues of
+ * commands in flight, and four random commands drawn with `choices` (some of
+ * them refused by the model: errors are steps too), each enabled.
+ */
+export function candidateEvents(state: State, choices: readonly number[]): ModelEvent[] {
+  const out: ModelEvent[] = [...enabledInternalEvents(state)];
+  for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
+  for (const c in state.inflight) out.push({ type: "continue", caller: c });
+  for (let i = 0; i < 4; i++) {
+    let j = i;
+    out.push(nextCommand(state, (n) => (choices[j++ % choices.length]! + i) % n));
+  }
+  return out.filter((e) => eventEnabled(state, e));
 }

@@ -1,34 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  MUTANT_NAMES, applyInPlace, canonicalJson, commandEnabled, enabledInternalEvents, firstInternalEvent, initialState, internalEventEnabled,
-  isCommand, transition, type ModelEvent, type MutantName, type ProfileName, type State,
+  MUTANT_NAMES, applyInPlace, canonicalJson, firstInternalEvent, initialState, transition,
+  type ModelEvent, type MutantName, type ProfileName, type State,
 } from "../model/index.js";
-import { nextCommand } from "./programs.js";
+import { candidateEvents } from "./programs.js";
 import { hashOut } from "./table.js";
 import { Tabler, type Vec } from "./tabled.js";
-
-/** True when the event is enabled in the state, as the checker decides it. */
-function enabled(state: State, e: ModelEvent): boolean {
-  if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
-  if (isCommand(e)) {
-    if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
-    return commandEnabled(state, e);
-  }
-  return internalEventEnabled(state, e);
-}
-
-/** Candidate events: internal events, crashes, continues and a few random commands (some refused: errors are tabled too). */
-function candidates(state: State, choices: readonly number[]): ModelEvent[] {
-  const out: ModelEvent[] = [...enabledInternalEvents(state)];
-  for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
-  for (const c in state.inflight) out.push({ type: "continue", caller: c });
-  for (let i = 0; i < 4; i++) {
-    let j = i;
-    out.push(nextCommand(state, (n) => (choices[j++ % choices.length]! + i) % n));
-  }
-  return out.filter((e) => enabled(state, e));
-}
 
 const SETUPS: [ProfileName, MutantName | undefined][] = [
   ["ray", undefined], ["seed", undefined], ["ray-2.49", undefined],
@@ -57,7 +35,7 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
         // Carried from transition to transition, as the search does; packing the state again gives the same state.
         let vec = t.pack(state);
         for (const move of moves) {
-          const events = candidates(state, move);
+          const events = candidateEvents(state, move);
           if (events.length === 0) break;
           expect(exact(t.materialize(vec))).toBe(exact(state));
           expect(exact(t.materialize(t.pack(state)))).toBe(exact(state));
@@ -111,7 +89,7 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
       fc.property(program, (moves) => {
         let state = root;
         for (const move of moves) {
-          const events = candidates(state, move);
+          const events = candidateEvents(state, move);
           if (events.length === 0) break;
           state = transition(state, events[move[0]! % events.length]!).state;
           const canonical = canonicalJson(state);
@@ -176,7 +154,7 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
       fc.property(program, (moves) => {
         let state = root;
         for (const move of moves) {
-          const events = candidates(state, move);
+          const events = candidateEvents(state, move);
           if (events.length === 0) break;
           state = transition(state, events[move[0]! % events.length]!).state;
           const vec = t.pack(state);
