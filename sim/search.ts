@@ -316,32 +316,15 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     }
     return id;
   };
-  const eventIds = new Map<string, number>();
-  const eventKey = (e: ModelEvent): number => {
-    const text = JSON.stringify(e);
-    let id = eventIds.get(text);
-    if (id === undefined) {
-      id = eventIds.size;
-      eventIds.set(text, id);
-    }
-    return id;
-  };
+  const eventIds = new Numbering();
+  const eventKey = (e: ModelEvent): number => eventIds.of(JSON.stringify(e));
   const listed = (moves: readonly Move[]): ListedMoves => ({ moves: moves.map((m) => ({ ...m, event: deepCopy(m.event) })), keys: moves.map((m) => eventKey(m.event)) });
   const laneCount = t.memo((state, _b, pos) => laneCountOf(space, state, posVals[pos]!), "lanes");
   const laneMemo = t.memo((state, _b, key) => listed(laneMovesOf(space, state, posVals[Math.floor(key / 64)]!, key % 64)), "lane");
-  const groupIds = new Map<string, number>();
-  const groupNames: string[] = [];
-  const groupsMemo = t.memo((state) => internalEventGroups(state).map((g) => {
-    let id = groupIds.get(g);
-    if (id === undefined) {
-      id = groupNames.length;
-      groupIds.set(g, id);
-      groupNames.push(g);
-    }
-    return id;
-  }), "groups");
+  const groupIds = new Numbering();
+  const groupsMemo = t.memo((state) => internalEventGroups(state).map((g) => groupIds.of(g)), "groups");
   const groupMemo = t.memo((state, _b, id) => {
-    const g = groupMovesOf(space, state, groupNames[id]!);
+    const g = groupMovesOf(space, state, groupIds.text(id));
     return { internal: listed(g.internal), crash: g.crash === null ? null : listed([g.crash]) };
   }, "group");
   const listMoves = (vec: Vec, pos: number, states: StatesOf): ListedMoves => {
@@ -362,7 +345,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     return { moves, keys };
   };
   const leaves: TabledLeaf[] = [];
-  const seenIds = new Map<string, number>();
+  const seenIds = new Numbering();
   const advanced = new Map<number, Map<number, number>>();
   return {
     tabler: t,
@@ -373,12 +356,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     apply(vec, key, event) {
       return t.memoApply(vec, key, (d) => applyInPlace(d, event), (leaf) => {
         // What a judge sees of the transition but the states: the event and the observations, numbered.
-        const text = `${key}\u0000${JSON.stringify(leaf.observations)}`;
-        let seen = seenIds.get(text);
-        if (seen === undefined) {
-          seen = seenIds.size;
-          seenIds.set(text, seen);
-        }
+        const seen = seenIds.of(`${key}\u0000${JSON.stringify(leaf.observations)}`);
         const l = { ...leaf, event, seen };
         leaves[seen] = l;
         return l;
@@ -482,6 +460,24 @@ class StepView implements PureStep {
   constructor(readonly before: State, readonly event: ModelEvent, readonly after: State, readonly observations: readonly Observation[]) {}
   get settled(): boolean {
     return (this.s ??= firstInternalEvent(this.after) === null);
+  }
+}
+
+/** Small numbers for texts, in the order they are first met. */
+class Numbering {
+  private readonly ids = new Map<string, number>();
+  private readonly texts: string[] = [];
+  of(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.ids.set(text, id);
+      this.texts.push(text);
+    }
+    return id;
+  }
+  text(id: number): string {
+    return this.texts[id]!;
   }
 }
 
