@@ -1,11 +1,11 @@
 import {
   ACTOR_CHART_EVENTS, ACTOR_STATES, LAWS, initialState, nextActorState, transition,
-  type Actor, type Command, type Law, type ModelEvent, type Observation, type State,
+  type Actor, type Command, type Law, type LawStep, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
 import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
-import { movesOf, search, type PureStep, type TableFigures, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
+import { movesOf, search, type TableFigures, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
 
 /**
  * A node of the search: the model's state and where each driver of the
@@ -112,26 +112,20 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
   for (const e of chartEdges()) coverage[e] = false;
   let passedOver: { count: number; shortest: number } | undefined;
   const space = universeSpace(universe, options.symmetry === true);
-  const edges = chartEdges();
+  const note = lawNoter(laws, companions, coverage);
   const pureJudge = {
     evaluators: lawEvaluators(laws),
     act(values: readonly unknown[], step: () => SearchStep<readonly DriverSlot[]>): Violation | "skip" | null {
-      for (const e of values[0] as readonly number[]) coverage[edges[e]!] = true;
-      for (let l = 0; l < laws.length; l++) {
-        const v = values[l + 1] as LawValue;
-        if (v.reached && companions[laws[l]!.name] === null) companions[laws[l]!.name] = step().depth;
-        if (v.broken === null) continue;
-        const s = step();
-        const law = laws[l]!;
-        const trace = [...s.path(), s.move.event];
-        const violation: Violation = { law: law.name, sentence: law.sentence, message: v.broken, trace, observations: observationsOf(universe, trace) };
-        if (options.accept !== undefined && !options.accept(violation)) {
-          passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
-          return "skip";
-        }
-        return violation;
+      const broken = note(values, () => step().depth);
+      if (broken === null) return null;
+      const s = step();
+      const trace = [...s.path(), s.move.event];
+      const violation: Violation = { law: broken.law.name, sentence: broken.law.sentence, message: broken.message, trace, observations: observationsOf(universe, trace) };
+      if (options.accept !== undefined && !options.accept(violation)) {
+        passedOver = { count: (passedOver?.count ?? 0) + 1, shortest: passedOver?.shortest ?? trace.length };
+        return "skip";
       }
-      return null;
+      return violation;
     },
   };
   const r = yield* search(space, {
@@ -173,31 +167,45 @@ export interface LawValue {
  * search core keeps each in a memo table): first the chart edges taken (their
  * indices in `chartEdges()`), then one per law.
  */
-export function lawEvaluators(laws: readonly Law[]): ((step: PureStep) => unknown)[] {
+export function lawEvaluators(laws: readonly Law[]): ((step: LawStep) => unknown)[] {
   const edges = chartEdges();
-  const taken = (step: PureStep): number[] => {
+  const taken = (step: LawStep): number[] => {
     const coverage: Record<string, boolean> = {};
     noteCoverage(step.before, step.after, coverage);
     return Object.keys(coverage).map((e) => edges.indexOf(e));
   };
-  return [taken, ...laws.map((law) => (step: PureStep): LawValue => ({ reached: law.reached(step), broken: law.check(step) }))];
+  return [taken, ...laws.map((law) => (step: LawStep): LawValue => ({ reached: law.reached(step), broken: law.check(step) }))];
 }
 
 /**
- * The laws' judgement of one transition (`check` and its worker threads): it
- * marks the chart edges taken in `coverage` and each law's companion reached
- * (at the step's depth) in `companions`, and returns the first law broken, or null.
+ * Reads the evaluators' values of one transition (`lawEvaluators`): marks the
+ * chart edges taken in `coverage` and each law's companion reached (at the
+ * step's depth) in `companions`, up to the first law broken, which it returns.
  */
-export function lawJudge(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (s: SearchStep<unknown>) => { law: Law; message: string } | null {
-  return (s) => {
-    const step = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
-    noteCoverage(s.before, s.after, coverage);
-    for (const law of laws) {
-      if (companions[law.name] === null && law.reached(step)) companions[law.name] = s.depth;
-      const message = law.check(step);
-      if (message !== null) return { law, message };
+export function lawNoter(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (values: readonly unknown[], depth: () => number) => { law: Law; message: string } | null {
+  const edges = chartEdges();
+  return (values, depth) => {
+    for (const e of values[0] as readonly number[]) coverage[edges[e]!] = true;
+    for (let l = 0; l < laws.length; l++) {
+      const v = values[l + 1] as LawValue;
+      const law = laws[l]!;
+      if (v.reached && companions[law.name] === null) companions[law.name] = depth();
+      if (v.broken !== null) return { law, message: v.broken };
     }
     return null;
+  };
+}
+
+/**
+ * The laws' judgement of one transition on full states (`check`'s worker
+ * threads): the evaluators run directly, their values read by `lawNoter`.
+ */
+export function lawJudge(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (s: SearchStep<unknown>) => { law: Law; message: string } | null {
+  const evaluators = lawEvaluators(laws);
+  const note = lawNoter(laws, companions, coverage);
+  return (s) => {
+    const step: LawStep = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
+    return note(evaluators.map((f) => f(step)), () => s.depth);
   };
 }
 

@@ -1,10 +1,10 @@
 import {
-  answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition,
+  answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition, type LawStep,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "./pace.js";
 import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText } from "./table.js";
-import { Tabler, type ApplyLeaf, type StatesOf, type Vec } from "./tabled.js";
+import { Tabler, lengthWith, type ApplyLeaf, type StatesOf, type Vec } from "./tabled.js";
 
 /**
  * The one search core: a bounded breadth-first search over (model state,
@@ -94,18 +94,9 @@ export interface SearchObserver {
   edge?(from: number, move: number, to: number, m: Move): void;
 }
 
-/** What a pure judge sees of a transition. */
-export interface PureStep {
-  readonly before: State;
-  readonly event: ModelEvent;
-  readonly after: State;
-  readonly observations: readonly Observation[];
-  readonly settled: boolean;
-}
-
 export interface PureJudge<P, F> {
   /** Each a pure function of the step, kept in a memo table of its own (the fewer things one reads, the more often it is found there). */
-  readonly evaluators: readonly ((step: PureStep) => unknown)[];
+  readonly evaluators: readonly ((step: LawStep) => unknown)[];
   /** `values[i]` is evaluator i's value (the array is reused: read it, do not keep it). */
   act(values: readonly unknown[], step: () => SearchStep<P>): F | "skip" | null;
 }
@@ -242,6 +233,11 @@ function isCommandEvent(e: ModelEvent): e is Command {
   return e.type !== "actor.crashed" && !e.type.includes(".");
 }
 
+/** The hash of a positions' key text, left in hashOut. */
+function hashPosition(key: string): void {
+  hashText(key, 0x27d4eb2f);
+}
+
 /** The fingerprint of a node: its state's (tabled, sim/tabled.ts) mixed with the hash of its positions' key text; left in hashOut. */
 function mixPosition(stateHi: number, stateLo: number, posHi: number, posLo: number): void {
   hashOut.hi = (stateHi ^ posHi) >>> 0;
@@ -265,7 +261,7 @@ export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) 
     t.fingerprint(t.pack(state));
     const hi = hashOut.hi;
     const lo = hashOut.lo;
-    hashText(space.posKey(pos), 0x27d4eb2f);
+    hashPosition(space.posKey(pos));
     mixPosition(hi, lo, hashOut.hi, hashOut.lo);
   };
 }
@@ -284,7 +280,7 @@ interface TabledSpace<P, F> {
   leaf(seen: number): TabledLeaf;
   step(states: NodeStates, pos: number, move: Move, leaf: TabledLeaf, depth: number, path: () => ModelEvent[]): SearchStep<P>;
   /** The positions after a transition (a number), or the space's failure. */
-  advance(pos: number, m: number, move: Move, leaf: TabledLeaf, step: () => SearchStep<P>): number | { readonly failure: F };
+  advance(pos: number, move: Move, leaf: TabledLeaf, step: () => SearchStep<P>): number | { readonly failure: F };
   /** A node's fingerprint into hashOut: from its state's (hi, lo), or, with symmetry, from the state's key (the vector, or the parent's with writes). */
   nodeFingerprint(vec: Vec | null, hi: number, lo: number, pos: number, parent?: Vec, writes?: Int32Array): void;
 }
@@ -310,7 +306,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
       id = posVals.length;
       posIds.set(key, id);
       posVals.push(pos);
-      hashText(key, 0x27d4eb2f);
+      hashPosition(key);
       posHi.push(hashOut.hi);
       posLo.push(hashOut.lo);
     }
@@ -368,15 +364,14 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
       let before: State | undefined;
       let after: State | undefined;
       let settled: boolean | undefined;
-      const now = states.generation === generation;
       return {
-        get before() { return (before ??= now && states.generation === generation ? states.a() : t.materialize(vec)); },
-        get after() { return (after ??= now && states.generation === generation ? states.b() : t.materialize(t.applyWrites(vec, leaf.writes))); },
+        get before() { return (before ??= states.generation === generation ? states.a() : t.materialize(vec)); },
+        get after() { return (after ??= states.generation === generation ? states.b() : t.materialize(t.applyWrites(vec, leaf.writes))); },
         get settled() { return (settled ??= firstInternalEvent(this.after) === null); },
         pos: posVals[pos]!, move, observations: leaf.observations, depth, path,
       };
     },
-    advance(pos, _m, move, leaf, step) {
+    advance(pos, move, leaf, step) {
       if (space.pureAdvance === true) {
         let byPos = advanced.get(pos);
         if (byPos === undefined) advanced.set(pos, (byPos = new Map()));
@@ -416,8 +411,7 @@ class Level {
 
   /** Appends a node whose vector is `parent` with `writes` applied (null: `parent` itself); returns a view of the vector written. */
   push(index: number, pos: number, hi: number, lo: number, parent: Vec, writes: Int32Array | null): Vec {
-    let len = parent.length;
-    if (writes !== null) for (let i = 0; i < writes.length; i += 2) if (writes[i]! >= len) len = writes[i]! + 1;
+    const len = writes === null ? parent.length : lengthWith(parent, writes);
     const need = this.end + 5 + len;
     if (need > this.data.length) {
       let size = this.data.length * 2;
@@ -454,8 +448,8 @@ class Level {
   }
 }
 
-/** What a pure judge sees of a transition; `settled` is decided only if asked. */
-class StepView implements PureStep {
+/** What a pure judge sees of a transition (the laws' Step); `settled` is decided only if asked. */
+class StepView implements LawStep {
   private s: boolean | undefined;
   constructor(readonly before: State, readonly event: ModelEvent, readonly after: State, readonly observations: readonly Observation[]) {}
   get settled(): boolean {
@@ -678,7 +672,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
                 break search;
               }
             }
-            const advanced = tab.advance(node.pos, m, move, leaf, step);
+            const advanced = tab.advance(node.pos, move, leaf, step);
             if (typeof advanced !== "number") {
               stop = { verdict: "violation", failure: advanced.failure, trace: traceTo(move) };
               depth++;

@@ -18,6 +18,17 @@ const program = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 6, ma
 /** JSON with the order of every record's keys kept: a materialized state must be the same object, key order included. */
 const exact = (v: unknown): string => JSON.stringify(v);
 
+/** Calls `visit` with each state of a random walk from `root` (after each step). */
+function walkStates(root: State, moves: readonly (readonly number[])[], visit: (state: State) => void): void {
+  let state = root;
+  for (const move of moves) {
+    const events = candidateEvents(state, move);
+    if (events.length === 0) return;
+    state = transition(state, events[move[0]! % events.length]!).state;
+    visit(state);
+  }
+}
+
 function fingerprintOf(t: Tabler, vec: Vec): [number, number] {
   t.fingerprint(vec);
   return [hashOut.hi, hashOut.lo];
@@ -87,18 +98,14 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
     const byPrint = new Map<string, string>();
     fc.assert(
       fc.property(program, (moves) => {
-        let state = root;
-        for (const move of moves) {
-          const events = candidateEvents(state, move);
-          if (events.length === 0) break;
-          state = transition(state, events[move[0]! % events.length]!).state;
+        walkStates(root, moves, (state) => {
           const canonical = canonicalJson(state);
           const print = fingerprintOf(t, t.pack(state)).join(":");
           expect(byCanonical.get(canonical) ?? print).toBe(print);
           expect(byPrint.get(print) ?? canonical).toBe(canonical);
           byCanonical.set(canonical, print);
           byPrint.set(print, canonical);
-        }
+        });
       }),
       { seed: 3, numRuns: 60 },
     );
@@ -152,16 +159,12 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
     let calls = 0;
     fc.assert(
       fc.property(program, (moves) => {
-        let state = root;
-        for (const move of moves) {
-          const events = candidateEvents(state, move);
-          if (events.length === 0) break;
-          state = transition(state, events[move[0]! % events.length]!).state;
+        walkStates(root, moves, (state) => {
           const vec = t.pack(state);
           const rebuilt = (): State => t.materialize(vec);
           expect(exact(memo(0, vec, null, null, { a: rebuilt, b: rebuilt }))).toBe(exact(firstInternalEvent(state)));
           calls++;
-        }
+        });
       }),
       { seed: 8, numRuns: 60 },
     );

@@ -1,4 +1,4 @@
-import type { State } from "../model/index.js";
+import type { Observation, RuleId, State } from "../model/index.js";
 import { canonicalJson } from "../model/fingerprint.js";
 import { hashOut, hashText } from "./table.js";
 
@@ -109,6 +109,13 @@ function insertKey(list: string[], k: string): void {
   list.splice(i, 0, k);
 }
 
+/** The length of `vec` with `writes` applied (a write may reach a slot made after the vector was). */
+export function lengthWith(vec: Vec, writes: Int32Array): number {
+  let len = vec.length;
+  for (let i = 0; i < writes.length; i += 2) if (writes[i]! >= len) len = writes[i]! + 1;
+  return len;
+}
+
 /** A node of a memo's decision tree: the slot it reads next (code), or a leaf. */
 interface TNode<L> {
   /** slot * 2 + which state (0 or 1); -1: a leaf; -2: not yet known. */
@@ -128,8 +135,8 @@ export interface ApplyLeaf {
   /** A number of its own (memo keys of what follows a transition). */
   readonly serial: number;
   readonly writes: Int32Array;
-  readonly observations: readonly import("../model/index.js").Observation[];
-  readonly rules: readonly import("../model/index.js").RuleId[];
+  readonly observations: readonly Observation[];
+  readonly rules: readonly RuleId[];
   readonly error?: string;
 }
 
@@ -389,9 +396,7 @@ export class Tabler {
 
   /** `vec` with `writes` applied, as a new vector. */
   applyWrites(vec: Vec, writes: Int32Array): Vec {
-    let len = vec.length;
-    for (let i = 0; i < writes.length; i += 2) if (writes[i]! >= len) len = writes[i]! + 1;
-    const out = new Int32Array(len);
+    const out = new Int32Array(lengthWith(vec, writes));
     out.set(vec);
     for (let i = 0; i < writes.length; i += 2) out[writes[i]!] = writes[i + 1]!;
     return out;
@@ -448,20 +453,21 @@ export class Tabler {
    * number every time the same event is meant); `run(draft)` calls the
    * model and returns what it saw and decided.
    */
-  memoApply(vec: Vec, key: unknown, run: (draft: State) => { observations: readonly import("../model/index.js").Observation[]; rules: readonly import("../model/index.js").RuleId[] }, wrap: (leaf: ApplyLeaf) => ApplyLeaf = (l) => l): ApplyLeaf {
+  memoApply(vec: Vec, key: unknown, run: (draft: State) => { observations: readonly Observation[]; rules: readonly RuleId[] }, wrap: (leaf: ApplyLeaf) => ApplyLeaf = (l) => l): ApplyLeaf {
     let root = this.applyRoots.get(key);
     if (root === undefined) {
       root = freshNode();
       this.applyRoots.set(key, root);
     }
     const views: Views = { a: vec, b: vec, bw: null };
+    const st = (this.stats["apply"] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
     const found = this.lookup(root, views);
     if (found !== undefined) {
       this.hits++;
+      st.hits++;
       return found;
     }
     this.misses++;
-    const st = (this.stats["apply"] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
     st.misses++;
     const tracker = new Tracker(this, views, 0, true);
     let leaf: ApplyLeaf;
@@ -651,7 +657,7 @@ class Tracker {
 
   private rootKeys(): Record<string, true> {
     const out: Record<string, true> = {};
-    for (const f of ["profile", "mutant", "destroyedActorCache"]) if (this.t.hasConstant(f)) out[f] = true;
+    for (const f of CONSTANT) if (this.t.hasConstant(f)) out[f] = true;
     for (const f of this.t.fields) out[f] = true;
     return out;
   }
