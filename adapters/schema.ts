@@ -118,13 +118,21 @@ export const RESULT_SCHEMAS: Readonly<Record<string, object>> = {
   crash: result([], {}),
 };
 
-const ajv = new Ajv({ allErrors: true, strict: true });
-const compileAll = (schemas: Readonly<Record<string, object>>): Record<string, ValidateFunction> =>
-  Object.fromEntries(Object.entries(schemas).map(([k, s]) => [k, ajv.compile(s)]));
-const validateStep = compileAll(STEP_REQUEST_SCHEMAS);
-const validateRequest = compileAll(REQUEST_SCHEMAS);
-const validateResult = compileAll(RESULT_SCHEMAS);
-const validateReply = ajv.compile(REPLY_SCHEMA);
+// Compiled on first use, each schema once: compiling them all costs about 0.4 s, which a command that
+// never speaks the protocol (check, simulate, …) should not pay just because cli/main imports adapters/process.
+let ajv: Ajv | undefined;
+const compiled = new Map<object, ValidateFunction>();
+function validator(schema: object): ValidateFunction {
+  let v = compiled.get(schema);
+  if (v === undefined) {
+    ajv ??= new Ajv({ allErrors: true, strict: true });
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+const schemaOf = (schemas: Readonly<Record<string, object>>, key: unknown): object | undefined =>
+  typeof key === "string" && Object.hasOwn(schemas, key) ? schemas[key] : undefined;
 
 const list = (keys: Iterable<string>) => [...keys].map((k) => JSON.stringify(k)).join(", ");
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -146,14 +154,16 @@ export function requestProblem(value: unknown): RequestProblem | null {
   if (type === "step") {
     const op = value.do;
     if (op === undefined) return fail("do: missing required field");
-    const validate = typeof op === "string" ? validateStep[op] : undefined;
-    if (validate === undefined) return fail(`do: unknown operation ${describe(op)} (known: ${list(Object.keys(STEP_REQUEST_SCHEMAS))})`);
+    const schema = schemaOf(STEP_REQUEST_SCHEMAS, op);
+    if (schema === undefined) return fail(`do: unknown operation ${describe(op)} (known: ${list(Object.keys(STEP_REQUEST_SCHEMAS))})`);
+    const validate = validator(schema);
     if (!validate(value)) return fail(ajvMessage(validate.errors ?? [], ""));
     const depth = argsTooDeep(value.args);
     return depth ? fail(`args: nested deeper than ${MAX_ARGS_DEPTH} levels`) : null;
   }
-  const validate = typeof type === "string" ? validateRequest[type] : undefined;
-  if (validate === undefined) return fail(`type: unknown request type ${describe(type)} (known: ${list([...Object.keys(REQUEST_SCHEMAS), "step"])})`);
+  const schema = schemaOf(REQUEST_SCHEMAS, type);
+  if (schema === undefined) return fail(`type: unknown request type ${describe(type)} (known: ${list([...Object.keys(REQUEST_SCHEMAS), "step"])})`);
+  const validate = validator(schema);
   return validate(value) ? null : fail(ajvMessage(validate.errors ?? [], ""));
 }
 
@@ -164,7 +174,8 @@ export function requestProblem(value: unknown): RequestProblem | null {
  */
 export function replyProblem(value: unknown): string | null {
   if (!isObject(value)) return `a reply must be a JSON object, got ${describe(value)}`;
-  if (validateReply(value)) return null;
+  const validateReply = validator(REPLY_SCHEMA);
+  if (validateReply(value) as boolean) return null; // (not as a type guard: the branch below still reads the object)
   // oneOf reports both branches: keep the branch the reply meant (by its ok).
   const branch = value.ok === true ? "/oneOf/0/" : value.ok === false ? "/oneOf/1/" : null;
   if (branch === null) return value.ok === undefined ? "reply.ok: missing required field" : `reply.ok: must be true or false, got ${describe(value.ok)}`;
@@ -183,8 +194,9 @@ export function resultKind(request: { readonly type: string; readonly do?: strin
 
 /** Why a successful reply's result does not fit the request it answers (`kind` from resultKind), or null. Fields are named `<request>.<field>`. */
 export function resultProblem(kind: string, result: unknown): string | null {
-  const validate = validateResult[kind];
-  if (validate === undefined) return null;
+  const schema = schemaOf(RESULT_SCHEMAS, kind);
+  if (schema === undefined) return null;
+  const validate = validator(schema);
   const prefix = kind === "list-all" ? "list" : kind;
   return validate(result) ? null : ajvMessage(validate.errors ?? [], prefix);
 }
