@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "../sim/scenario/parse.js";
@@ -75,6 +77,40 @@ describe("a misbehaving implementation gets a verdict, never a hang", () => {
     expect(result.verdict?.kind).toBe("timeout");
     await new Promise((r) => setTimeout(r, 300));
     expect(sleepers()).toBe(before);
+  });
+});
+
+describe("the target's own log", () => {
+  it("keeps every request, reply, stderr line and the verdict, and the verdict names it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rollcall-target-log-"));
+    try {
+      const target = new ProcessTarget(`node ${JSON.stringify(FIXTURE)} die-on-step`, { stepTimeoutMs: 5_000, logDir: join(dir, "logs"), label: "misbehave" });
+      let result;
+      try {
+        result = await runOnTarget(scenario, target);
+      } finally {
+        await target.close();
+      }
+      const files = readdirSync(join(dir, "logs"));
+      expect(files).toHaveLength(1);
+      const file = join(dir, "logs", files[0] as string);
+      expect(files[0]).toMatch(/^misbehave-\d{8}-\d{6}-\d+-\d+\.log$/);
+      expect(result.verdict?.message).toContain(`(its log: ${file})`);
+      const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+      const kinds = lines.map((l) => l.split(" ")[1]);
+      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z # started in /);
+      expect(lines).toContainEqual(expect.stringMatching(/ > \{"id":1,"type":"reset","profile":"ray"\}$/));
+      expect(lines).toContainEqual(expect.stringMatching(/ < \{"id":1,"ok":true,"result":\{\}\}$/));
+      expect(lines).toContainEqual(expect.stringMatching(/ > \{"id":\d+,"type":"step","do":"init"/));
+      expect(lines).toContainEqual(expect.stringMatching(/ ! oh no, a step$/));
+      expect(lines).toContainEqual(expect.stringMatching(/ # died: the implementation exited with status 7/));
+      // The implementation was told where its own logs may go: beside the log, absolute.
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(` ! my own logs go to ${file.replace(/\.log$/, ".d").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)));
+      expect(kinds.every((k) => k === ">" || k === "<" || k === "!" || k === "#")).toBe(true);
+      expect(lines.at(-1)).toMatch(/ # stopped$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

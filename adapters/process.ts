@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { PROTOCOL_VERSION, type Reply, type Request, type StepRequest } from "./protocol.js";
 import { BAD_REQUEST, replyProblem, resultKind, resultProblem } from "./schema.js";
 import { TargetError, TargetRefusedError, type Target } from "./target.js";
+import { TargetLog } from "./target-log.js";
 
 /** Distributes Omit over a union (TypeScript's Omit does not). */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -15,6 +16,12 @@ export interface ProcessTargetOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How messages name the target (`node`, `ray`, `cmd:…`); by default `cmd:<command>`. */
   readonly label?: string;
+  /**
+   * A folder for the target's own log (adapters/target-log.ts): every request,
+   * every line it writes on stdout and stderr, and each verdict; every verdict
+   * names the file. The implementation gets ROLLCALL_LOG_DIR for logs of its own.
+   */
+  readonly logDir?: string;
 }
 
 /** Targets whose process group may still run: stopped by stopAllTargets() when rollcall exits. */
@@ -54,9 +61,16 @@ export class ProcessTarget implements Target {
   private exited = false;
   /** The implementation refused hello: every reset is refused with it. */
   private refusal: TargetRefusedError | null = null;
+  /** close() was called: the process's exit is expected, not a verdict. */
+  private closing = false;
+
+  /** The target's own log, when ProcessTargetOptions.logDir is given. */
+  readonly log: TargetLog | null;
 
   constructor(readonly command: string, private readonly options: ProcessTargetOptions) {
-    const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
+    this.log = options.logDir === undefined ? null : TargetLog.open(options.logDir, options.label ?? "cmd");
+    const env = { ...process.env, ...(options.env ?? {}), ...(this.log === null ? {} : { ROLLCALL_LOG_DIR: this.log.ownDir }) };
+    this.log?.line("#", `started in ${options.cwd ?? process.cwd()}: ${command}${options.env === undefined ? "" : ` (with ${Object.entries(options.env).map(([k, v]) => `${k}=${v}`).join(" ")})`}`);
     this.child = spawn(command, { shell: true, cwd: options.cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
     live.add(this);
     this.child.on("error", (e) => this.fail(new TargetError("died", `cannot start '${command}': ${e.message}`)));
@@ -64,11 +78,13 @@ export class ProcessTarget implements Target {
       this.exited = true;
       live.delete(this);
       const how = signal !== null ? `killed by ${signal}` : `exited with status ${code}`;
+      if (this.closing) this.log?.line("#", `the implementation ${how}`);
       this.fail(new TargetError("died", `the implementation ${how}${this.tail()}`));
     });
     this.child.stdin?.on("error", () => undefined); // a dead child's closed pipe is reported by "exit"
     createInterface({ input: this.child.stdout! }).on("line", (line) => this.onLine(line));
     createInterface({ input: this.child.stderr! }).on("line", (line) => {
+      this.log?.line("!", line);
       this.stderrTail.push(line);
       if (this.stderrTail.length > 20) this.stderrTail.shift();
     });
@@ -84,7 +100,7 @@ export class ProcessTarget implements Target {
     const reply = await this.request({ type: "hello", protocol: PROTOCOL_VERSION }, this.options.stepTimeoutMs, "hello");
     if (!reply.ok) {
       // Remembered: whoever goes on without the hello gets the refusal at reset.
-      this.refusal = new TargetRefusedError(`the target ${this.description} refused hello: ${reply.error.kind}: ${reply.error.message}`);
+      this.refusal = new TargetRefusedError(`the target ${this.description} refused hello: ${reply.error.kind}: ${reply.error.message}${this.logNote()}`);
       throw this.refusal;
     }
     const r = reply.result;
@@ -95,7 +111,7 @@ export class ProcessTarget implements Target {
   async reset(profile: string): Promise<void> {
     if (this.refusal !== null) throw this.refusal;
     const reply = await this.request({ type: "reset", profile }, this.options.stepTimeoutMs * 3, "reset");
-    if (!reply.ok) throw new TargetRefusedError(`the target ${this.description} refused reset to profile ${profile}: ${reply.error.kind}: ${reply.error.message}`);
+    if (!reply.ok) throw new TargetRefusedError(`the target ${this.description} refused reset to profile ${profile}: ${reply.error.kind}: ${reply.error.message}${this.logNote()}`);
   }
 
   step(request: StepRequest): Promise<Reply> {
@@ -104,10 +120,15 @@ export class ProcessTarget implements Target {
 
   async settle(): Promise<void> {
     const reply = await this.request({ type: "settle" }, this.options.stepTimeoutMs, "settle");
-    if (!reply.ok) throw new TargetError("protocol", `settle failed: ${reply.error.kind}: ${reply.error.message}`);
+    if (!reply.ok) {
+      const error = new TargetError("protocol", `settle failed: ${reply.error.kind}: ${reply.error.message}${this.tail()}`);
+      this.log?.line("#", `${error.verdict}: ${error.message}`);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (!this.exited && this.failure === null) {
       try {
         await this.request({ type: "shutdown" }, 10_000, "shutdown");
@@ -116,6 +137,8 @@ export class ProcessTarget implements Target {
       }
     }
     await this.kill();
+    this.log?.line("#", "stopped");
+    this.log?.close();
   }
 
   private request(body: DistributiveOmit<Request, "id">, timeoutMs: number, what: string): Promise<Reply> {
@@ -126,11 +149,14 @@ export class ProcessTarget implements Target {
         this.fail(new TargetError("timeout", `no answer to ${what} within ${(timeoutMs / 1000).toFixed(1)} s${this.tail()}`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, what, kind: resultKind(body as { type: string; do?: string; allNamespaces?: boolean }) });
-      this.child.stdin?.write(JSON.stringify({ id, ...body }) + "\n");
+      const line = JSON.stringify({ id, ...body });
+      this.log?.line(">", line);
+      this.child.stdin?.write(line + "\n");
     });
   }
 
   private onLine(line: string): void {
+    this.log?.line("<", line);
     if (line.trim() === "") return;
     let value: unknown;
     try {
@@ -169,9 +195,11 @@ export class ProcessTarget implements Target {
    * Records the first verdict, fails every request in flight (each named,
    * except `culprit`, whose message names it already), and stops the process group.
    */
-  private fail(error: TargetError, culprit?: number): void {
+  private fail(found: TargetError, culprit?: number): void {
     if (this.failure !== null) return;
+    const error = this.log === null || found.message.includes(this.log.path) ? found : new TargetError(found.verdict, `${found.message}${this.logNote()}`);
     this.failure = error;
+    if (!this.closing) this.log?.line("#", `${error.verdict}: ${error.message}`);
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(id === culprit ? error : new TargetError(error.verdict, `${p.what}: ${error.message}`));
@@ -180,8 +208,13 @@ export class ProcessTarget implements Target {
     void this.kill();
   }
 
+  /** The end of a verdict's message: the last lines of stderr, and where the whole log is. */
   private tail(): string {
-    return this.stderrTail.length === 0 ? "" : `; its last words on stderr: ${this.stderrTail.slice(-5).join(" | ")}`;
+    return `${this.stderrTail.length === 0 ? "" : `; its last words on stderr: ${this.stderrTail.slice(-5).join(" | ")}`}${this.logNote()}`;
+  }
+
+  private logNote(): string {
+    return this.log === null ? "" : ` (its log: ${this.log.path})`;
   }
 
   /** SIGTERM to the whole process group, at once and synchronously (for exit handlers). */

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { DEFAULT_PROFILE } from "../model/index.js";
 import { fuzz, fuzzRaces } from "../adapters/fuzz.js";
 import { InProcessModelTarget } from "../adapters/model-server.js";
@@ -20,6 +21,8 @@ export interface FuzzCliOptions {
   readonly race?: boolean;
   readonly shrinkTime: string;
   readonly bug?: string;
+  /** Where a process target keeps its own log (--logs; default <out>/logs). */
+  readonly logs?: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -36,12 +39,14 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);
   // A difference found after hours must have somewhere to go: checked before the first program.
   checkOutDir(options.out, "--out");
+  const logs = spec.kind === "model" ? undefined : (options.logs ?? join(options.out, "logs"));
+  if (logs !== undefined) checkOutDir(logs, "--logs");
   console.log(`seed ${seed}`);
   console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
   const tty = process.stderr.isTTY;
   let lastReport = 0;
   let announced = false;
-  const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs, bug));
+  const makeTarget = () => (spec.kind === "model" ? new InProcessModelTarget() : startTarget(spec, stepTimeoutMs, bug, logs));
   const progress = ({ programs, steps, seconds, shrinking }: { programs: number; steps: number; seconds: number; shrinking: boolean }) => {
       const line = `${programs} programs, ${steps} steps, ${seconds.toFixed(0)} s${shrinking ? " (shrinking a difference)" : ""}`;
       if (shrinking && !announced) {

@@ -36,6 +36,7 @@ function program(): Command {
     .option("--max-states <n>", "states to explore per parallel block before giving up (INCOMPLETE)", "100000")
     .option("--mutant <name>", "run on the model with a seeded bug (rollcall check --list-mutants)")
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it; the Node runtime's are listed in runtime/bugs.ts)")
+    .option("--logs <dir>", "where a real implementation's own log goes (every request, its stdout and stderr, the verdicts; Ray's session logs beside it)", "rollcall-logs")
     .action(async (paths: string[], opts) => {
       const { runCommand } = await import("./run.js");
       exitCode = await runCommand(paths, opts);
@@ -132,6 +133,7 @@ function program(): Command {
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it)")
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
+    .option("--logs <dir>", "where a real implementation's own log goes (default: <out>/logs)")
     .action(async (opts) => {
       const { fuzzCommand } = await import("./fuzz.js");
       exitCode = await fuzzCommand(opts);

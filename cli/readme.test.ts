@@ -60,6 +60,8 @@ export function normalise(line: string): string {
     .replace(/\d[\d,]*(\.\d+)? ?(s|ms|MB|kB)\b/g, "<n> $2")
     .replace(/\b(seconds|states\/s)(\s+)[\d,.]+/g, "$1$2<n>")
     .replace(/\(\d[\d,]* (programs|races)\/min\)/g, "(<n> $1/min)")
+    // A target's log is named by the time and pid it was opened at.
+    .replace(/\(its log: (\S*\/)?[^\s/]+-\d{8}-\d{6}-\d+-\d+\.log\)/g, "(its log: $1<log>)")
     .trimEnd();
 }
 

@@ -10,6 +10,7 @@ import { drainAsync } from "../sim/pace.js";
 import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
+import { checkOutDir } from "./output.js";
 import { parseCount, parseProfile } from "./options.js";
 import { parseBug, parseTarget, startTarget } from "./targets.js";
 
@@ -22,6 +23,8 @@ export interface RunCliOptions {
   readonly maxStates?: string;
   readonly stepTimeout: string;
   readonly known?: string;
+  /** Where a process target keeps its own log (--logs). */
+  readonly logs?: string;
 }
 
 /** A scenario the target is known to fail, at a step, for a reason (a Ray bug, or a behaviour the model leaves out). */
@@ -97,6 +100,8 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
   const known = loadKnown(options.known);
+  const logs = target.kind === "model" ? undefined : (options.logs ?? "rollcall-logs");
+  if (logs !== undefined) checkOutDir(logs, "--logs");
   const outcomes: Outcome[] = [];
   const report = (raw: Outcome): void => {
     const o = applyKnown(raw, known.get(normalize(raw.file)));
@@ -119,7 +124,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
         let startSeconds = 0;
         if (running === null) {
           const started = performance.now();
-          running = startTarget(target, stepTimeoutMs, bug);
+          running = startTarget(target, stepTimeoutMs, bug, logs);
           try {
             profiles = (await running.hello()).profiles;
           } catch {

@@ -92,9 +92,20 @@ export function parseTarget(value: string): TargetSpec {
   throw new InputError(`unknown target '${value}' (known: model, ray, node, cmd:<command>)`);
 }
 
-/** Starts a process target. */
-export function startTarget(spec: Extract<TargetSpec, { kind: "process" }>, stepTimeoutMs: number, bug?: string): Target {
-  return new ProcessTarget(spec.command, { stepTimeoutMs, cwd: process.cwd(), label: spec.label, ...(bug === undefined ? {} : { env: { ROLLCALL_BUG: bug } }) });
+/**
+ * Starts a process target; with `logDir`, it keeps its own log there
+ * (adapters/target-log.ts), which every verdict names.
+ */
+export function startTarget(spec: Extract<TargetSpec, { kind: "process" }>, stepTimeoutMs: number, bug?: string, logDir?: string): Target {
+  try {
+    return new ProcessTarget(spec.command, {
+      stepTimeoutMs, cwd: process.cwd(), label: spec.label, ...(bug === undefined ? {} : { env: { ROLLCALL_BUG: bug } }), ...(logDir === undefined ? {} : { logDir }),
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (logDir !== undefined && code !== undefined) throw new InputError(`--logs ${logDir}: cannot write the target's log there (${code})`);
+    throw e;
+  }
 }
 
 /**

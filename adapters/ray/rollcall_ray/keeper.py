@@ -96,6 +96,33 @@ def kill_everything():
     return not left
 
 
+def keep_logs(temp_dir):
+    """Copies Ray's session logs (and ray start's output) into ROLLCALL_LOG_DIR, if rollcall gave one.
+
+    The temp dir is removed at the end, so without this a hang or a crash of
+    the cluster could not be looked into after the run. Only regular files
+    are copied (Ray keeps sockets there too).
+    """
+    dest = os.environ.get("ROLLCALL_LOG_DIR")
+    if not dest:
+        return
+    import shutil
+
+    try:
+        os.makedirs(dest, exist_ok=True)
+        session = os.path.realpath(os.path.join(temp_dir, "session_latest"))
+        logs = os.path.join(session, "logs")
+        if os.path.isdir(logs):
+            target = os.path.join(dest, "ray-" + os.path.basename(session))
+            shutil.copytree(logs, target, ignore=lambda d, names: [n for n in names if not (os.path.isfile(os.path.join(d, n)) or os.path.isdir(os.path.join(d, n)))], dirs_exist_ok=True)
+        start_log = os.path.join(temp_dir, "ray-start.log")
+        if os.path.isfile(start_log):
+            shutil.copy(start_log, os.path.join(dest, "ray-start.log"))
+        log(f"Ray's session logs kept in {dest}")
+    except (OSError, shutil.Error) as e:
+        log(f"could not keep Ray's session logs in {dest}: {e}")
+
+
 def main():
     ray_exe, temp_dir, port, num_cpus = sys.argv[1:5]
     remove_dir = sys.argv[5] if len(sys.argv) > 5 else None
@@ -153,6 +180,7 @@ def main():
         log(f"ray start did not come up (exit status {proc.poll()}):\n{tail}")
         say("FAILED")
         kill_everything()
+        keep_logs(temp_dir)
         if remove_dir:
             import shutil
 
@@ -166,6 +194,7 @@ def main():
             break
     ok = kill_everything()
     log("cluster stopped" if ok else "cluster stopped, with leftovers")
+    keep_logs(temp_dir)
     if remove_dir and ok:
         import shutil
 
