@@ -21,8 +21,11 @@ import { TargetError, TargetRefusedError, type Target } from "./target.js";
  * the field, and the server goes on serving.
  */
 export class ModelServer {
-  /** `forced`: behave as this profile whatever `reset` asks (a deliberately wrong implementation, for testing the harness). */
-  constructor(private readonly forced?: ProfileName) {}
+  /**
+   * `forced`: behave as this profile whatever `reset` asks (a deliberately wrong implementation, for testing the harness).
+   * `implements`: the profiles hello lists and reset accepts (default every profile), as a Ray release lists its own.
+   */
+  constructor(private readonly forced?: ProfileName, private readonly implemented: readonly ProfileName[] = ["ray", "seed", "ray-2.49"]) {}
 
   private store: Store | null = null;
   /** Driver label → job id, for drivers that started. */
@@ -40,9 +43,9 @@ export class ModelServer {
     if (problem !== null) return err(problem.id, BAD_REQUEST, problem.message);
     const req = value as Request;
     switch (req.type) {
-      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: ["ray", "seed", "ray-2.49"] });
+      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented] });
       case "reset":
-        if (!isProfileName(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile} (this server implements ray, seed, ray-2.49)`);
+        if (!isProfileName(req.profile) || !this.implemented.includes(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile} (this server implements ${this.implemented.join(", ")})`);
         this.store = new Store(this.forced ?? req.profile);
         this.drivers.clear();
         this.exited.clear();
@@ -190,8 +193,8 @@ export function answerLine(server: ModelServer, line: string): Reply {
 }
 
 /** Serves the protocol on stdin/stdout until shutdown or end of input. */
-export function serveModel(forced?: ProfileName): Promise<void> {
-  const server = new ModelServer(forced);
+export function serveModel(forced?: ProfileName, implements_?: readonly ProfileName[]): Promise<void> {
+  const server = new ModelServer(forced, implements_);
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin });
     let closed = false;

@@ -22,6 +22,8 @@ export interface ProcessTargetOptions {
    * names the file. The implementation gets ROLLCALL_LOG_DIR for logs of its own.
    */
   readonly logDir?: string;
+  /** The release the implementation must report in its hello (a Ray release, for `--target ray@VERSION`). */
+  readonly release?: string;
 }
 
 /** Targets whose process group may still run: stopped by stopAllTargets() when rollcall exits. */
@@ -104,6 +106,10 @@ export class ProcessTarget implements Target {
       throw this.refusal;
     }
     const r = reply.result;
+    if (this.options.release !== undefined && r.version !== this.options.release) {
+      this.refusal = new TargetRefusedError(`the target ${this.description} runs release ${String(r.version)}, not ${this.options.release}${this.logNote()}`);
+      throw this.refusal;
+    }
     return { name: r.name as string, version: r.version as string, profiles: r.profiles as string[] };
   }
 

@@ -32,7 +32,8 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const runs = parseCount(options.runs, "--runs", 1);
   const maxMoves = parseCount(options.maxMoves, "--max-moves", 1);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
-  const profile = parseProfile(options.profile) ?? DEFAULT_PROFILE;
+  // A Ray release is fuzzed under its own profile (the model's table of releases) unless one is asked for.
+  const profile = parseProfile(options.profile) ?? (spec.kind === "process" ? spec.profile : undefined) ?? DEFAULT_PROFILE;
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");

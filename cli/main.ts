@@ -6,6 +6,7 @@ import { stopAllTargets } from "../adapters/process.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { OPERATIONS, OPERATION_HELP } from "../checker/universe.js";
 import { runInterruptHooks } from "./interrupt.js";
+import type { ProfileName } from "../model/index.js";
 
 // Each command's module is loaded when it runs (`await import`): a command
 // loads only what it uses, and `--help` loads none of them.
@@ -150,9 +151,11 @@ function program(): Command {
   p.command("serve-model")
     .description("answer the adapter protocol on stdin/stdout with the model (its reference implementation)")
     .addOption(new Option("--as-profile <name>", "behave as this profile whatever reset asks: a deliberately wrong implementation, for testing harnesses"))
-    .action(async (opts: { asProfile?: string }) => {
+    .option("--implements <profiles>", "the profiles its hello lists and its reset accepts, comma-separated (default all), as a Ray release lists its own")
+    .action(async (opts: { asProfile?: string; implements?: string }) => {
       const [{ serveModel }, { parseProfile }] = await Promise.all([import("../adapters/model-server.js"), import("./options.js")]);
-      await serveModel(parseProfile(opts.asProfile));
+      const implemented = opts.implements?.split(",").map((p) => parseProfile(p.trim()) as ProfileName);
+      await serveModel(parseProfile(opts.asProfile), implemented);
     });
 
   return p;

@@ -1,11 +1,12 @@
-import { isProfileName, type ProfileName } from "../model/index.js";
+import { profileNamesHelp, resolveProfileName, type ProfileName } from "../model/index.js";
 import { InputError } from "./errors.js";
 
 /** Parses `--profile`, naming the known ones when it is wrong. */
 export function parseProfile(value: string | undefined): ProfileName | undefined {
   if (value === undefined) return undefined;
-  if (!isProfileName(value)) throw new InputError(`unknown profile '${value}' (known: seed, ray, ray-2.49)`);
-  return value;
+  const profile = resolveProfileName(value);
+  if (profile === null) throw new InputError(`unknown profile '${value}' (known: ${profileNamesHelp()}; a release from 2.5.0)`);
+  return profile;
 }
 
 /** A whole number from an option, or an input error naming the option. */

@@ -142,3 +142,53 @@ describe("--target ray finds Ray in the per-user cache", () => {
     expect(missing.err).toContain(`RAY_BRIDGE_PYTHON names ${join(home, "no-such-python")}, which does not exist`);
   });
 });
+
+describe("--target ray@VERSION: a release from its own environment in the cache", () => {
+  const scenario = "scenarios/00-seed/07-no-namespace-ray.json";
+
+  it("starts that release's python with the profile the model's table gives it, and checks the release it reports", () => {
+    const cache = fresh("xdg-release");
+    const venv = join(cache, "rollcall", "ray-2.44.1");
+    // A stand-in bridge: the model served over the protocol, reporting the version rollcall's own (not 2.44.1).
+    mkdirSync(join(venv, "bin"), { recursive: true });
+    script(join(venv, "bin", "python"), `#!/bin/sh
+echo "$@ profiles=$ROLLCALL_RAY_PROFILES python=$RAY_BRIDGE_PYTHON" >> "${venv}/calls"
+exec '${process.execPath}' '${CLI}' serve-model --implements "$ROLLCALL_RAY_PROFILES"
+`);
+    const r = rollcall(bareEnv(fresh("home-release"), { XDG_CACHE_HOME: cache }), "run", "--target", "ray@2.44.1", "--logs", join(dir, "logs-release"), scenario);
+    expect(readFileSync(join(venv, "calls"), "utf8")).toContain(`${join(ROOT, "adapters", "ray", "bridge.py")} profiles=ray-2.49 python=${join(venv, "bin", "python")}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the target ray@2\.44\.1 runs release \d+\.\d+\.\d+, not 2\.44\.1/);
+    noStack(r.err);
+  });
+
+  it("refuses what is not a release rollcall runs, before starting anything", () => {
+    const env = bareEnv(fresh("home-bad-release"), { XDG_CACHE_HOME: fresh("xdg-bad-release") });
+    for (const [target, message] of [
+      ["ray@2.4.0", "--target ray@2.4.0: rollcall runs Ray 2.5.0 and newer"],
+      ["ray@2.49", "--target ray@2.49: a Ray release is three numbers, e.g. ray@2.49.2"],
+      ["ray@latest", "--target ray@latest: a Ray release is three numbers"],
+    ] as const) {
+      const r = rollcall(env, "run", "--target", target, scenario);
+      expect(r.code, target).toBe(2);
+      expect(r.err).toContain(message);
+      noStack(r.err);
+    }
+  });
+});
+
+describe("a scenario written for another Ray release", () => {
+  it("runs under the target's profile when the model says its expectations hold there, else is skipped saying where they part", () => {
+    const target = `cmd:${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} serve-model --implements ray-2.49`;
+    const files = ["scenarios/00-seed/07-no-namespace-ray.json", "scenarios/09-dead-names/01-crashed-owned-keeps-name-ray.json", "scenarios/09-dead-names/09-crash-frees-name-seed.json", "scenarios/13-versions"];
+    const r = rollcall(bareEnv(dir), "run", "--target", target, "--logs", join(dir, "logs-stand-in"), "--json", ...files);
+    expect(r.code).toBe(0);
+    const results = (JSON.parse(r.out) as { results: { file: string; status: string; profile: string; note?: string }[] }).results;
+    const by = (f: string) => results.find((x) => x.file.endsWith(f));
+    expect(by("07-no-namespace-ray.json")).toMatchObject({ status: "PASS", profile: "ray-2.49", note: "written for ray; the model gives the same outcome under ray-2.49, the profile of this target" });
+    expect(by("01-crashed-owned-keeps-name-ray.json")).toMatchObject({ status: "SKIP", profile: "ray", note: "profile ray: this target implements ray-2.49, under which the model parts from this scenario at steps[6]" });
+    expect(by("09-crash-frees-name-seed.json")).toMatchObject({ status: "SKIP", note: "profile seed: this target implements ray-2.49" });
+    expect(by("01-name-reused-after-exit-ray-2.49.json")).toMatchObject({ status: "PASS", profile: "ray-2.49" });
+    expect(by("02-name-kept-after-exit-ray.json")).toMatchObject({ status: "SKIP" });
+  });
+});

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
@@ -6,6 +7,7 @@ import { ProcessTarget } from "../adapters/process.js";
 import { BUGS } from "../runtime/bugs.js";
 import type { Target } from "../adapters/target.js";
 import { InputError } from "./errors.js";
+import { DEFAULT_PROFILE, NEWEST_MEASURED_RELEASE, OLDEST_RELEASE, profileOfRelease, releaseNumbers, type ProfileName } from "../model/index.js";
 
 /** The repository's root (dist/cli/… → the root). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -77,19 +79,64 @@ export function nodeRuntimeCommand(): string {
 }
 
 /** What `--target` names: the model itself, or a program speaking the adapter protocol. */
-export type TargetSpec = { readonly kind: "model" } | { readonly kind: "process"; readonly command: string; readonly label: string };
+export type TargetSpec =
+  | { readonly kind: "model" }
+  | {
+      readonly kind: "process";
+      readonly command: string;
+      readonly label: string;
+      /** Extra environment for it (a Ray release's python, the profiles it implements). */
+      readonly env?: Readonly<Record<string, string>>;
+      /** A Ray release: its hello must report this version. */
+      readonly release?: string;
+      /** The profile the target implements by the model's table of releases (fuzz's default profile). */
+      readonly profile?: ProfileName;
+    };
 
-/** Parses `--target model | ray | cmd:<command>`. */
+/**
+ * `ray@VERSION`: that Ray release through the bridge, from its own virtual
+ * environment in the per-user cache (made with install.sh the first time,
+ * progress on stderr). The bridge is told the profile the model's table gives
+ * the release (model/profile.ts), and its hello must report that release.
+ */
+export function rayReleaseTarget(version: string, env: NodeJS.ProcessEnv = process.env, install: (version: string) => void = installRay): TargetSpec {
+  const found = profileOfRelease(version);
+  if (releaseNumbers(version) === null || version.split(".").length !== 3) throw new InputError(`--target ray@${version}: a Ray release is three numbers, e.g. ray@2.49.2`);
+  if (found === null) throw new InputError(`--target ray@${version}: rollcall runs Ray ${OLDEST_RELEASE} and newer`);
+  if (found.newer) process.stderr.write(`rollcall: Ray ${version} is newer than any release the model was measured on (${NEWEST_MEASURED_RELEASE}): assuming profile ${found.profile}\n`);
+  const python = join(cacheDir(env), `ray-${version}`, "bin", "python");
+  if (!existsSync(python)) install(version);
+  if (!existsSync(python)) throw new InputError(`--target ray@${version}: Ray ${version} could not be installed in ${dirname(dirname(python))}`);
+  return {
+    kind: "process",
+    command: `${JSON.stringify(python)} ${JSON.stringify(join(RAY_ADAPTER_DIR, "bridge.py"))}`,
+    label: `ray@${version}`,
+    env: { RAY_BRIDGE_PYTHON: python, ROLLCALL_RAY_PROFILES: found.profile },
+    release: version,
+    profile: found.profile,
+  };
+}
+
+/** Runs install.sh for a release (into the cache), its output on stderr; an input error when it fails. */
+function installRay(version: string): void {
+  process.stderr.write(`rollcall: Ray ${version} is not in the cache yet: installing it (about a minute)\n`);
+  const r = spawnSync("bash", [join(RAY_ADAPTER_DIR, "install.sh"), "--version", version], { stdio: ["ignore", 2, 2], env: { ...process.env, ROLLCALL_RAY_VENV: "" } });
+  if (r.signal !== null) throw new InputError(`installing Ray ${version} was stopped (${r.signal})`);
+  if (r.status !== 0) throw new InputError(`installing Ray ${version} failed (install.sh exited with status ${r.status}; its output is above)`);
+}
+
+/** Parses `--target model | ray | ray@VERSION | node | cmd:<command>`. */
 export function parseTarget(value: string): TargetSpec {
   if (value === "model") return { kind: "model" };
-  if (value === "ray") return { kind: "process", command: rayBridgeCommand(), label: "ray" };
+  if (value === "ray") return { kind: "process", command: rayBridgeCommand(), label: "ray", env: { ROLLCALL_RAY_PROFILES: DEFAULT_PROFILE } };
+  if (value.startsWith("ray@")) return rayReleaseTarget(value.slice(4));
   if (value === "node") return { kind: "process", command: nodeRuntimeCommand(), label: "node" };
   if (value.startsWith("cmd:")) {
     const command = value.slice(4).trim();
     if (command === "") throw new InputError("--target cmd: needs a command, e.g. --target cmd:'python3 my_adapter.py'");
     return { kind: "process", command, label: value };
   }
-  throw new InputError(`unknown target '${value}' (known: model, ray, node, cmd:<command>)`);
+  throw new InputError(`unknown target '${value}' (known: model, ray, ray@VERSION, node, cmd:<command>)`);
 }
 
 /**
@@ -97,9 +144,11 @@ export function parseTarget(value: string): TargetSpec {
  * (adapters/target-log.ts), which every verdict names.
  */
 export function startTarget(spec: Extract<TargetSpec, { kind: "process" }>, stepTimeoutMs: number, bug?: string, logDir?: string): Target {
+  const env = { ...(spec.env ?? {}), ...(bug === undefined ? {} : { ROLLCALL_BUG: bug }) };
   try {
     return new ProcessTarget(spec.command, {
-      stepTimeoutMs, cwd: process.cwd(), label: spec.label, ...(bug === undefined ? {} : { env: { ROLLCALL_BUG: bug } }), ...(logDir === undefined ? {} : { logDir }),
+      stepTimeoutMs, cwd: process.cwd(), label: spec.label, ...(Object.keys(env).length === 0 ? {} : { env }), ...(logDir === undefined ? {} : { logDir }),
+      ...(spec.release === undefined ? {} : { release: spec.release }),
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

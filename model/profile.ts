@@ -44,7 +44,25 @@ export interface Profile {
    * table keeps every job.
    */
   readonly destroyedActorCache: number;
+  /**
+   * The Ray releases that implement this profile, measured on real releases
+   * (REPORT.md, "Profiles by release"), or null for a profile that is no Ray
+   * release (the seed). `to` null: up to the newest release measured.
+   */
+  readonly releases: ReleaseRange | null;
 }
+
+/** Ray releases from `from` to `to`, inclusive, by minor version ("2.5" holds 2.5.0 and 2.5.1). */
+export interface ReleaseRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The newest Ray release the model has been measured on; the bridge is pinned to it. */
+export const NEWEST_MEASURED_RELEASE = "2.60.0";
+
+/** The oldest Ray release rollcall runs (the bridge's private APIs go back this far). */
+export const OLDEST_RELEASE = "2.5.0";
 
 /** Ray's default `maximum_gcs_destroyed_actor_cached_count` (src/ray/common/ray_config_def.h). */
 export const RAY_DESTROYED_ACTOR_CACHE = 100_000;
@@ -59,6 +77,7 @@ const ray: Profile = {
   failedOwnedActorName: "kept",
   getIfExistsReraisesCreateError: true,
   destroyedActorCache: RAY_DESTROYED_ACTOR_CACHE,
+  releases: { from: "2.50", to: "2.60" },
 };
 
 /** Every profile the model knows, by name. */
@@ -72,13 +91,15 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     failedOwnedActorName: "destroyed",
     getIfExistsReraisesCreateError: true,
     destroyedActorCache: RAY_DESTROYED_ACTOR_CACHE,
+    releases: null,
   },
   "ray-2.49": {
     ...ray,
     name: "ray-2.49",
-    summary: "Ray 2.37–2.49: names of failed owned actors released at death (issue #57690), lookup error from get-or-create",
+    summary: "Ray 2.5–2.49: names of failed owned actors released at death (issue #57690), lookup error from get-or-create",
     failedOwnedActorName: "releasedAtDeath",
     getIfExistsReraisesCreateError: false,
+    releases: { from: "2.5", to: "2.49" },
   },
 };
 
@@ -88,4 +109,65 @@ export const DEFAULT_PROFILE: ProfileName = "ray";
 /** True when `name` names a profile. */
 export function isProfileName(name: string): name is ProfileName {
   return Object.prototype.hasOwnProperty.call(PROFILES, name);
+}
+
+/** A Ray release's numbers ("2.49.2" → [2, 49, 2]), or null when `text` is not one. */
+export function releaseNumbers(text: string): number[] | null {
+  if (!/^\d+\.\d+(\.\d+)?$/.test(text)) return null;
+  return text.split(".").map(Number);
+}
+
+/** Compares two releases by their numbers (a missing patch number counts as 0). */
+export function compareReleases(a: string, b: string): number {
+  const x = releaseNumbers(a) ?? [];
+  const y = releaseNumbers(b) ?? [];
+  for (let i = 0; i < 3; i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** True when `release` falls in `range` (its ends by minor version). */
+export function inRange(release: string, range: ReleaseRange): boolean {
+  const [major, minor] = releaseNumbers(release) ?? [];
+  const minorOf = (r: string) => (releaseNumbers(r) ?? []).slice(0, 2);
+  const [fromMajor, fromMinor] = minorOf(range.from);
+  const [toMajor, toMinor] = minorOf(range.to);
+  const at = major * 1000 + minor;
+  return at >= fromMajor * 1000 + fromMinor && at <= toMajor * 1000 + toMinor;
+}
+
+/** A Ray profile's name by its releases: `ray@2.5-2.49`. */
+export function rangeName(p: Profile): string | null {
+  return p.releases === null ? null : `ray@${p.releases.from}-${p.releases.to}`;
+}
+
+/**
+ * The profile a Ray release implements: the one whose measured range holds it;
+ * a release newer than any measured gets the newest profile (`newer` true:
+ * an assumption, which callers say). Null below OLDEST_RELEASE or for text
+ * that is no release.
+ */
+export function profileOfRelease(release: string): { profile: ProfileName; newer: boolean } | null {
+  if (releaseNumbers(release) === null || compareReleases(release, OLDEST_RELEASE) < 0) return null;
+  for (const p of Object.values(PROFILES)) if (p.releases !== null && inRange(release, p.releases)) return { profile: p.name, newer: false };
+  if (compareReleases(release, NEWEST_MEASURED_RELEASE) > 0) return { profile: "ray", newer: true };
+  return null;
+}
+
+/**
+ * A profile named by its name (`ray`, `ray-2.49`, `seed`), by its releases
+ * (`ray@2.5-2.49`) or by one release (`ray@2.44.1`), or null.
+ */
+export function resolveProfileName(text: string): ProfileName | null {
+  if (isProfileName(text)) return text;
+  for (const p of Object.values(PROFILES)) if (rangeName(p) === text) return p.name;
+  const m = /^ray@(\d+\.\d+\.\d+)$/.exec(text);
+  return m === null ? null : (profileOfRelease(m[1] as string)?.profile ?? null);
+}
+
+/** Every way to name a profile, for messages. */
+export function profileNamesHelp(): string {
+  return Object.values(PROFILES).map((p) => (rangeName(p) === null ? p.name : `${p.name} (${rangeName(p)})`)).join(", ") + ", ray@X.Y.Z (a release's own)";
 }

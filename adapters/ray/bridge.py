@@ -40,6 +40,12 @@ from rollcall_ray.protocol import BridgeError, ProtocolError, ReplyWriter, check
 from rollcall_ray.scenario import Session  # noqa: E402
 
 
+# The model's profiles this Ray release implements: rollcall says which, from
+# the model's table of releases (model/profile.ts), in ROLLCALL_RAY_PROFILES
+# (comma-separated); without it, `ray` (the pinned release's).
+PROFILES = tuple(p for p in os.environ.get("ROLLCALL_RAY_PROFILES", "ray").split(",") if p) or ("ray",)
+
+
 class Bridge:
     def __init__(self, out=None):
         self.out = ReplyWriter(out or sys.stdout)
@@ -57,10 +63,10 @@ class Bridge:
                 check_hello(req)
                 if self.version is None:
                     self.version = ray_version(self.cluster.python or find_ray_python())
-                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": ["ray"]})
+                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": list(PROFILES)})
             elif typ == "reset":
                 with self.admin_lock:
-                    self.session.reset(req.get("profile"))
+                    self.session.reset(req.get("profile"), PROFILES)
                 self.out.reply(rid, {})
             elif typ == "step":
                 self.out.reply(rid, self.session.step(req))

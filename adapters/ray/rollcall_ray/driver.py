@@ -48,7 +48,7 @@ sys.stdout = sys.stderr
 
 import ray  # noqa: E402
 
-from rollcall_ray import steps  # noqa: E402
+from rollcall_ray import compat, steps  # noqa: E402
 
 ROLE = sys.argv[1] if len(sys.argv) > 1 else "driver"
 ADDRESS = os.environ.get("ROLLCALL_RAY_ADDRESS")  # or given by the init/connect request
@@ -88,7 +88,7 @@ def connect(namespace=None, default_lifetime=None, address=None):
     return {
         "namespace": ctx.namespace,
         "jobId": ctx.get_job_id(),
-        "workerId": ctx.get_worker_id(),
+        "workerId": compat.worker_id(ctx),
         "pid": os.getpid(),
     }
 
@@ -128,8 +128,6 @@ def weak_handle(actor_id, wait_s=0.0):
     h = _weak.get(actor_id)
     if h is not None:
         return h
-    from ray.actor import ActorHandle
-
     path = os.path.join(HANDLE_DIR, actor_id)
     deadline = time.time() + wait_s
     while True:
@@ -141,8 +139,9 @@ def weak_handle(actor_id, wait_s=0.0):
             if time.time() >= deadline:
                 raise LookupError(f"actor {actor_id} has not published its handle (its constructor never ran)")
             time.sleep(0.02)
-    h = ActorHandle._deserialization_helper(serialized, True, None)
-    _weak[actor_id] = h
+    h = compat.deserialize_handle(serialized)
+    if compat.HAS_WEAK_HANDLES:
+        _weak[actor_id] = h  # a borrowed handle (older releases) is dropped after its call
     return h
 
 
@@ -182,11 +181,7 @@ def _actor_record(data):
     cause = dc.WhichOneof("context") if dc is not None else None
     reason = None
     if cause == "actor_died_error_context":
-        ctx = dc.actor_died_error_context
-        try:
-            reason = ctx.Reason.Name(ctx.reason)
-        except Exception:  # noqa: BLE001
-            reason = str(ctx.reason)
+        reason = compat.death_reason(dc.actor_died_error_context)
     return {
         "id": binary_to_hex(data.actor_id),
         "state": gcs_pb2.ActorTableData.ActorState.Name(data.state),
@@ -207,22 +202,20 @@ def _actor_record(data):
 
 def op_tables(req):
     """The GCS actor table for the given jobs, and (if asked) their job table entries."""
-    import ray._private.state as state
-    from ray._raylet import JobID
     from ray.core.generated import gcs_pb2
 
     jobs_wanted = list(req.get("jobs", []))
-    accessor = state.state._connect_and_get_accessor()
+    accessor = compat.accessor()
     actors = []
     for job in jobs_wanted:
-        for raw in accessor.get_actor_table(JobID.from_hex(job), None):
+        for raw in compat.actor_table_raw(accessor, job):
             rec = _actor_record(gcs_pb2.ActorTableData.FromString(raw))
             if rec["jobId"] == job:
                 actors.append(rec)
     jobs = {}
     if req.get("withJobs"):
         wanted = set(jobs_wanted)
-        for raw in accessor.get_job_table(skip_submission_job_info_field=True, skip_is_running_tasks_field=True):
+        for raw in compat.job_table_raw(accessor):
             entry = gcs_pb2.JobTableData.FromString(raw)
             jid = entry.job_id.hex()
             if jid in wanted:

@@ -131,9 +131,9 @@ class Session:
 
     # ---------------------------------------------------------------- reset
 
-    def reset(self, profile):
-        if profile != "ray":
-            raise BridgeError(f"profile {profile!r} is not implemented by real Ray (only 'ray')")
+    def reset(self, profile, profiles=("ray",)):
+        if profile not in profiles:
+            raise BridgeError(f"profile {profile!r} is not implemented by this Ray release (it implements {', '.join(profiles)})")
         t0 = time.time()
         self.cluster.ensure()
         if self.scenario is not None:

@@ -38,6 +38,12 @@ PENDING_STATES = ("DEPENDENCIES_UNREADY", "PENDING_CREATION", "RESTARTING")
 # process that never subscribed to the actor keeps the queue's initial
 # DEPENDENCIES_UNREADY and has no named-actor cache entry for it.
 LIVE_LOCAL_STATES = ("ALIVE", "RESTARTING", "PENDING_CREATION")
+# What a process answers where its Ray release cannot read a core worker's
+# local actor state (before 2.38): settle then waits PROPAGATION_GRACE_S after
+# it first saw the death, the time Ray's pub/sub takes to tell every process
+# on one machine with a wide margin.
+UNKNOWN_LOCAL_STATE = "UNKNOWN"
+PROPAGATION_GRACE_S = float(os.environ.get("RAY_BRIDGE_PROPAGATION_GRACE", "1.0"))
 
 
 def live_drivers(sc):
@@ -159,7 +165,14 @@ def lagging(who, states):
     return [f"{who} still sees {actor_id} as {st}" for actor_id, st in states.items() if st in LIVE_LOCAL_STATES]
 
 
-def unsettled(sc, actors, jobs, lookup, probe):
+def unknown_waits(who, states, dead_since, now):
+    """The waits for a process that cannot say what it believes (older releases): until the grace period is over."""
+    return [f"{who} cannot say whether it has seen {actor_id} die (this Ray release): waiting {PROPAGATION_GRACE_S:g} s"
+            for actor_id, st in states.items()
+            if st == UNKNOWN_LOCAL_STATE and now - dead_since.get(actor_id, now) < PROPAGATION_GRACE_S]
+
+
+def unsettled(sc, actors, jobs, lookup, probe, now=time.monotonic):
     """What is not quiescent yet (empty list: settled).
 
     `lookup(actor record)` -> the controller's lookup answer for its name;
@@ -179,9 +192,16 @@ def unsettled(sc, actors, jobs, lookup, probe):
         return waiting
     fresh = fresh_deaths(sc, actors)
     if fresh:
+        dead_since = getattr(sc, "dead_since", None)
+        if dead_since is None:
+            dead_since = sc.dead_since = {}
+        t = now()
+        for actor_id in fresh:
+            dead_since.setdefault(actor_id, t)
         for who, states in probe(probe_targets(sc, actors), fresh):
             if states is not None:
                 waiting += lagging(who, states)
+                waiting += unknown_waits(who, states, dead_since, t)
         if waiting:
             return waiting
         sc.propagated.update(fresh)

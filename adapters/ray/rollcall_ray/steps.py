@@ -26,7 +26,7 @@ from rollcall_ray.classify import (  # noqa: F401 - driver.py uses them through 
     error_reply,
     ok,
 )
-from rollcall_ray.settle import LIVE_LOCAL_STATES  # noqa: F401
+from rollcall_ray.settle import LIVE_LOCAL_STATES, UNKNOWN_LOCAL_STATE  # noqa: F401
 
 CALL_TIMEOUT_S = float(os.environ.get("ROLLCALL_RAY_CALL_TIMEOUT", "45"))
 
@@ -143,13 +143,16 @@ def local_states(actor_ids):
     so "DEAD" here means this process can no longer return a cached handle to
     it. None: this process never registered a handle to that actor.
     """
-    from ray._raylet import ActorID
+    from rollcall_ray import compat
 
     core_worker = ray._private.worker.global_worker.core_worker
+    if not compat.has_local_actor_state():
+        # Before 2.38 a core worker cannot say: settle waits a grace period instead (settle.py).
+        return {actor_id: UNKNOWN_LOCAL_STATE for actor_id in actor_ids}
     out = {}
     for actor_id in actor_ids:
         try:
-            st = core_worker.get_local_actor_state(ActorID.from_hex(actor_id))
+            st = core_worker.get_local_actor_state(compat.actor_id(actor_id))
         except Exception as e:  # noqa: BLE001
             out[actor_id] = f"error: {e}"
             continue

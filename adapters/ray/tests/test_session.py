@@ -90,12 +90,14 @@ def step(session, rid, caller, **fields):
     return session.step(req)
 
 
-def test_only_the_ray_profile_and_steps_after_reset(tmp_path):
+def test_only_the_release_s_profiles_and_steps_after_reset(tmp_path):
     s = Session(FakeCluster(tmp_path), "abcd")
     with pytest.raises(BridgeError, match="step before reset"):
         step(s, 1, {"driver": "d1"}, do="init")
-    with pytest.raises(BridgeError, match="profile 'seed' is not implemented by real Ray"):
+    with pytest.raises(BridgeError, match=r"profile 'seed' is not implemented by this Ray release \(it implements ray\)"):
         s.reset("seed")
+    with pytest.raises(BridgeError, match=r"profile 'ray' is not implemented by this Ray release \(it implements ray-2.49\)"):
+        s.reset("ray", ("ray-2.49",))
 
 
 def test_a_driver_step_goes_to_that_drivers_process_with_the_namespace_prefixed(session):
