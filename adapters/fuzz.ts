@@ -6,7 +6,7 @@ import { parseScenario } from "../sim/scenario/parse.js";
 import type { Scenario } from "../sim/scenario/types.js";
 import { runOnTarget, type TargetResult } from "./run-target.js";
 import { TargetError, TargetRefusedError, requireProfile, type Target } from "./target.js";
-import { arbRace, checkRace, generateRace, type RaceCheck } from "./race.js";
+import { arbRace, checkRace, generateRace, type RaceCheck, type Repeat } from "./race.js";
 import { Pacer, yieldTurn } from "../sim/pace.js";
 
 export interface FuzzOptions {
@@ -33,6 +33,8 @@ export interface FuzzOptions {
    * failing race kept), so an interrupted run can still save the smallest.
    */
   readonly onSmaller?: (scenario: Scenario) => void;
+  /** Race mode: how often each race runs on the target (`--repeat`, `--repeat-time`); once by default. */
+  readonly repeat?: Repeat;
 }
 
 export interface FuzzReport {
@@ -242,7 +244,7 @@ export async function fuzzRaces(options: Omit<FuzzOptions, "space">): Promise<Ra
     target ??= options.target();
     let check: RaceCheck;
     try {
-      check = await checkRace(race, target, options.profile);
+      check = await checkRace(race, target, options.profile, options.repeat);
     } catch (e) {
       if (e instanceof TargetRefusedError) {
         refused = e;

@@ -24,7 +24,10 @@ type Outcome = string;
 /**
  * Builds a race: the prefix as a generated program, at least two drivers, then
  * 2–3 lists of 1–2 steps each by distinct callers, drawn from the state the
- * prefix leaves (an `exit` or `drop` only last in its list).
+ * prefix leaves (an `exit` only last in its list; after a `drop` the list
+ * never uses that handle again). One block in four is a single caller racing
+ * the cluster itself: one list of 2–3 steps, nothing settling between them
+ * (a drop, then a get_if_exists while the GCS is still destroying the actor).
  */
 export function generateRace(prefixMoves: readonly (readonly number[])[], blockMoves: readonly number[], profile: ProfileName): RaceProgram {
   const prefix = generateProgram(prefixMoves, profile, DEFAULT_SPACE, "a race where the target and the model part");
@@ -42,17 +45,24 @@ export function generateRace(prefixMoves: readonly (readonly number[])[], blockM
   const state = prefix.store.state;
   const callers = [...Object.keys(state.jobs)];
   const lists: { commands: Command[]; steps: Step[] }[] = [];
-  const count = Math.min(callers.length, 2 + choose(2));
+  const alone = choose(4) === 0;
+  const count = alone ? 1 : Math.min(callers.length, 2 + choose(2));
   // Half the blocks are about contention: every lane starts by creating (most
   // often get-or-create) the same name in the same namespace.
   const hot = choose(2) === 0 ? { name: DEFAULT_SPACE.names[choose(DEFAULT_SPACE.names.length)]!, namespace: DEFAULT_SPACE.namespaces[choose(DEFAULT_SPACE.namespaces.length)]! } : undefined;
   for (let i = 0; i < count; i++) {
     const caller = callers.splice(choose(callers.length), 1)[0];
     const commands: Command[] = [];
-    for (let j = 0; j < 1 + choose(2); j++) {
-      const command = j === 0 && hot !== undefined ? createCommand(caller, choose, DEFAULT_SPACE, hot) : nextCommandBy(state, caller, choose);
+    const dropped = new Set<string>();
+    const length = alone ? 2 + choose(2) : 1 + choose(2);
+    for (let j = 0; j < length; j++) {
+      let command = j === 0 && hot !== undefined ? createCommand(caller, choose, DEFAULT_SPACE, hot) : nextCommandBy(state, caller, choose);
+      // Drawn from the prefix's state: a handle this list has dropped is not used again (a few draws, then the list ends).
+      for (let tries = 0; tries < 4 && "actor" in command && dropped.has(command.actor); tries++) command = nextCommandBy(state, caller, choose);
+      if ("actor" in command && dropped.has(command.actor)) break;
       commands.push(command);
-      if (command.type === "exit" || command.type === "drop") break;
+      if (command.type === "exit") break;
+      if (command.type === "drop") dropped.add(command.actor);
     }
     lists.push({ commands, steps: commands.map((c) => bareStep(c, prefix.labelOf)) });
   }
@@ -127,8 +137,24 @@ export function allowedOutcomes(race: RaceProgram, maxStates = 200_000): Set<str
   return r.verdict === "ok" ? allowed : null;
 }
 
+/** One outcome of a block seen on the target, how often, and whether the model allows it. */
+export interface SeenOutcome {
+  readonly outcome: string;
+  readonly count: number;
+  readonly allowed: boolean;
+}
+
+/** How often a race runs on the target: `times` runs at most, for `seconds` at most (at least once). */
+export interface Repeat {
+  readonly times: number;
+  readonly seconds?: number;
+}
+
 export interface RaceCheck {
   readonly passed: boolean;
+  /** Runs of the block on the target (`--repeat`), and every outcome they gave, most frequent first. */
+  readonly runs?: number;
+  readonly outcomes?: readonly SeenOutcome[];
   /** The model's outcomes of the block could not all be found within the oracle's bound: neither a pass nor a difference. */
   readonly undecided?: boolean;
   readonly prefixFailed?: boolean;
@@ -137,12 +163,39 @@ export interface RaceCheck {
   readonly scenario: Scenario;
 }
 
-/** Runs a race on the target: the prefix settled (checked like any scenario), then the lists at once; the outcome must be one the model allows. */
-export async function checkRace(race: RaceProgram, target: Target, profile: ProfileName): Promise<RaceCheck> {
+/**
+ * Runs a race on the target: the prefix settled (checked like any scenario),
+ * then the lists at once; every outcome must be one the model allows. A race
+ * on a real implementation is a rare event, so the whole race (reset, prefix,
+ * block) runs `repeat.times` times (within `repeat.seconds`), collecting each
+ * outcome seen with how often it appeared: one the model forbids fails the
+ * race, with its frequency.
+ */
+export async function checkRace(race: RaceProgram, target: Target, profile: ProfileName, repeat: Repeat = { times: 1 }, now: () => number = () => performance.now()): Promise<RaceCheck> {
   const scenario: Scenario = {
     ...race.prefix.scenario,
     steps: [...race.prefix.scenario.steps, { parallel: race.lists.map((l) => [...l.steps]) }],
   };
+  const allowed = allowedOutcomes(race);
+  const seen = new Map<string, number>();
+  const started = now();
+  let runs = 0;
+  do {
+    const one = await runRaceOnce(race, target, profile);
+    if ("prefixFailed" in one) return { ...one, runs: runs + 1 };
+    runs++;
+    seen.set(one.observed, (seen.get(one.observed) ?? 0) + 1);
+    // Undecided: the model's outcomes are not all known, so repeating cannot decide either.
+    if (allowed === null) return { passed: true, undecided: true, observed: one.observed, scenario, runs };
+  } while (runs < repeat.times && (repeat.seconds === undefined || now() - started < repeat.seconds * 1000));
+  const outcomes = [...seen].map(([outcome, count]) => ({ outcome, count, allowed: allowed.has(outcome) })).sort((a, b) => b.count - a.count || a.outcome.localeCompare(b.outcome));
+  const forbidden = outcomes.find((o) => !o.allowed);
+  if (forbidden === undefined) return { passed: true, scenario, runs, outcomes };
+  return { passed: false, observed: forbidden.outcome, allowed: [...allowed], scenario, runs, outcomes };
+}
+
+/** One run of a race: the settled prefix (a failure of it is returned as such), then the block; its outcome vector. */
+async function runRaceOnce(race: RaceProgram, target: Target, profile: ProfileName): Promise<{ observed: string } | RaceCheck & { prefixFailed: true }> {
   const b = new Bindings();
   const prefix = await runOnTarget(parseScenario("race.json", JSON.stringify(race.prefix.scenario)), target, profile, b);
   if (!prefix.passed) {
@@ -162,11 +215,7 @@ export async function checkRace(race: RaceProgram, target: Target, profile: Prof
     return outs;
   }));
   await target.settle();
-  const observed = canonicalVector(vector);
-  const allowed = allowedOutcomes(race);
-  if (allowed === null) return { passed: true, undecided: true, observed, scenario };
-  if (allowed.has(observed)) return { passed: true, scenario };
-  return { passed: false, observed, allowed: [...allowed], scenario };
+  return { observed: canonicalVector(vector) };
 }
 
 /** fast-check's arbitrary for races: prefix moves and block choices. */

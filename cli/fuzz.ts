@@ -23,6 +23,9 @@ export interface FuzzCliOptions {
   readonly bug?: string;
   /** Where a process target keeps its own log (--logs; default <out>/logs). */
   readonly logs?: string;
+  /** Race mode: runs of each race (--repeat) and a time bound for them (--repeat-time, seconds). */
+  readonly repeat: string;
+  readonly repeatTime?: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -35,6 +38,10 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   // A Ray release is fuzzed under its own profile (the model's table of releases) unless one is asked for.
   const profile = parseProfile(options.profile) ?? (spec.kind === "process" ? spec.profile : undefined) ?? DEFAULT_PROFILE;
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
+  const repeatTimes = parseCount(options.repeat, "--repeat", 1);
+  const repeatSeconds = options.repeatTime === undefined ? undefined : parseCount(options.repeatTime, "--repeat-time", 1);
+  if (options.race !== true && (repeatTimes > 1 || repeatSeconds !== undefined)) throw new InputError("--repeat and --repeat-time repeat a race: they need --race");
+  const repeat = { times: repeatTimes, ...(repeatSeconds === undefined ? {} : { seconds: repeatSeconds }) };
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
   if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);
@@ -73,7 +80,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
     smallest = scenario;
   };
   try {
-    if (options.race === true) return await raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller }, tty, replayIt);
+    if (options.race === true) return await raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, repeat }, tty, replayIt);
     return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller }, tty, replayIt);
   } finally {
     stopHook();
@@ -118,15 +125,22 @@ async function raceCommand(options: FuzzCliOptions, fuzzOptions: Parameters<type
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
   const shrinkRuns = report.shrinkRuns > 0 ? ` (+${report.shrinkRuns} while shrinking)` : "";
   const undecided = report.undecided > 0 ? `, undecided ${report.undecided} (the model's outcomes past the oracle's bound of 200,000 states)` : "";
-  console.log(`races ${report.programs}${shrinkRuns}, differences ${report.difference === undefined ? 0 : 1}${undecided}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
+  const times = fuzzOptions.repeat?.times ?? 1;
+  const each = times > 1 ? ` (each run up to ${times} times${fuzzOptions.repeat?.seconds === undefined ? "" : ` or ${fuzzOptions.repeat.seconds} s`})` : "";
+  console.log(`races ${report.programs}${shrinkRuns}${each}, differences ${report.difference === undefined ? 0 : 1}${undecided}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} races/min)`);
   if (report.difference === undefined) return EXIT_OK;
   const d = report.difference;
   const about = d.prefixFailed === true ? `${d.scenario.about ?? ""}; the settled steps before the race already part: the target gave ${d.observed ?? "?"} at the last step` : `${d.scenario.about ?? ""}; the last step is a race: the target gave ${d.observed ?? "?"}; the model allows ${JSON.stringify(d.allowed ?? [])}`;
   const file = saveFinding(options.out, `race-seed${fuzzOptions.seed}.json`, JSON.stringify({ ...d.scenario, about }, null, 2) + "\n", "the failing race");
   console.log(d.prefixFailed === true ? `the settled prefix already differs: ${d.observed}` : "the target's outcome of the race is not one the model allows");
   if (d.prefixFailed !== true) {
-    console.log(`  observed: ${d.observed}`);
+    const forbidden = d.outcomes?.find((o) => o.outcome === d.observed);
+    console.log(`  observed: ${d.observed}${forbidden === undefined || d.runs === undefined || d.runs < 2 ? "" : ` (in ${forbidden.count} of ${d.runs} runs)`}`);
     for (const a of (d.allowed ?? []).slice(0, 8)) console.log(`  allowed:  ${a}`);
+    if (d.outcomes !== undefined && d.outcomes.length > 1) {
+      console.log(`  every outcome the ${d.runs} runs of the shrunk race gave:`);
+      for (const o of d.outcomes) console.log(`    ${String(o.count).padStart(4)}×  ${o.allowed ? "allowed  " : "FORBIDDEN"}  ${o.outcome}`);
+    }
   }
   if (report.shrinkCut === true) console.log(`(shrinking stopped at the --shrink-time bound of ${fuzzOptions.shrinkSeconds} s)`);
   if (file !== null) {

@@ -38,6 +38,8 @@ function program(): Command {
     .option("--mutant <name>", "run on the model with a seeded bug (rollcall check --list-mutants)")
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it; the Node runtime's are listed in runtime/bugs.ts)")
     .option("--logs <dir>", "where a real implementation's own log goes (every request, its stdout and stderr, the verdicts; Ray's session logs beside it)", "rollcall-logs")
+    .option("--repeat <k>", "on a real implementation, run each scenario with a parallel block up to this many times (a race is a rare event); it fails if any run fails", "1")
+    .option("--repeat-time <seconds>", "stop repeating a scenario after this long")
     .action(async (paths: string[], opts) => {
       const { runCommand } = await import("./run.js");
       exitCode = await runCommand(paths, opts);
@@ -135,6 +137,8 @@ function program(): Command {
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")
     .option("--logs <dir>", "where a real implementation's own log goes (default: <out>/logs)")
+    .option("--repeat <k>", "race mode: run each race up to this many times, collecting every outcome with how often it appeared (a race on a real implementation is a rare event)", "1")
+    .option("--repeat-time <seconds>", "race mode: stop repeating a race after this long")
     .action(async (opts) => {
       const { fuzzCommand } = await import("./fuzz.js");
       exitCode = await fuzzCommand(opts);

@@ -7,7 +7,7 @@ import { InvalidScenario } from "../sim/scenario/error.js";
 import { loadScenarioFile } from "../sim/scenario/load.js";
 import { describeFailure, runScenarioPaced, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
 import { drainAsync } from "../sim/pace.js";
-import { formatStepPath, type LoadedScenario } from "../sim/scenario/types.js";
+import { formatStepPath, isParallel, type LoadedScenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
@@ -25,6 +25,9 @@ export interface RunCliOptions {
   readonly known?: string;
   /** Where a process target keeps its own log (--logs). */
   readonly logs?: string;
+  /** Runs of a scenario with a parallel block on a real implementation (--repeat), within --repeat-time seconds. */
+  readonly repeat?: string;
+  readonly repeatTime?: string;
 }
 
 /** A scenario the target is known to fail, at a step, for a reason (a Ray bug, or a behaviour the model leaves out). */
@@ -100,6 +103,8 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
   const known = loadKnown(options.known);
+  const repeat = { times: parseCount(options.repeat ?? "1", "--repeat", 1), ...(options.repeatTime === undefined ? {} : { seconds: parseCount(options.repeatTime, "--repeat-time", 1) }) };
+  if (target.kind === "model" && (repeat.times > 1 || repeat.seconds !== undefined)) throw new InputError("--repeat runs a parallel block again on a real implementation; the model already explores every interleaving");
   const logs = target.kind === "model" ? undefined : (options.logs ?? "rollcall-logs");
   if (logs !== undefined) checkOutDir(logs, "--logs");
   const outcomes: Outcome[] = [];
@@ -149,8 +154,9 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
           runAs = stand.profile;
           note = `written for ${wanted}; the model gives the same outcome under ${stand.profile}, the profile of this target`;
         }
-        const result = await runOnTarget(scenario, running, runAs);
-        const outcome = fromTarget({ ...result, seconds: result.seconds + startSeconds });
+        const repeated = await runRepeated(scenario, running, runAs, repeat);
+        const result = repeated.result;
+        const outcome = withRuns(fromTarget({ ...result, seconds: repeated.seconds + startSeconds }), repeated);
         report(note === undefined ? outcome : { ...outcome, note: outcome.note === undefined ? note : `${outcome.note}; ${note}` });
         if (result.verdict !== undefined) {
           // A misbehaving implementation is stopped; the next scenario gets a fresh one.
@@ -175,6 +181,46 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     console.log(`${passed} passed, ${failed} failed`);
   }
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** What repeating a scenario gave: the run to report (the first failing one, else the last), how many ran and failed. */
+interface Repeated {
+  readonly result: TargetResult;
+  readonly runs: number;
+  readonly failed: number;
+  readonly seconds: number;
+}
+
+/**
+ * A scenario with a parallel block runs `repeat.times` times (within
+ * `repeat.seconds`): a race on a real implementation is a rare event. It stops
+ * at a verdict (the implementation misbehaved); otherwise every run counts.
+ * A scenario without a block runs once.
+ */
+async function runRepeated(scenario: LoadedScenario, target: Target, profile: ProfileName | undefined, repeat: { times: number; seconds?: number }): Promise<Repeated> {
+  const times = scenario.scenario.steps.some(isParallel) ? repeat.times : 1;
+  const started = performance.now();
+  let first: TargetResult | null = null;
+  let last: TargetResult | null = null;
+  let runs = 0;
+  let failed = 0;
+  do {
+    last = await runOnTarget(scenario, target, profile);
+    runs++;
+    if (!last.passed) {
+      failed++;
+      first ??= last;
+    }
+    if (last.verdict !== undefined) break;
+  } while (runs < times && (repeat.seconds === undefined || performance.now() - started < repeat.seconds * 1000));
+  return { result: first ?? last, runs, failed, seconds: (performance.now() - started) / 1000 };
+}
+
+/** A repeated scenario's outcome says how many of its runs failed. */
+function withRuns(o: Outcome, r: Repeated): Outcome {
+  if (r.runs < 2) return o;
+  const runs = r.failed === 0 ? `passed all ${r.runs} runs` : `failed ${r.failed} of ${r.runs} runs (the first failing one is shown)`;
+  return { ...o, note: o.note === undefined ? runs : `${runs}; ${o.note}` };
 }
 
 /**
