@@ -15,7 +15,9 @@ describe("the differential fuzzer", () => {
 
   it.each([["seed"], ["ray-2.49"]] as const)("finds, shrinks and writes a difference with an implementation that behaves like %s", async (wrong) => {
     let firstKind = "";
-    const report = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget(wrong), onFirstDifference: (_, r) => (firstKind = differenceKind(r)) });
+    // It claims to implement ray only, so no other profile can explain what it does.
+    const target = () => new InProcessModelTarget(wrong, ["ray"]);
+    const report = await fuzz({ runs: 500, seed: 1, profile: "ray", maxMoves: 30, target, onFirstDifference: (_, r) => (firstKind = differenceKind(r)) });
     expect(report.difference).toBeDefined();
     // Reduction keeps the kind of difference it started from.
     expect(firstKind).toMatch(/: expected .*, observed /);
@@ -28,6 +30,25 @@ describe("the differential fuzzer", () => {
     const again = await runOnTarget(loaded, new InProcessModelTarget(wrong));
     expect(again.passed).toBe(false);
     expect(again.failure?.path.index).toBe(scenario.steps.length - 1);
+  });
+
+  it("notes a difference another Ray profile the target implements explains, and goes on", async () => {
+    // Behaves as ray-2.49 and says it implements ray and ray-2.49: a release fuzzed against the newer profile.
+    const report = await fuzz({ runs: 200, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget("ray-2.49", ["ray", "ray-2.49"]) });
+    expect(report.difference).toBeUndefined();
+    expect(report.programs).toBe(200);
+    expect(report.explained).toHaveLength(1);
+    const e = report.explained[0]!;
+    expect(e.profile).toBe("ray-2.49");
+    expect(e.programs).toBeGreaterThan(0);
+    expect(report.explainRuns).toBeGreaterThanOrEqual(e.programs);
+    // The noted program fails under ray on that implementation (its expectations are ray's) and passes as ray-2.49 says.
+    const loaded = parseScenario("explained.json", JSON.stringify(e.scenario));
+    const asRay = await runOnTarget(loaded, new InProcessModelTarget("ray-2.49"), "ray");
+    expect(asRay.passed).toBe(false);
+    // A target that behaves as the seed is not explained by a Ray profile: the difference is found.
+    const seed = await fuzz({ runs: 200, seed: 1, profile: "ray", maxMoves: 30, target: () => new InProcessModelTarget("seed", ["ray", "ray-2.49"]) });
+    expect(seed.difference).toBeDefined();
   });
 
   it("stops shrinking at its time bound and keeps the smallest failure found so far", async () => {

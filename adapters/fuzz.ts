@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { ProfileName } from "../model/index.js";
+import { isProfileName, PROFILES, type ProfileName } from "../model/index.js";
 import { generateScenario } from "../sim/generate.js";
 import { DEFAULT_SPACE, type ProgramSpace } from "../sim/programs.js";
 import { parseScenario } from "../sim/scenario/parse.js";
@@ -48,6 +48,15 @@ export interface FuzzReport {
   readonly shrinkCut?: boolean;
   /** The shrunk program where the target and the model part, as a scenario, with the failing run. */
   readonly difference?: { readonly scenario: Scenario; readonly result: TargetResult; readonly shrinks: number; readonly foundAfterSeconds: number };
+  /**
+   * Differences that another Ray profile the target implements explains (the
+   * program passes when its expectations are that profile's): a known change
+   * between releases, noted, and the run went on. By profile: how many
+   * programs, and the first, cut after its failing step.
+   */
+  readonly explained: readonly { readonly profile: ProfileName; readonly programs: number; readonly scenario: Scenario }[];
+  /** Runs of programs under the other profiles, to explain differences. */
+  readonly explainRuns: number;
 }
 
 /**
@@ -64,6 +73,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let steps = 0;
   let found: { programs: number; steps: number; seconds: number } | null = null;
   let target: Target | null = null;
+  let explainRuns = 0;
+  const explained = new Map<ProfileName, { profile: ProfileName; programs: number; scenario: Scenario }>();
   const pacer = new Pacer(50, 1);
   const run = async (moves: readonly number[][]): Promise<{ scenario: Scenario; result: TargetResult } | null> => {
     const scenario = generateScenario(moves as number[][], options.profile, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
@@ -72,10 +83,6 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     const result = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, options.profile);
     programs++;
     steps += scenario.steps.length;
-    if (!result.passed && found === null) {
-      found = { programs, steps, seconds: elapsed() };
-      options.onFirstDifference?.(scenario, result);
-    }
     options.progress?.({ programs, steps, seconds: elapsed(), shrinking: found !== null });
     // A target answering at once (the model in process) would never let a signal handler run.
     if (pacer.due()) await yieldTurn();
@@ -90,7 +97,23 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let refused: TargetRefusedError | null = null;
   try {
     target = options.target();
-    await requireProfile(target, options.profile);
+    const implemented = await requireProfile(target, options.profile);
+    // The other Ray profiles the target implements: a difference one of them explains is a known change between releases.
+    const others = implemented.filter((p): p is ProfileName => isProfileName(p) && p !== options.profile && PROFILES[p].releases !== null);
+    const explainedBy = async (moves: readonly number[][]): Promise<ProfileName | null> => {
+      for (const q of others) {
+        const scenario = generateScenario(moves as number[][], q, options.space ?? DEFAULT_SPACE, "a program where the target and the model part");
+        target ??= options.target();
+        const r = await runOnTarget(parseScenario("fuzz.json", JSON.stringify(scenario)), target, q);
+        explainRuns++;
+        if (r.verdict !== undefined) {
+          await target.close();
+          target = null;
+        }
+        if (r.passed) return q;
+      }
+      return null;
+    };
     let failing: { moves: number[][]; scenario: Scenario; result: TargetResult } | null = null;
     // Generation only: fast-check's own shrinker is not used (see reduce).
     await fc.check(
@@ -100,20 +123,31 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
           throw e;
         });
         if (r === null || r.result.passed) return true;
+        if (r.result.verdict === undefined) {
+          const q = await explainedBy(moves);
+          if (q !== null) {
+            const e = explained.get(q);
+            if (e === undefined) explained.set(q, { profile: q, programs: 1, scenario: cutAfterFailure(r.scenario, r.result) });
+            else e.programs++;
+            return true;
+          }
+        }
+        found = { programs, steps, seconds: elapsed() };
+        options.onFirstDifference?.(r.scenario, r.result);
         failing = { moves, ...r };
         return false;
       }),
       { seed: options.seed, numRuns: options.runs, endOnFailure: true },
     );
     if (refused !== null) throw refused;
-    if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0 };
+    if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0, explained: [...explained.values()], explainRuns };
     const first = found as { programs: number; steps: number; seconds: number };
     const deadline = options.shrinkSeconds === undefined ? Infinity : performance.now() + options.shrinkSeconds * 1000;
     const reduced = await reduce(failing, run, deadline, options.onSmaller);
     const scenario = cutAfterFailure(reduced.scenario, reduced.result);
     return {
       programs: first.programs, steps: first.steps, seconds: elapsed(), shrinkRuns: programs - first.programs, shrinkCut: reduced.cut,
-      difference: { scenario, result: reduced.result, shrinks: reduced.shrinks, foundAfterSeconds: first.seconds },
+      difference: { scenario, result: reduced.result, shrinks: reduced.shrinks, foundAfterSeconds: first.seconds }, explained: [...explained.values()], explainRuns,
     };
   } finally {
     await (target as Target | null)?.close();

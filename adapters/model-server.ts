@@ -234,8 +234,8 @@ export class InProcessModelTarget implements Target {
   private id = 0;
   readonly description = "model (in process)";
 
-  constructor(forced?: ProfileName) {
-    this.server = new ModelServer(forced);
+  constructor(forced?: ProfileName, implemented?: readonly ProfileName[]) {
+    this.server = new ModelServer(forced, implemented);
   }
 
   async hello(): Promise<{ name: string; version: string; profiles: readonly string[] }> {

@@ -32,7 +32,7 @@ export class TargetRefusedError extends InputError {
  * empty list means every profile). A target that misbehaves at hello is
  * unusable too: both are TargetRefusedError.
  */
-export async function requireProfile(target: Target, profile: string): Promise<void> {
+export async function requireProfile(target: Target, profile: string): Promise<readonly string[]> {
   let profiles: readonly string[];
   try {
     profiles = (await target.hello()).profiles;
@@ -43,6 +43,7 @@ export async function requireProfile(target: Target, profile: string): Promise<v
   if (profiles.length > 0 && !profiles.includes(profile)) {
     throw new TargetRefusedError(`the target ${target.description} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
   }
+  return profiles;
 }
 
 /** An implementation that runs scenario steps: real Ray, the Node runtime, or any program speaking the protocol. */

@@ -6,7 +6,7 @@ import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseBug, parseTarget, startTarget } from "./targets.js";
+import { parseBug, parseTarget, startTarget, withProfile } from "./targets.js";
 import { checkOutDir, saveFinding } from "./output.js";
 import { onInterrupt } from "./interrupt.js";
 
@@ -30,13 +30,15 @@ export interface FuzzCliOptions {
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
 export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
-  const spec = parseTarget(options.target);
-  const bug = parseBug(options.bug, spec);
+  const parsed = parseTarget(options.target);
+  const bug = parseBug(options.bug, parsed);
   const runs = parseCount(options.runs, "--runs", 1);
   const maxMoves = parseCount(options.maxMoves, "--max-moves", 1);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   // A Ray release is fuzzed under its own profile (the model's table of releases) unless one is asked for.
-  const profile = parseProfile(options.profile) ?? (spec.kind === "process" ? spec.profile : undefined) ?? DEFAULT_PROFILE;
+  const asked = parseProfile(options.profile);
+  const profile = asked ?? (parsed.kind === "process" ? parsed.profile : undefined) ?? DEFAULT_PROFILE;
+  const spec = withProfile(parsed, asked);
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
   const repeatTimes = parseCount(options.repeat, "--repeat", 1);
   const repeatSeconds = options.repeatTime === undefined ? undefined : parseCount(options.repeatTime, "--repeat-time", 1);
@@ -104,7 +106,13 @@ async function plainFuzz(options: FuzzCliOptions, fuzzOptions: Parameters<typeof
   // The rate counts every program run, the shrinker's too, over the whole time.
   const perMinute = report.seconds > 0 ? ((report.programs + report.shrinkRuns) / report.seconds) * 60 : 0;
   const shrinkRuns = report.shrinkRuns > 0 ? ` (+${report.shrinkRuns} while shrinking)` : "";
-  console.log(`programs ${report.programs}${shrinkRuns}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
+  const explainedCount = report.explained.reduce((n, e) => n + e.programs, 0);
+  const explainedText = explainedCount === 0 ? "" : `, explained by another release's profile ${explainedCount}`;
+  console.log(`programs ${report.programs}${shrinkRuns}, steps ${report.steps}, differences ${report.difference === undefined ? 0 : 1}${explainedText}, seconds ${report.seconds.toFixed(1)} (${perMinute.toFixed(0)} programs/min)`);
+  for (const e of report.explained) {
+    const file = saveFinding(options.out, `fuzz-seed${seed}-explained-${e.profile}.json`, JSON.stringify(e.scenario, null, 2) + "\n", `the first program profile ${e.profile} explains`);
+    console.log(`  ${e.programs} program${e.programs === 1 ? "" : "s"} parted from profile ${fuzzOptions.profile} the way profile ${e.profile} says (a known change between releases, noted; the run went on; ${report.explainRuns} runs to tell): ${file ?? "not written"}`);
+  }
   if (report.difference === undefined) return EXIT_OK;
   const { scenario, result, shrinks, foundAfterSeconds } = report.difference;
   const file = saveFinding(options.out, `fuzz-seed${seed}.json`, JSON.stringify(scenario, null, 2) + "\n", "the shrunk failing scenario");

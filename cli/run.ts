@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseBug, parseTarget, startTarget } from "./targets.js";
+import { parseBug, parseTarget, startTarget, withProfile } from "./targets.js";
 
 export interface RunCliOptions {
   readonly target: string;
@@ -90,9 +90,9 @@ export function loadAll(paths: readonly string[], out: (line: string) => void): 
 
 /** `rollcall run`: every scenario on the target, PASS or FAIL, and `N passed, M failed`. */
 export async function runCommand(paths: readonly string[], options: RunCliOptions): Promise<number> {
-  const target = parseTarget(options.target);
-  const bug = parseBug(options.bug, target);
   const profile = parseProfile(options.profile);
+  const target = withProfile(parseTarget(options.target), profile);
+  const bug = parseBug(options.bug, target);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);
   const mutant = options.mutant;

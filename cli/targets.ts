@@ -117,6 +117,18 @@ export function rayReleaseTarget(version: string, env: NodeJS.ProcessEnv = proce
   };
 }
 
+/**
+ * A Ray release checked against another profile than its own (`--profile P`
+ * with `--target ray@V`): the bridge implements both (P first), so the
+ * release is held to P, and the fuzzer can tell a difference the release's
+ * own profile explains from a new one. Said on stderr.
+ */
+export function withProfile(spec: TargetSpec, profile: ProfileName | undefined): TargetSpec {
+  if (spec.kind !== "process" || spec.release === undefined || spec.profile === undefined || profile === undefined || profile === spec.profile) return spec;
+  process.stderr.write(`rollcall: Ray ${spec.release} implements ${spec.profile} by the model's table of releases; holding it to ${profile} as asked\n`);
+  return { ...spec, env: { ...(spec.env ?? {}), ROLLCALL_RAY_PROFILES: `${profile},${spec.profile}` } };
+}
+
 /** Runs install.sh for a release (into the cache), its output on stderr; an input error when it fails. */
 function installRay(version: string): void {
   process.stderr.write(`rollcall: Ray ${version} is not in the cache yet: installing it (about a minute)\n`);
