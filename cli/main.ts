@@ -144,6 +144,23 @@ function program(): Command {
       exitCode = await fuzzCommand(opts);
     });
 
+  p.command("matrix")
+    .description("run Ray releases in turn (each from its own environment in the cache): the corpus, each Ray profile's scenarios held to the release, random programs and races; writes matrix.md and matrix.json")
+    .argument("[paths...]", "scenario files or folders (default: the embedded corpus)")
+    .requiredOption("--releases <list>", "Ray releases, comma-separated, e.g. 2.9.3,2.30.0,2.49.2,2.60.0")
+    .option("--fuzz <n>", "random programs per release (0: none)", "0")
+    .option("--race <n>", "races per release (0: none)", "0")
+    .option("--repeat <k>", "runs of each race", "1")
+    .option("--seed <n>", "seed of the programs and races", "1")
+    .option("--out <dir>", "where the tables, findings and logs go", "matrix")
+    .option("--known <file>", "known differences (as run --known): a scenario failing at its listed step counts as KNOWN")
+    .option("--step-timeout <seconds>", "deadline for each step", "60")
+    .option("--shrink-time <seconds>", "how long shrinking a difference may take, per release", "120")
+    .action(async (paths: string[], opts) => {
+      const { matrixCommand } = await import("./matrix.js");
+      exitCode = await matrixCommand(paths, opts);
+    });
+
   p.command("ray-install")
     .description("install the Ray that --target ray runs, in a virtual environment in ${XDG_CACHE_HOME:-~/.cache}/rollcall/ray-<version> (never inside the package)")
     .option("--ray-version <version>", "another Ray release than the pinned one (adapters/ray/requirements.txt)")

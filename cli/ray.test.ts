@@ -192,3 +192,40 @@ describe("a scenario written for another Ray release", () => {
     expect(by("02-name-kept-after-exit-ray.json")).toMatchObject({ status: "SKIP" });
   });
 });
+
+describe("rollcall matrix", () => {
+  it("runs releases in turn and tables which profile each implements, from what it does", () => {
+    const cache = fresh("xdg-matrix");
+    const standIn = join(ROOT, "adapters", "fixtures", "release-stand-in.mjs");
+    // 2.44.1 behaves as ray-2.49 (as the model's table says), 2.60.0 as ray.
+    for (const [release, as] of [["2.44.1", "ray-2.49"], ["2.60.0", "ray"]]) {
+      const bin = join(cache, "rollcall", `ray-${release}`, "bin");
+      mkdirSync(bin, { recursive: true });
+      script(join(bin, "python"), `#!/bin/sh\nexec '${process.execPath}' '${standIn}' '${CLI}' ${release} ${as}\n`);
+    }
+    const out = join(fresh("matrix-out"), "m");
+    const files = ["scenarios/00-seed/07-no-namespace-ray.json", "scenarios/09-dead-names/01-crashed-owned-keeps-name-ray.json", "scenarios/13-versions"];
+    const r = rollcall(bareEnv(fresh("home-matrix"), { XDG_CACHE_HOME: cache }), "matrix", "--releases", "2.44.1,2.60.0", "--fuzz", "5", "--race", "2", "--out", out, ...files);
+    expect(r.err).not.toMatch(/^\s+at /m);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(readFileSync(join(out, "matrix.json"), "utf8")) as { releases: { release: string; profile: string; matches: string[]; corpus: { passed: number; failed: number; skipped: number }; profiles: Record<string, { passed: number; failed: number }>; fuzz: { programs: number; differences: number }; race: { races: number; differences: number }; scenarios: Record<string, string> }[] };
+    const [old, now] = m.releases;
+    expect(old).toMatchObject({ release: "2.44.1", profile: "ray-2.49", matches: ["ray-2.49"], corpus: { passed: 2, failed: 0, skipped: 2 }, fuzz: { programs: 5, differences: 0 }, race: { races: 2, differences: 0 } });
+    // Held to ray, 2.44.1 fails ray's own scenarios (the three written for ray: two of them part from ray-2.49).
+    expect(old!.profiles["ray"]).toEqual({ passed: 1, failed: 2 });
+    expect(now).toMatchObject({ release: "2.60.0", profile: "ray", matches: ["ray"], corpus: { passed: 3, failed: 0, skipped: 1 } });
+    expect(now!.profiles["ray-2.49"]).toEqual({ passed: 0, failed: 1 });
+    const md = readFileSync(join(out, "matrix.md"), "utf8");
+    expect(md).toContain("| 2.44.1 | ray-2.49 | ray-2.49 |");
+    expect(md).toContain("| 2.60.0 | ray | ray |");
+    expect(md).toMatch(/13-versions\/01-name-reused-after-exit-ray-2\.49\.json \| PASS \| SKIP \(as ray-2\.49: FAIL\) \|/);
+    expect(r.out).toContain("2 releases in");
+  }, 300_000);
+
+  it("refuses a list with something that is not a release before running any", () => {
+    const r = rollcall(bareEnv(fresh("home-matrix-bad")), "matrix", "--releases", "2.60.0,2.4.0", "--out", join(dir, "m-bad"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("ray@2.4.0: rollcall runs Ray 2.5.0 and newer");
+    expect(existsSync(join(dir, "m-bad"))).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseBug, parseTarget, startTarget, withProfile } from "./targets.js";
+import { parseBug, parseTarget, startTarget, withProfile, type TargetSpec } from "./targets.js";
 
 export interface RunCliOptions {
   readonly target: string;
@@ -39,7 +39,7 @@ interface KnownDifference {
   readonly link?: string;
 }
 
-function loadKnown(file: string | undefined): Map<string, KnownDifference> {
+export function loadKnown(file: string | undefined): Map<string, KnownDifference> {
   const known = new Map<string, KnownDifference>();
   if (file === undefined) return known;
   let data: { differences?: KnownDifference[] };
@@ -56,12 +56,12 @@ function loadKnown(file: string | undefined): Map<string, KnownDifference> {
   return known;
 }
 
-function normalize(path: string): string {
+export function normalize(path: string): string {
   return relative(process.cwd(), resolve(path));
 }
 
 /** One scenario's outcome, whatever ran it. */
-interface Outcome {
+export interface Outcome {
   readonly file: string;
   readonly title: string;
   readonly profile: ProfileName;
@@ -121,52 +121,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
       report(fromModel(result));
     }
   } else {
-    let running: Target | null = null;
-    let profiles: readonly string[] | null = null;
-    try {
-      for (const scenario of loaded) {
-        // Starting the target (its hello) is timed with the scenario that starts it.
-        let startSeconds = 0;
-        if (running === null) {
-          const started = performance.now();
-          running = startTarget(target, stepTimeoutMs, bug, logs);
-          try {
-            profiles = (await running.hello()).profiles;
-          } catch {
-            profiles = null; // its verdict comes with the scenario's own run
-          }
-          startSeconds = (performance.now() - started) / 1000;
-          // A profile asked for by name that the target does not implement: refused once, not a run of SKIPs.
-          if (profile !== undefined && profiles !== null && profiles.length > 0 && !profiles.includes(profile)) {
-            throw new TargetRefusedError(`the target ${options.target} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
-          }
-        }
-        const wanted = profile ?? scenario.scenario.profile ?? "ray";
-        let runAs = profile;
-        let note: string | undefined;
-        if (profiles !== null && profiles.length > 0 && !profiles.includes(wanted)) {
-          // A scenario written for another Ray release still runs when the model says its expectations hold under this one's profile.
-          const stand = profile === undefined ? await standIn(scenario, wanted as ProfileName, profiles, maxStates) : { profile: null, why: "" };
-          if (stand.profile === null) {
-            report({ file: scenario.file, title: scenario.scenario.title, profile: wanted as ProfileName, status: "SKIP", note: `profile ${wanted}: this target implements ${profiles.join(", ")}${stand.why}` });
-            continue;
-          }
-          runAs = stand.profile;
-          note = `written for ${wanted}; the model gives the same outcome under ${stand.profile}, the profile of this target`;
-        }
-        const repeated = await runRepeated(scenario, running, runAs, repeat);
-        const result = repeated.result;
-        const outcome = withRuns(fromTarget({ ...result, seconds: repeated.seconds + startSeconds }), repeated);
-        report(note === undefined ? outcome : { ...outcome, note: outcome.note === undefined ? note : `${outcome.note}; ${note}` });
-        if (result.verdict !== undefined) {
-          // A misbehaving implementation is stopped; the next scenario gets a fresh one.
-          await running.close();
-          running = null;
-        }
-      }
-    } finally {
-      await running?.close();
-    }
+    await runOnProcessTarget(loaded, target, { profile, bug, stepTimeoutMs, logs, maxStates, repeat, name: options.target }, report);
   }
   const passed = outcomes.filter((o) => o.status === "PASS" || o.status === "KNOWN").length;
   const skipped = outcomes.filter((o) => o.status === "SKIP").length;
@@ -181,6 +136,74 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     console.log(`${passed} passed, ${failed} failed`);
   }
   return failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** How runOnProcessTarget runs scenarios. */
+export interface ProcessRunOptions {
+  /** The profile asked for (--profile): every scenario runs under it; else each under its own, or a stand-in. */
+  readonly profile: ProfileName | undefined;
+  readonly bug: string | undefined;
+  readonly stepTimeoutMs: number;
+  readonly logs: string | undefined;
+  readonly maxStates: number | undefined;
+  readonly repeat: { readonly times: number; readonly seconds?: number };
+  /** How messages name the target (what --target said). */
+  readonly name: string;
+}
+
+/**
+ * Runs loaded scenarios on a process target, reporting each outcome as it
+ * comes: one implementation for all of them (a fresh one after a verdict),
+ * a scenario of another profile skipped or run under a stand-in (standIn).
+ */
+export async function runOnProcessTarget(loaded: readonly LoadedScenario[], target: Extract<TargetSpec, { kind: "process" }>, o: ProcessRunOptions, report: (outcome: Outcome) => void): Promise<void> {
+  const { profile, maxStates, repeat } = o;
+  let running: Target | null = null;
+  let profiles: readonly string[] | null = null;
+  try {
+    for (const scenario of loaded) {
+      // Starting the target (its hello) is timed with the scenario that starts it.
+      let startSeconds = 0;
+      if (running === null) {
+        const started = performance.now();
+        running = startTarget(target, o.stepTimeoutMs, o.bug, o.logs);
+        try {
+          profiles = (await running.hello()).profiles;
+        } catch {
+          profiles = null; // its verdict comes with the scenario's own run
+        }
+        startSeconds = (performance.now() - started) / 1000;
+        // A profile asked for by name that the target does not implement: refused once, not a run of SKIPs.
+        if (profile !== undefined && profiles !== null && profiles.length > 0 && !profiles.includes(profile)) {
+          throw new TargetRefusedError(`the target ${o.name} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
+        }
+      }
+      const wanted = profile ?? scenario.scenario.profile ?? "ray";
+      let runAs = profile;
+      let note: string | undefined;
+      if (profiles !== null && profiles.length > 0 && !profiles.includes(wanted)) {
+        // A scenario written for another Ray release still runs when the model says its expectations hold under this one's profile.
+        const stand = profile === undefined ? await standIn(scenario, wanted as ProfileName, profiles, maxStates) : { profile: null, why: "" };
+        if (stand.profile === null) {
+          report({ file: scenario.file, title: scenario.scenario.title, profile: wanted as ProfileName, status: "SKIP", note: `profile ${wanted}: this target implements ${profiles.join(", ")}${stand.why}` });
+          continue;
+        }
+        runAs = stand.profile;
+        note = `written for ${wanted}; the model gives the same outcome under ${stand.profile}, the profile of this target`;
+      }
+      const repeated = await runRepeated(scenario, running, runAs, repeat);
+      const result = repeated.result;
+      const outcome = withRuns(fromTarget({ ...result, seconds: repeated.seconds + startSeconds }), repeated);
+      report(note === undefined ? outcome : { ...outcome, note: outcome.note === undefined ? note : `${outcome.note}; ${note}` });
+      if (result.verdict !== undefined) {
+        // A misbehaving implementation is stopped; the next scenario gets a fresh one.
+        await running.close();
+        running = null;
+      }
+    }
+  } finally {
+    await running?.close();
+  }
 }
 
 /** What repeating a scenario gave: the run to report (the first failing one, else the last), how many ran and failed. */
@@ -245,7 +268,7 @@ async function standIn(scenario: LoadedScenario, wanted: ProfileName, profiles: 
  * A known difference that happens as recorded is KNOWN (it counts as passing);
  * one that no longer happens, or happens elsewhere, fails, so the list stays true.
  */
-function applyKnown(o: Outcome, k: KnownDifference | undefined): Outcome {
+export function applyKnown(o: Outcome, k: KnownDifference | undefined): Outcome {
   if (k === undefined) return o;
   if (o.status === "FAIL" && o.failure !== undefined && formatStepPath(o.failure.path) === k.step) {
     return { ...o, status: "KNOWN", note: `known difference: ${k.why}${k.link === undefined ? "" : ` (${k.link})`}` };

@@ -98,15 +98,16 @@ export type TargetSpec =
  * environment in the per-user cache (made with install.sh the first time,
  * progress on stderr). The bridge is told the profile the model's table gives
  * the release (model/profile.ts), and its hello must report that release.
+ * `installed` false: only checks the release, installing nothing.
  */
-export function rayReleaseTarget(version: string, env: NodeJS.ProcessEnv = process.env, install: (version: string) => void = installRay): TargetSpec {
+export function rayReleaseTarget(version: string, env: NodeJS.ProcessEnv = process.env, install: (version: string) => void = installRay, installed = true): TargetSpec {
   const found = profileOfRelease(version);
   if (releaseNumbers(version) === null || version.split(".").length !== 3) throw new InputError(`--target ray@${version}: a Ray release is three numbers, e.g. ray@2.49.2`);
   if (found === null) throw new InputError(`--target ray@${version}: rollcall runs Ray ${OLDEST_RELEASE} and newer`);
-  if (found.newer) process.stderr.write(`rollcall: Ray ${version} is newer than any release the model was measured on (${NEWEST_MEASURED_RELEASE}): assuming profile ${found.profile}\n`);
+  if (found.newer && installed) process.stderr.write(`rollcall: Ray ${version} is newer than any release the model was measured on (${NEWEST_MEASURED_RELEASE}): assuming profile ${found.profile}\n`);
   const python = join(cacheDir(env), `ray-${version}`, "bin", "python");
-  if (!existsSync(python)) install(version);
-  if (!existsSync(python)) throw new InputError(`--target ray@${version}: Ray ${version} could not be installed in ${dirname(dirname(python))}`);
+  if (installed && !existsSync(python)) install(version);
+  if (installed && !existsSync(python)) throw new InputError(`--target ray@${version}: Ray ${version} could not be installed in ${dirname(dirname(python))}`);
   return {
     kind: "process",
     command: `${JSON.stringify(python)} ${JSON.stringify(join(RAY_ADAPTER_DIR, "bridge.py"))}`,
