@@ -53,7 +53,7 @@ def test_malformed_lines_get_protocol_errors_and_the_bridge_goes_on(tmp_path):
     assert "field 'type' must be one of" in by_id[5]["error"]["message"]
     assert "needs field 'method'" in by_id[6]["error"]["message"]
     assert by_id[7]["error"]["message"] == "step before reset"
-    assert "profile 'seed' is not implemented by real Ray" in by_id[9]["error"]["message"]
+    assert "profile 'seed' is not implemented by this Ray release (it implements ray)" in by_id[9]["error"]["message"]
     assert all(r["error"]["kind"] == "Internal" for i, r in by_id.items() if i != 10)
     assert "protocol error: not JSON" in err and "no id to answer" in err
     assert "a request must be a JSON object, got an array" in err

@@ -168,3 +168,27 @@ def test_settle_answers_as_soon_as_nothing_waits():
     answers = [["actor a1 (c) is PENDING_CREATION"], ["actor a1 (c) is PENDING_CREATION"], []]
     settled, _, n = settle.settle(sc, lambda: answers.pop(0), deadline_s=30, poll_s=0, sleep=lambda s: None)
     assert (settled, n) == (True, 3)
+
+
+def test_a_release_that_cannot_say_what_a_process_believes_waits_a_grace_period_after_the_death():
+    # Before 2.38 a core worker has no get_local_actor_state: every probe answers UNKNOWN.
+    sc = Scenario("rc0000-1-")
+    dead = {"id": "a1", "state": "DEAD", "name": "", "namespace": "n", "detached": False, "jobId": "01000000",
+            "ownerWorkerId": "w1", "workerId": "w9", "pid": 1, "numRestarts": 0, "maxRestarts": 0, "deathCause": None}
+    sc.drivers["d1"] = types.SimpleNamespace(info={"workerId": "w1", "jobId": "01000000", "namespace": "n"}, exited=False, running=lambda: False)
+    sc.destroyed = {"a1"}
+    clock = [100.0]
+
+    def probe(targets, ids):
+        return [(f"{k} {key}", {i: settle.UNKNOWN_LOCAL_STATE for i in ids}) for k, key in targets]
+
+    def lookup(a):
+        return {"holder": None}
+
+    first = settle.unsettled(sc, {"a1": dead}, {}, lookup, probe, now=lambda: clock[0])
+    assert first == [f"driver d1 cannot say whether it has seen a1 die (this Ray release): waiting {settle.PROPAGATION_GRACE_S:g} s"]
+    clock[0] += settle.PROPAGATION_GRACE_S / 2
+    assert settle.unsettled(sc, {"a1": dead}, {}, lookup, probe, now=lambda: clock[0]) == first
+    clock[0] += settle.PROPAGATION_GRACE_S
+    assert settle.unsettled(sc, {"a1": dead}, {}, lookup, probe, now=lambda: clock[0]) == []
+    assert "a1" in sc.propagated
