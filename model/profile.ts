@@ -32,8 +32,10 @@ export interface Profile {
   readonly failedOwnedActorName: "kept" | "releasedAtDeath" | "destroyed";
   /**
    * When get-or-create loses the race and the final lookup also misses,
-   * re-raise the creation error (PR #58628, Nov 2025) rather than the lookup's
-   * NotFound.
+   * re-raise the creation error rather than the lookup's NotFound: the seed
+   * text's reading, and the first version of PR #58628. No shipped Ray does it:
+   * the wheels of 2.49.2, 2.54.1 and 2.60.0 all end with a plain `get_actor`
+   * after the lost race (2.54 and later swallow only ActorAlreadyExistsError).
    */
   readonly getIfExistsReraisesCreateError: boolean;
   /**
@@ -71,11 +73,12 @@ export type ProfileName = "seed" | "ray" | "ray-2.49";
 
 const ray: Profile = {
   name: "ray",
-  summary: "Ray 2.60: anonymous namespaces, reference counting, weak get handles, dead-but-registered names",
+  summary: "Ray 2.50–2.60: anonymous namespaces, reference counting, weak get handles, dead-but-registered names",
   anonymousNamespaces: true,
   referenceCounting: true,
   failedOwnedActorName: "kept",
-  getIfExistsReraisesCreateError: true,
+  // The shipped releases swallow the lost race and surface the final lookup's NotFound (docs/semantics.md#getIfExists.lookupError).
+  getIfExistsReraisesCreateError: false,
   destroyedActorCache: RAY_DESTROYED_ACTOR_CACHE,
   releases: { from: "2.50", to: "2.60" },
 };
@@ -96,7 +99,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   "ray-2.49": {
     ...ray,
     name: "ray-2.49",
-    summary: "Ray 2.5–2.49: names of failed owned actors released at death (issue #57690), lookup error from get-or-create",
+    summary: "Ray 2.5–2.49: names of failed owned actors released at death (issue #57690)",
     failedOwnedActorName: "releasedAtDeath",
     getIfExistsReraisesCreateError: false,
     releases: { from: "2.5", to: "2.49" },

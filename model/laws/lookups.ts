@@ -79,11 +79,11 @@ export const handlesNeverMove: Law = {
   },
 };
 
-/** get_if_exists finds the holder or creates; NotFound only when the holder vanished mid-race, and only before PR #58628. */
+/** get_if_exists finds the holder or creates; NotFound only when the holder vanished mid-race (never in the seed's reading). */
 export const getIfExistsFindsOrCreates: Law = {
   kind: "always",
   name: "get-if-exists-finds-or-creates",
-  sentence: "get_if_exists returns the actor holding the name or a new one; it never answers NotFound while an actor holds the name (and, since Ray PR #58628, never at all).",
+  sentence: "get_if_exists returns the actor holding the name or a new one; it never answers NotFound while an actor holds the name (and, in the seed's reading, never at all).",
   check({ event, before, observations }) {
     const inflight = event.type === "continue" ? before.inflight[event.caller] : undefined;
     const getIfExists = (event.type === "create" && event.getIfExists === true) || inflight?.op === "getIfExists";
