@@ -6,7 +6,7 @@ import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseBug, parseTarget, startTarget, withProfile } from "./targets.js";
+import { parseAddress, parseBug, parseTarget, startTarget, withAddress, withProfile } from "./targets.js";
 import { checkOutDir, saveFinding } from "./output.js";
 import { onInterrupt } from "./interrupt.js";
 
@@ -26,10 +26,13 @@ export interface FuzzCliOptions {
   /** Race mode: runs of each race (--repeat) and a time bound for them (--repeat-time, seconds). */
   readonly repeat: string;
   readonly repeatTime?: string;
+  /** A user's own Ray cluster (its GCS address) to run on. */
+  readonly address?: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
 export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
+  const address = parseAddress(options.address, options.target);
   const parsed = parseTarget(options.target);
   const bug = parseBug(options.bug, parsed);
   const runs = parseCount(options.runs, "--runs", 1);
@@ -38,7 +41,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   // A Ray release is fuzzed under its own profile (the model's table of releases) unless one is asked for.
   const asked = parseProfile(options.profile);
   const profile = asked ?? (parsed.kind === "process" ? parsed.profile : undefined) ?? DEFAULT_PROFILE;
-  const spec = withProfile(parsed, asked);
+  const spec = withAddress(withProfile(parsed, asked), address);
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
   const repeatTimes = parseCount(options.repeat, "--repeat", 1);
   const repeatSeconds = options.repeatTime === undefined ? undefined : parseCount(options.repeatTime, "--repeat-time", 1);

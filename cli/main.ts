@@ -40,6 +40,7 @@ function program(): Command {
     .option("--logs <dir>", "where a real implementation's own log goes (every request, its stdout and stderr, the verdicts; Ray's session logs beside it)", "rollcall-logs")
     .option("--repeat <k>", "on a real implementation, run each scenario with a parallel block up to this many times (a race is a rare event); it fails if any run fails", "1")
     .option("--repeat-time <seconds>", "stop repeating a scenario after this long")
+    .option("--address <host:port>", "with --target ray or ray@VERSION: run on your own Ray cluster (its GCS address, on this machine), starting nothing; scenarios use namespaces of their own and touch only what they create")
     .action(async (paths: string[], opts) => {
       const { runCommand } = await import("./run.js");
       exitCode = await runCommand(paths, opts);
@@ -139,6 +140,7 @@ function program(): Command {
     .option("--logs <dir>", "where a real implementation's own log goes (default: <out>/logs)")
     .option("--repeat <k>", "race mode: run each race up to this many times, collecting every outcome with how often it appeared (a race on a real implementation is a rare event)", "1")
     .option("--repeat-time <seconds>", "race mode: stop repeating a race after this long")
+    .option("--address <host:port>", "with --target ray or ray@VERSION: fuzz your own Ray cluster (its GCS address, on this machine), starting nothing")
     .action(async (opts) => {
       const { fuzzCommand } = await import("./fuzz.js");
       exitCode = await fuzzCommand(opts);

@@ -229,3 +229,20 @@ describe("rollcall matrix", () => {
     expect(existsSync(join(dir, "m-bad"))).toBe(false);
   });
 });
+
+describe("--address: a user's own cluster", () => {
+  const scenario = "scenarios/00-seed/07-no-namespace-ray.json";
+  it("is refused unless it is a Ray target and a GCS address HOST:PORT", () => {
+    const env = bareEnv(fresh("home-address"), { XDG_CACHE_HOME: fresh("xdg-address") });
+    for (const [args, message] of [
+      [["--target", "node", "--address", "127.0.0.1:6379"], "--address runs on a user's Ray cluster: it needs --target ray or ray@VERSION"],
+      [["--target", "ray@2.49.2", "--address", "ray://127.0.0.1:10001"], "Ray Client (ray://) is not supported"],
+      [["--target", "ray@2.49.2", "--address", "localhost"], "--address must be HOST:PORT, the cluster's GCS address"],
+    ] as const) {
+      const r = rollcall(env, "run", ...args, scenario);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toContain(message);
+      noStack(r.err);
+    }
+  });
+});

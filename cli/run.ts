@@ -12,7 +12,7 @@ import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
 import { parseCount, parseProfile } from "./options.js";
-import { parseBug, parseTarget, startTarget, withProfile, type TargetSpec } from "./targets.js";
+import { parseAddress, parseBug, parseTarget, startTarget, withAddress, withProfile, type TargetSpec } from "./targets.js";
 
 export interface RunCliOptions {
   readonly target: string;
@@ -28,6 +28,8 @@ export interface RunCliOptions {
   /** Runs of a scenario with a parallel block on a real implementation (--repeat), within --repeat-time seconds. */
   readonly repeat?: string;
   readonly repeatTime?: string;
+  /** A user's own Ray cluster (its GCS address) to run on. */
+  readonly address?: string;
 }
 
 /** A scenario the target is known to fail, at a step, for a reason (a Ray bug, or a behaviour the model leaves out). */
@@ -91,7 +93,8 @@ export function loadAll(paths: readonly string[], out: (line: string) => void): 
 /** `rollcall run`: every scenario on the target, PASS or FAIL, and `N passed, M failed`. */
 export async function runCommand(paths: readonly string[], options: RunCliOptions): Promise<number> {
   const profile = parseProfile(options.profile);
-  const target = withProfile(parseTarget(options.target), profile);
+  const address = parseAddress(options.address, options.target);
+  const target = withAddress(withProfile(parseTarget(options.target), profile), address);
   const bug = parseBug(options.bug, target);
   const stepTimeoutMs = parseCount(options.stepTimeout, "--step-timeout", 1) * 1000;
   const maxStates = options.maxStates === undefined ? undefined : parseCount(options.maxStates, "--max-states", 1);

@@ -130,6 +130,29 @@ export function withProfile(spec: TargetSpec, profile: ProfileName | undefined):
   return { ...spec, env: { ...(spec.env ?? {}), ROLLCALL_RAY_PROFILES: `${profile},${spec.profile}` } };
 }
 
+/**
+ * `--address HOST:PORT`: run on a user's own Ray cluster (its GCS address)
+ * instead of one the bridge starts. rollcall then starts and stops nothing of
+ * the cluster: each scenario runs in namespaces of its own (a fresh prefix),
+ * and reset kills only the actors and ends only the jobs rollcall made. The
+ * cluster must run on this machine (crashes kill a worker by its pid, and
+ * actors hand the bridge their handles through a folder); Ray Client
+ * (`ray://`) is not supported.
+ */
+export function withAddress(spec: TargetSpec, address: string | undefined): TargetSpec {
+  if (address === undefined || spec.kind !== "process") return spec;
+  return { ...spec, label: `${spec.label} at ${address}`, env: { ...(spec.env ?? {}), ROLLCALL_RAY_CLUSTER: address } };
+}
+
+/** Checks `--address` against `--target` before anything starts (or is installed). */
+export function parseAddress(address: string | undefined, target: string): string | undefined {
+  if (address === undefined) return undefined;
+  if (!(target === "ray" || target.startsWith("ray@"))) throw new InputError("--address runs on a user's Ray cluster: it needs --target ray or ray@VERSION");
+  if (address.startsWith("ray://")) throw new InputError(`--address ${address}: Ray Client (ray://) is not supported; give the cluster's GCS address HOST:PORT (a cluster on this machine)`);
+  if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(address)) throw new InputError(`--address must be HOST:PORT, the cluster's GCS address (ray status prints it), got '${address}'`);
+  return address;
+}
+
 /** Runs install.sh for a release (into the cache), its output on stderr; an input error when it fails. */
 function installRay(version: string): void {
   process.stderr.write(`rollcall: Ray ${version} is not in the cache yet: installing it (about a minute)\n`);

@@ -135,6 +135,15 @@ class Cluster:
             t0 = time.time()
             self.env = env
             self.controller = Sub("controller", env)  # imports Ray while the head node starts
+            external = os.environ.get("ROLLCALL_RAY_CLUSTER")
+            if external:
+                # A user's own cluster: start nothing, stop nothing; scenarios run in namespaces of their own.
+                self.address = external
+                log(f"using the cluster at {external}: starting nothing, touching only the jobs and actors rollcall makes")
+                self.controller.info = self.controller.result("connect", address=self.address, timeout=120)
+                log(f"controller connected (job {self.controller.info['jobId']}) after {time.time() - t0:.1f} s")
+                self.fill_pool()
+                return
             self.keeper = spawn(
                 [self.python, os.path.join(ADAPTER_DIR, "rollcall_ray", "keeper.py"), ray_exe, os.path.join(self.tmp, "r"), str(port), str(NUM_CPUS), self.tmp],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env, cwd="/",
@@ -159,7 +168,7 @@ class Cluster:
         self.ready.wait()
         if self.error is not None:
             raise self.error
-        if self.keeper.poll() is not None or not self.controller.alive():
+        if (self.keeper is not None and self.keeper.poll() is not None) or not self.controller.alive():
             raise BridgeError("the Ray cluster or the bridge's controller died; restart the bridge")
 
     def fill_pool(self):

@@ -76,6 +76,11 @@ def connect(namespace=None, default_lifetime=None, address=None):
     kwargs = {}
     if default_lifetime is not None:
         kwargs["job_config"] = JobConfig(default_actor_lifetime=default_lifetime)
+    if os.environ.get("ROLLCALL_RAY_CLUSTER"):
+        # A user's cluster: its raylets did not start with the bridge's environment, so the
+        # actors' workers get it from the job's runtime environment (the bridge's modules, where handles go).
+        env_vars = {"PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ROLLCALL_RAY_HANDLE_DIR": HANDLE_DIR}
+        kwargs["runtime_env"] = {"env_vars": env_vars}
     ray.init(
         address=address or ADDRESS,
         namespace=namespace,
