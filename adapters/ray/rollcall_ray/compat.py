@@ -8,6 +8,8 @@ here tries the newest form first and falls back to the older ones, and says
 2.30.0, 2.38.0, 2.44.1, 2.49.2 and 2.60.0.
 """
 
+import threading
+
 import ray
 
 
@@ -38,16 +40,28 @@ def actor_id(hex_id):
     return from_hex(hex_id) if from_hex is not None else ActorID(bytes.fromhex(hex_id))
 
 
+_accessor_lock = threading.Lock()
+
+
 def accessor():
-    """The GCS global state accessor of this process (connected on first use)."""
+    """The GCS global state accessor of this process (connected on first use).
+
+    Up to 2.49 the lazy connection in `GlobalState._check_connected` takes no
+    lock (2.50 added `_init_lock`): the controller answers requests in threads
+    of their own, and two at once could both connect, one accessor replacing
+    the other under the first's feet. The likely cause of the hangs seen on
+    2.38 and 2.44 in race fuzzing (`no answer to tables within 30 s`), so the
+    first connection is made under a lock of ours.
+    """
     import ray._private.state as state
 
     gs = state.state
     connect = getattr(gs, "_connect_and_get_accessor", None)  # 2.50+
     if connect is not None:
         return connect()
-    gs._check_connected()  # up to 2.49: connects lazily and keeps it on the object
-    return gs.global_state_accessor
+    with _accessor_lock:
+        gs._check_connected()  # up to 2.49: connects lazily and keeps it on the object
+        return gs.global_state_accessor
 
 
 def actor_table_raw(acc, job_hex):
