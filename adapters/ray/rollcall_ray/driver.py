@@ -89,6 +89,7 @@ def connect(namespace=None, default_lifetime=None, address=None):
         configure_logging=True,
         **kwargs,
     )
+    compat.accessor()  # connected now, in one thread (releases up to 2.49 connect lazily without a lock)
     ctx = ray.get_runtime_context()
     return {
         "namespace": ctx.namespace,
