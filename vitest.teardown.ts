@@ -1,23 +1,25 @@
 import { execFileSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 /**
  * After every test file has run: no process that rollcall's tests started may
  * still be running (implementations under test, the model served over the
  * protocol, the Node runtime's head, drivers and actors, the Ray bridge, the
  * viewer's server and the browser its tests drive).
- * Only processes of this checkout count (another checkout's runs are left
- * alone). Waits a little for exits in flight, then fails the run naming what is left
- * (and stops it, so one failure does not leak into the next run).
+ * Only processes of this test run count: the setup marks its environment
+ * (ROLLCALL_TEST_RUN), which the tests' children inherit, so a rollcall run
+ * of the user's beside the tests (a matrix over Ray releases, say) is left
+ * alone. Waits a little for exits in flight, then fails the run naming what
+ * is left (and stops it, so one failure does not leak into the next run).
  */
 const MARKERS = ["dist/cli/main.js serve-model", "dist/cli/main.js web", "lib/chromium/chromium", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-"];
 
-/** True when the process belongs to this checkout: its command line names it, or it runs in it. */
+const RUN = `ROLLCALL_TEST_RUN=${process.pid}-${Date.now()}`;
+
+/** True when the process was started by this test run: its environment carries the run's mark. */
 function ours(line: string): boolean {
-  const root = process.cwd();
-  if (line.includes(root + "/")) return true;
   try {
-    return readlinkSync(`/proc/${line.split(" ")[0]}/cwd`) === root;
+    return readFileSync(`/proc/${line.split(" ")[0]}/environ`, "latin1").split("\0").includes(RUN);
   } catch {
     return false; // gone, or not ours to read
   }
@@ -29,6 +31,7 @@ function leftovers(): string[] {
 }
 
 export function setup(): () => Promise<void> {
+  process.env["ROLLCALL_TEST_RUN"] = RUN.slice("ROLLCALL_TEST_RUN=".length);
   const before = new Set(leftovers().map((l) => l.split(" ")[0]));
   return async () => {
     let left: string[] = [];
