@@ -36,6 +36,7 @@ class Scenario:
         self.destroyed = set()  # actors whose death must free their name (killed, dropped by owner)
         self.released = set()  # dead actors seen without their name
         self.propagated = set()  # dead actors every live process has seen die
+        self.created = set()  # actors a create returned: settle waits until the GCS table has each
 
     def real_namespace(self, ns):
         """The namespace Ray sees for the scenario's `ns`."""
@@ -79,6 +80,8 @@ class Scenario:
     def present(self, do, step, result):
         """The protocol's reply to a step from the Ray process's result."""
         if do in ("create", "get"):
+            if do == "create":
+                self.created.add(result["handle"])
             return {"handle": result["handle"]}
         if do == "list" and step.get("allNamespaces"):
             return {"names": [

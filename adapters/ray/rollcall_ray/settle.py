@@ -70,6 +70,11 @@ def table_waits(sc, actors, jobs):
     drivers = live_drivers(sc)
     actor_workers = live_actor_workers(actors)
 
+    # Creations registered: before 2.38 or so, `.remote()` of an unnamed actor returns before the
+    # GCS has it (registration is asynchronous), so a table without it says nothing yet.
+    for actor_id in sorted(getattr(sc, "created", ())):
+        if actor_id not in actors:
+            waiting.append(f"created actor {actor_id} is not in the GCS actor table yet")
     # Creations and restarts done.
     for a in actors.values():
         if a["state"] in PENDING_STATES:

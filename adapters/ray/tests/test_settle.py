@@ -192,3 +192,14 @@ def test_a_release_that_cannot_say_what_a_process_believes_waits_a_grace_period_
     clock[0] += settle.PROPAGATION_GRACE_S
     assert settle.unsettled(sc, {"a1": dead}, {}, lookup, probe, now=lambda: clock[0]) == []
     assert "a1" in sc.propagated
+
+
+def test_an_actor_a_create_returned_is_waited_for_until_the_gcs_table_has_it():
+    # Ray 2.30: `.remote()` of an unnamed actor returned before the GCS registered it (found by fuzzing ray@2.30.0).
+    sc = Scenario("rc0000-1-")
+    sc.created = {"a1"}
+    assert settle.table_waits(sc, {}, {}) == ["created actor a1 is not in the GCS actor table yet"]
+    alive = {"id": "a1", "state": "ALIVE", "name": "", "namespace": "n", "detached": False, "jobId": "01000000",
+             "ownerWorkerId": "w1", "workerId": "w9", "pid": 1, "numRestarts": 0, "maxRestarts": 0, "deathCause": None}
+    sc.drivers["d1"] = types.SimpleNamespace(info={"workerId": "w1", "jobId": "01000000", "namespace": "n"}, exited=False, running=lambda: False)
+    assert settle.table_waits(sc, {"a1": alive}, {}) == []
