@@ -134,6 +134,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         }
         found = { programs, steps, seconds: elapsed() };
         options.onFirstDifference?.(r.scenario, r.result);
+        options.progress?.({ programs, steps, seconds: elapsed(), shrinking: true });
         failing = { moves, ...r };
         return false;
       }),
