@@ -5,7 +5,7 @@ import { InProcessModelTarget } from "../adapters/model-server.js";
 import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
 import { EXIT_FAILED, EXIT_OK, InputError } from "./errors.js";
-import { parseCount, parseProfile } from "./options.js";
+import { parseCount, parseProfile, parseRepeat } from "./options.js";
 import { parseAddress, parseBug, parseTarget, startTarget, withAddress, withProfile } from "./targets.js";
 import { checkOutDir, saveFinding } from "./output.js";
 import { onInterrupt } from "./interrupt.js";
@@ -43,10 +43,8 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const profile = asked ?? (parsed.kind === "process" ? parsed.profile : undefined) ?? DEFAULT_PROFILE;
   const spec = withAddress(withProfile(parsed, asked), address);
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
-  const repeatTimes = parseCount(options.repeat, "--repeat", 1);
-  const repeatSeconds = options.repeatTime === undefined ? undefined : parseCount(options.repeatTime, "--repeat-time", 1);
-  if (options.race !== true && (repeatTimes > 1 || repeatSeconds !== undefined)) throw new InputError("--repeat and --repeat-time repeat a race: they need --race");
-  const repeat = { times: repeatTimes, ...(repeatSeconds === undefined ? {} : { seconds: repeatSeconds }) };
+  const repeat = parseRepeat(options.repeat, options.repeatTime);
+  if (options.race !== true && (repeat.times > 1 || repeat.seconds !== undefined)) throw new InputError("--repeat and --repeat-time repeat a race: they need --race");
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
   if (seed > 0x7fffffff) throw new InputError(`--seed must be at most 2147483647, got ${seed}`);

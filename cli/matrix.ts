@@ -67,33 +67,32 @@ export async function matrixCommand(paths: readonly string[], options: MatrixCli
   const rows: ReleaseRow[] = [];
   let differences = 0;
   for (const release of releases) {
-    const entry = { release };
     const t0 = performance.now();
-    const dir = join(options.out, entry.release);
+    const dir = join(options.out, release);
     const logs = join(dir, "logs");
     let row: ReleaseRow;
     try {
-      const spec = rayReleaseTarget(entry.release) as Extract<TargetSpec, { kind: "process" }>;
+      const spec = rayReleaseTarget(release) as Extract<TargetSpec, { kind: "process" }>;
       const own = spec.profile as ProfileName;
-      process.stderr.write(`ray ${entry.release} (profile ${own}): the corpus…\n`);
+      process.stderr.write(`ray ${release} (profile ${own}): the corpus…\n`);
       const outcomes: Outcome[] = [];
-      await runOnProcessTarget(loaded, spec, { profile: undefined, bug: undefined, stepTimeoutMs, logs, maxStates: undefined, repeat: { times: 1 }, name: `ray@${entry.release}` }, (o) => outcomes.push(applyKnown(o, known.get(normalize(o.file)))));
+      await runOnProcessTarget(loaded, spec, { profile: undefined, bug: undefined, stepTimeoutMs, logs, maxStates: undefined, repeat: { times: 1 }, name: `ray@${release}` }, (o) => outcomes.push(applyKnown(o, known.get(normalize(o.file)))));
       const scenarios: Record<string, string> = Object.fromEntries(outcomes.map((o) => [normalize(o.file), o.status]));
       // Which profile the release really implements: each Ray profile's own scenarios, the release held to that profile.
       const profiles: Record<string, { passed: number; failed: number }> = {};
       for (const p of Object.values(PROFILES)) {
         if (p.releases === null) continue;
-        const own_ = loaded.filter((l) => (l.scenario.profile ?? "ray") === p.name);
+        const written = loaded.filter((l) => (l.scenario.profile ?? "ray") === p.name);
         const tally = { passed: 0, failed: 0 };
         if (p.name === own) {
-          for (const l of own_) {
+          for (const l of written) {
             const s = scenarios[normalize(l.file)];
             if (s === "PASS" || s === "KNOWN") tally.passed++;
             else if (s !== "SKIP") tally.failed++;
           }
-        } else if (own_.length > 0) {
-          process.stderr.write(`ray ${entry.release}: held to ${p.name}, its ${own_.length} scenarios…\n`);
-          await runOnProcessTarget(own_, withProfile(spec, p.name) as Extract<TargetSpec, { kind: "process" }>, { profile: p.name, bug: undefined, stepTimeoutMs, logs, maxStates: undefined, repeat: { times: 1 }, name: `ray@${entry.release}` }, (o) => {
+        } else if (written.length > 0) {
+          process.stderr.write(`ray ${release}: held to ${p.name}, its ${written.length} scenarios…\n`);
+          await runOnProcessTarget(written, withProfile(spec, p.name) as Extract<TargetSpec, { kind: "process" }>, { profile: p.name, bug: undefined, stepTimeoutMs, logs, maxStates: undefined, repeat: { times: 1 }, name: `ray@${release}` }, (o) => {
             if (o.status === "PASS") tally.passed++;
             else tally.failed++;
             if (scenarios[normalize(o.file)] === "SKIP") scenarios[normalize(o.file)] = `SKIP (as ${p.name}: ${o.status})`;
@@ -108,7 +107,7 @@ export async function matrixCommand(paths: readonly string[], options: MatrixCli
       const target = () => startTarget(spec, stepTimeoutMs, undefined, logs);
       let fuzzRow: ReleaseRow["fuzz"];
       if (fuzzRuns > 0) {
-        process.stderr.write(`ray ${entry.release}: ${fuzzRuns} random programs…\n`);
+        process.stderr.write(`ray ${release}: ${fuzzRuns} random programs…\n`);
         const r = await fuzz({ runs: fuzzRuns, seed, profile: own, maxMoves: 25, target, shrinkSeconds });
         const file = r.difference === undefined ? undefined : saveFinding(dir, `fuzz-seed${seed}.json`, JSON.stringify(r.difference.scenario, null, 2) + "\n", "the shrunk failing scenario") ?? undefined;
         const f = r.difference?.result.failure;
@@ -121,7 +120,7 @@ export async function matrixCommand(paths: readonly string[], options: MatrixCli
       }
       let raceRow: ReleaseRow["race"];
       if (raceRuns > 0) {
-        process.stderr.write(`ray ${entry.release}: ${raceRuns} races…\n`);
+        process.stderr.write(`ray ${release}: ${raceRuns} races…\n`);
         const r = await fuzzRaces({ runs: raceRuns, seed, profile: own, maxMoves: 25, target, shrinkSeconds, repeat: { times: repeat } });
         const d = r.difference;
         const file = d === undefined ? undefined : saveFinding(dir, `race-seed${seed}.json`, JSON.stringify(d.scenario, null, 2) + "\n", "the failing race") ?? undefined;
@@ -132,11 +131,11 @@ export async function matrixCommand(paths: readonly string[], options: MatrixCli
         };
         differences += raceRow.differences;
       }
-      row = { release: entry.release, profile: own, profiles, matches, corpus, ...(fuzzRow === undefined ? {} : { fuzz: fuzzRow }), ...(raceRow === undefined ? {} : { race: raceRow }), seconds: (performance.now() - t0) / 1000, scenarios };
+      row = { release: release, profile: own, profiles, matches, corpus, ...(fuzzRow === undefined ? {} : { fuzz: fuzzRow }), ...(raceRow === undefined ? {} : { race: raceRow }), seconds: (performance.now() - t0) / 1000, scenarios };
     } catch (e) {
       // A release that cannot be installed or refuses (TargetRefusedError is one) is a row of its own; the matrix goes on.
       if (!(e instanceof InputError)) throw e;
-      row = { release: entry.release, profile: "ray", profiles: {}, matches: [], corpus: { passed: 0, failed: 0, skipped: 0, known: 0 }, seconds: (performance.now() - t0) / 1000, scenarios: {}, error: (e as Error).message };
+      row = { release: release, profile: "ray", profiles: {}, matches: [], corpus: { passed: 0, failed: 0, skipped: 0, known: 0 }, seconds: (performance.now() - t0) / 1000, scenarios: {}, error: (e as Error).message };
       differences++;
     }
     rows.push(row);

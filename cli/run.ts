@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { isMutantName, isProfileName, PROFILES, type ProfileName } from "../model/index.js";
+import type { Repeat } from "../adapters/race.js";
 import { runOnTarget, type TargetResult } from "../adapters/run-target.js";
 import { TargetRefusedError, type Target } from "../adapters/target.js";
 import { InvalidScenario } from "../sim/scenario/error.js";
@@ -11,7 +12,7 @@ import { formatStepPath, isParallel, type LoadedScenario } from "../sim/scenario
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
-import { parseCount, parseProfile } from "./options.js";
+import { parseCount, parseProfile, parseRepeat } from "./options.js";
 import { parseAddress, parseBug, parseTarget, startTarget, withAddress, withProfile, type TargetSpec } from "./targets.js";
 
 export interface RunCliOptions {
@@ -106,7 +107,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
   const loaded = loadAll(paths, (line) => console.error(line));
   if (loaded === null) return EXIT_INVALID;
   const known = loadKnown(options.known);
-  const repeat = { times: parseCount(options.repeat ?? "1", "--repeat", 1), ...(options.repeatTime === undefined ? {} : { seconds: parseCount(options.repeatTime, "--repeat-time", 1) }) };
+  const repeat = parseRepeat(options.repeat, options.repeatTime);
   if (target.kind === "model" && (repeat.times > 1 || repeat.seconds !== undefined)) throw new InputError("--repeat runs a parallel block again on a real implementation; the model already explores every interleaving");
   const logs = target.kind === "model" ? undefined : (options.logs ?? "rollcall-logs");
   if (logs !== undefined) checkOutDir(logs, "--logs");
@@ -149,7 +150,7 @@ export interface ProcessRunOptions {
   readonly stepTimeoutMs: number;
   readonly logs: string | undefined;
   readonly maxStates: number | undefined;
-  readonly repeat: { readonly times: number; readonly seconds?: number };
+  readonly repeat: Repeat;
   /** How messages name the target (what --target said). */
   readonly name: string;
 }
@@ -223,7 +224,7 @@ interface Repeated {
  * at a verdict (the implementation misbehaved); otherwise every run counts.
  * A scenario without a block runs once.
  */
-async function runRepeated(scenario: LoadedScenario, target: Target, profile: ProfileName | undefined, repeat: { times: number; seconds?: number }): Promise<Repeated> {
+async function runRepeated(scenario: LoadedScenario, target: Target, profile: ProfileName | undefined, repeat: Repeat): Promise<Repeated> {
   const times = scenario.scenario.steps.some(isParallel) ? repeat.times : 1;
   const started = performance.now();
   let first: TargetResult | null = null;

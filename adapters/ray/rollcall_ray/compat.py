@@ -13,17 +13,6 @@ import threading
 import ray
 
 
-def version_tuple(text=None):
-    """Ray's version as a tuple of ints (2, 49, 2)."""
-    parts = []
-    for p in (text or ray.__version__).split("."):
-        digits = "".join(ch for ch in p if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
 def job_id(hex_id):
     """A ray JobID from hex (JobID.from_hex is 2.38+)."""
     from ray._raylet import JobID
