@@ -10,7 +10,7 @@ export * from "./event.js";
 export * from "./observation.js";
 export * from "./rules.js";
 export * from "./reducer.js";
-export * from "./enabled.js";
+export * from "./events/registry.js";
 export * from "./ledger.js";
 export * from "./fingerprint.js";
 export * from "./laws/index.js";

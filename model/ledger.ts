@@ -1,5 +1,5 @@
 import type { InternalEvent, ModelEvent } from "./event.js";
-import { firstActorEvent, firstKillEvent } from "./enabled.js";
+import { firstActorEvent, firstKillEvent } from "./events/registry.js";
 import type { State } from "./state.js";
 import { isJobId } from "./state.js";
 

@@ -1,19 +1,47 @@
-import type { Actor, DeathCause } from "./state.js";
-import { selectOwnerAlive, selectRestartsLeft } from "./state.js";
+import type { Actor, DeathCause, Owner } from "./state.js";
+import { isJobId, selectOwnerAlive, selectRestartsLeft } from "./state.js";
 import { nextActorState, type ActorChartEvent } from "./lifecycle.js";
-import { PROFILES } from "./profile.js";
-import { bug } from "./mutants.js";
+import { PROFILES, type Profile } from "./profile.js";
+import type { MutantName } from "./mutants.js";
 import { fail, type D, type Effects } from "./effects.js";
 import type { RuleId } from "./rules.js";
+import type { Keys } from "./events/define.js";
+import type { State } from "./state.js";
 import type { Draft } from "immer";
 
 /**
  * The shared mechanics of death: a process dying, an actor being destroyed,
- * a name being released. Reducer cases compose these; the rule each picks is
- * recorded in the effects.
+ * a name being released. The events (model/events/*) compose these; the rule
+ * each picks is recorded in the effects. Each mechanic has its footprint
+ * beside it (what it reads and writes, as model/footprint.ts's keys), and the
+ * seeded bugs that live in these mechanics are overrides of the death policy,
+ * at the end of this file.
  */
 
 type DA = Draft<Actor>;
+
+export const rules = {
+  "death.detachedFreed": ["A detached actor that died for good is destroyed and its name freed.", "docs/semantics.md#death.detachedFreed"],
+  "death.nameKept": ["A non-detached actor that died for good of a failure or its own exit stays registered, DEAD, holding its name, while its owner holds it.", "docs/semantics.md#death.nameKept"],
+  "death.nameReleased": ["A non-detached actor that died for good releases its name at death but stays registered until destroyed.", "docs/semantics.md#death.nameReleased"],
+  "death.destroyed": ["An actor that died for good is destroyed and its name freed.", "docs/semantics.md#death.destroyed"],
+  "gcs.destroyedEvicted": ["The GCS caches at most maximum_gcs_destroyed_actor_cached_count (100,000) destroyed actors: one more evicts the one destroyed longest ago (FIFO) and deletes it from the actor table; callers holding a handle to it still know it died.", "docs/semantics.md#gcs.destroyedEvicted"],
+} as const;
+
+/**
+ * The choices of the death mechanics a seeded bug may change: what a
+ * restarting actor's name does (Ray: it keeps it), and what the name of a
+ * non-detached actor that died for good does (Ray: the profile's rule).
+ */
+export interface DeathPolicy {
+  readonly releaseNameAtRestart: boolean;
+  readonly failedOwnedActorName: (state: State) => Profile["failedOwnedActorName"];
+}
+
+const RAY_DEATH: DeathPolicy = {
+  releaseNameAtRestart: false,
+  failedOwnedActorName: (state) => PROFILES[state.profile].failedOwnedActorName,
+};
 
 /** Moves an actor along its lifecycle chart; a move the chart refuses is a bug in the reducer. */
 export function move(actor: DA, event: ActorChartEvent): void {
@@ -156,12 +184,13 @@ export function canRestart(d: D, actor: DA): boolean {
  * name's fate, or null when the actor restarts.
  */
 export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: boolean, fx: Effects): RuleId | null {
+  const policy = deathPolicy(d);
   const restart = restartable && canRestart(d, actor);
   processGone(d, actor, fx);
   move(actor, { type: "worker.died", canRestart: restart });
   if (restart) {
     actor.numRestarts += 1;
-    if (bug(d, "restart-frees-name")) releaseName(d, actor);
+    if (policy.releaseNameAtRestart) releaseName(d, actor);
     return null;
   }
   actor.deathCause = cause;
@@ -169,7 +198,7 @@ export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: bool
     destroy(d, actor, cause, fx);
     return "death.detachedFreed";
   }
-  switch (bug(d, "double-release") ? "releasedAtDeath" : PROFILES[d.profile].failedOwnedActorName) {
+  switch (policy.failedOwnedActorName(d)) {
     case "destroyed":
       destroy(d, actor, cause, fx);
       return "death.destroyed";
@@ -179,4 +208,90 @@ export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: bool
     case "kept":
       return "death.nameKept";
   }
+}
+
+/** The footprint of `processGone`. */
+function processGoneKeys(a: Actor, k: Keys): void {
+  k.write(`actor:${a.id}`);
+  k.write(`handles:${a.id}:*`);
+  k.write(`inflight:${a.id}`);
+}
+
+/** The footprint of `releaseName`. */
+function releaseNameKeys(a: Actor, k: Keys): void {
+  if (a.name !== null) k.write(`name:${a.namespace}/${a.name}`);
+}
+
+/** The footprint of `destroy` (with or without `keep`: conservatively both). */
+export function destroyKeys(s: State, a: Actor, k: Keys): void {
+  k.read(`actor:${a.id}`);
+  if (s.actors[a.id] === undefined) return;
+  if (a.lifecycle !== "DEAD" && a.lifecycle !== "RESTARTING" && a.lifecycle !== "DEPENDENCIES_UNREADY") processGoneKeys(a, k);
+  k.write(`actor:${a.id}`);
+  k.write(`dead:${a.id}`);
+  releaseNameKeys(a, k);
+  const cap = s.destroyedActorCache ?? PROFILES[s.profile].destroyedActorCache;
+  if (Object.keys(s.destroyed).length + 1 > cap) {
+    // The cache of destroyed actors may evict (or forget) any older record, depending on who holds handles.
+    k.write("actor:*");
+    k.write("dead:*");
+    k.read("handles:*");
+  }
+}
+
+/** The footprint of `workerDied` (restart or not, as the state decides). */
+export function workerDiedKeys(s: State, a: Actor, restartable: boolean, k: Keys): void {
+  const policy = deathPolicy(s);
+  k.read(`actor:${a.id}`);
+  if (a.owner !== null) k.read(ownerKey(a.owner));
+  const restart = restartable && selectRestartsLeft(a) > 0 && (a.owner === null || selectOwnerAlive(s, a.owner));
+  processGoneKeys(a, k);
+  if (restart) {
+    if (policy.releaseNameAtRestart) releaseNameKeys(a, k);
+    return;
+  }
+  k.write(`dead:${a.id}`);
+  if (a.detached) {
+    destroyKeys(s, { ...a, lifecycle: "DEAD" }, k);
+    return;
+  }
+  switch (policy.failedOwnedActorName(s)) {
+    case "destroyed":
+      destroyKeys(s, { ...a, lifecycle: "DEAD" }, k);
+      return;
+    case "releasedAtDeath":
+      releaseNameKeys(a, k);
+      return;
+    case "kept":
+      return;
+  }
+}
+
+/** The key of an owner's liveness: its job's record, or its actor's (lifecycle and incarnation). */
+export function ownerKey(owner: Owner): string {
+  return isJobId(owner.caller) ? `job:${owner.caller}` : `actor:${owner.caller}`;
+}
+
+/** The seeded bugs of the death mechanics: overrides of the death policy. */
+export const DEATH_BUGS = {
+  "restart-frees-name": {
+    summary: "the name is released when the actor starts RESTARTING, so it is up for grabs during the restart",
+    law: "name-uniqueness",
+    death: { releaseNameAtRestart: true },
+  },
+  "double-release": {
+    summary: "an owned actor that dies releases its name at death and again when destroyed, taking it from the new holder (Ray issue #57690)",
+    law: "name-uniqueness",
+    death: { failedOwnedActorName: () => "releasedAtDeath" },
+  },
+} as const satisfies Partial<Record<MutantName, { readonly summary: string; readonly law: string; readonly death: Partial<DeathPolicy> }>>;
+
+const POLICIES = new Map<MutantName, DeathPolicy>(
+  Object.entries(DEATH_BUGS).map(([name, b]) => [name as MutantName, { ...RAY_DEATH, ...b.death }]),
+);
+
+/** The death policy the state runs under: Ray's, or a seeded bug's override of it. */
+function deathPolicy(state: { readonly mutant?: MutantName }): DeathPolicy {
+  const m = state.mutant;
+  return m === undefined ? RAY_DEATH : POLICIES.get(m) ?? RAY_DEATH;
 }

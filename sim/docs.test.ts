@@ -60,7 +60,7 @@ describe("docs/semantics.md", () => {
         continue;
       }
       if (!text.includes(`### \`${id}\``)) problems.push(`${id}: the entry has no heading naming the rule`);
-      if (!text.includes(RULES[id][0])) problems.push(`${id}: the entry does not give the rule's sentence from model/rules.ts`);
+      if (!text.includes(RULES[id][0])) problems.push(`${id}: the entry does not give the rule's sentence the model has (model/rules.ts)`);
       if (!/\]\(https?:\/\/[^)\s]+\)/.test(text)) problems.push(`${id}: the entry has no http(s) link`);
     }
     expect(problems).toEqual([]);

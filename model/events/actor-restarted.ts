@@ -1,0 +1,24 @@
+import type { MutantName } from "../mutants.js";
+import { construct, constructKeys } from "./actor-created.js";
+import { defineActorEvent, type BugDef } from "./define.js";
+
+/** A restarted actor's process ran its constructor again, with the original arguments (RESTARTING → ALIVE). */
+export const rules = {
+  "actor.restarted": ["A restart re-runs the constructor with the original arguments; the actor keeps its id and name.", "docs/semantics.md#actor.restarted"],
+} as const;
+
+export const actorRestarted = defineActorEvent({
+  type: "actor.restarted",
+  group: "actor",
+  enabled: (_, actor) => (actor.lifecycle === "RESTARTING" ? { type: "actor.restarted", actor: actor.id } : null),
+  apply: (d, event, fx) => construct(d, event.actor, fx, "actor.restarted"),
+  footprint: (s, e, k) => constructKeys(s, e.actor, k),
+});
+
+export const bugs = {
+  "restart-never-completes": {
+    summary: "an actor that starts RESTARTING never runs its constructor again: it stays RESTARTING until killed or orphaned",
+    law: "restart-eventually-ends",
+    overrides: { "actor.restarted": { enabled: () => null } },
+  },
+} as const satisfies Partial<Record<MutantName, BugDef>>;
