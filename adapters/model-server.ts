@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { ALL_METHODS, commandEnabled, firstInternalEvent, isProfileName, selectJob, type Command, type Fault, type ProfileName, type Result } from "../model/index.js";
+import { ALL_METHODS, commandEnabled, firstInternalEvent, isProfileName, selectJob, type Command, type CrashFault, type ProfileName, type Result } from "../model/index.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { compact } from "../sim/compact.js";
 import { Store } from "../sim/store.js";
@@ -129,7 +129,7 @@ export class ModelServer {
     if (result.kind === "ok" && req.do === "exit" && req.caller !== undefined && "driver" in req.caller) this.exited.add(req.caller.driver);
   }
 
-  private toEvent(req: StepRequest): Command | Fault {
+  private toEvent(req: StepRequest): Command | CrashFault {
     const c = req.caller;
     const caller = c === undefined ? "" : "driver" in c ? (this.drivers.get(c.driver) as string) : c.actor;
     const ns = req.namespace;
@@ -146,6 +146,7 @@ export class ModelServer {
       case "list": return compact({ type: "list" as const, caller, allNamespaces: req.allNamespaces });
       case "state": return { type: "state", caller, actor };
       case "crash": return { type: "actor.crashed", actor };
+      default: throw new Error(`operation ${String(req.do)} is not served by the model over the protocol`);
     }
   }
 
@@ -172,6 +173,9 @@ function fromResult(id: number, r: Result): Reply {
     case "value": return ok(id, { value: r.value });
     case "names": return ok(id, { names: r.names });
     case "state": return ok(id, { state: r.state });
+    case "node": return ok(id, { node: r.node });
+    case "drain": return ok(id, { accepted: r.accepted });
+    case "cause": return ok(id, { cause: r.cause });
     case "ok": return ok(id, {});
   }
 }

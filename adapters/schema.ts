@@ -99,7 +99,7 @@ const anyJson = {};
  * `allNamespaces` is `list-all`). Fields not listed here are allowed and ignored.
  */
 export const RESULT_SCHEMAS: Readonly<Record<string, object>> = {
-  hello: result(["name", "version", "profiles"], { name: nonEmpty, version: { type: "string" }, profiles: { type: "array", items: nonEmpty } }),
+  hello: result(["name", "version", "profiles"], { name: nonEmpty, version: { type: "string" }, profiles: { type: "array", items: nonEmpty }, formats: { type: "array", items: { enum: [1, 2] } } }),
   reset: result([], {}),
   settle: result([], {}),
   shutdown: result([], {}),

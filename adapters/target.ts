@@ -50,7 +50,8 @@ export async function requireProfile(target: Target, profile: string): Promise<r
 export interface Target {
   readonly description: string;
   /** Identifies the implementation. */
-  hello(): Promise<{ name: string; version: string; profiles: readonly string[] }>;
+  /** `formats`: the scenario format versions it runs (absent: version 1 only). */
+  hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[] }>;
   /** A fresh cluster with this semantics. */
   reset(profile: string): Promise<void>;
   /** Runs one step; several may be in flight at once (parallel blocks). */

@@ -164,6 +164,7 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
   const { profile, maxStates, repeat } = o;
   let running: Target | null = null;
   let profiles: readonly string[] | null = null;
+  let formats: readonly number[] = [1];
   try {
     for (const scenario of loaded) {
       // Starting the target (its hello) is timed with the scenario that starts it.
@@ -172,7 +173,9 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
         const started = performance.now();
         running = startTarget(target, o.stepTimeoutMs, o.bug, o.logs);
         try {
-          profiles = (await running.hello()).profiles;
+          const hello = await running.hello();
+          profiles = hello.profiles;
+          formats = hello.formats ?? [1];
         } catch {
           profiles = null; // its verdict comes with the scenario's own run
         }
@@ -181,6 +184,11 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
         if (profile !== undefined && profiles !== null && profiles.length > 0 && !profiles.includes(profile)) {
           throw new TargetRefusedError(`the target ${o.name} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
         }
+      }
+      const version = scenario.scenario.version ?? 1;
+      if (!formats.includes(version)) {
+        report({ file: scenario.file, title: scenario.scenario.title, profile: (profile ?? scenario.scenario.profile ?? "ray") as ProfileName, status: "SKIP", note: `format version ${version} (nodes): this target runs format ${formats.join(", ")} only` });
+        continue;
       }
       const wanted = profile ?? scenario.scenario.profile ?? "ray";
       let runAs = profile;

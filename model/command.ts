@@ -8,7 +8,7 @@ import type { Json } from "./json.js";
  * example the register step of a get-or-create after its lookup missed).
  */
 export type Command =
-  | { readonly type: "init"; readonly namespace?: string; readonly defaultLifetime?: string }
+  | { readonly type: "init"; readonly namespace?: string; readonly defaultLifetime?: string; readonly node?: string }
   | {
       readonly type: "create";
       readonly caller: string;
@@ -19,6 +19,9 @@ export type Command =
       readonly lifetime?: string;
       readonly getIfExists?: boolean;
       readonly maxRestarts?: number;
+      /** Hard node affinity (`NodeAffinitySchedulingStrategy(node, soft=False)`), or soft with `soft`. */
+      readonly node?: string;
+      readonly soft?: boolean;
     }
   | { readonly type: "get"; readonly caller: string; readonly name: string; readonly namespace?: string }
   | { readonly type: "call"; readonly caller: string; readonly actor: string; readonly method: string; readonly args?: readonly Json[] }
@@ -27,10 +30,18 @@ export type Command =
   | { readonly type: "exit"; readonly caller: string }
   | { readonly type: "list"; readonly caller: string; readonly allNamespaces?: boolean }
   | { readonly type: "state"; readonly caller: string; readonly actor: string }
-  | { readonly type: "continue"; readonly caller: string };
+  | { readonly type: "continue"; readonly caller: string }
+  /** The cluster gets a new worker node (format version 2); `caller` is "" (the cluster's operator, not a driver). */
+  | { readonly type: "addNode"; readonly caller: "" }
+  /** The autoscaler asks the GCS to drain a node (`DrainNode`), for preemption or idle termination; `caller` is "". */
+  | { readonly type: "drainNode"; readonly caller: ""; readonly node: string; readonly reason: "preemption" | "idle" }
+  /** The state API's death cause of an actor. */
+  | { readonly type: "cause"; readonly caller: string; readonly actor: string }
+  /** The state API's node of an actor. */
+  | { readonly type: "placement"; readonly caller: string; readonly actor: string };
 
 export type CommandType = Command["type"];
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  "init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "continue",
+  "init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "continue", "addNode", "drainNode", "cause", "placement",
 ];

@@ -16,7 +16,8 @@ import { isJobId } from "./state.js";
  * records of its caller, its actor, the actor a call in flight is bound to and
  * the actors it registers, nothing else; an actor's internal events depend on
  * its own record, its owner's and creator's liveness and the owner's handle
- * to it.
+ * to it. Node events (format version 2: a node added, drained or dead) are
+ * the exception: after one, every registered actor is looked at again.
  */
 export class Ledger {
   /** Registered actors that may have an internal event enabled (a superset; pruned lazily). */
@@ -47,7 +48,7 @@ export class Ledger {
     const copy = Object.create(Ledger.prototype) as Ledger;
     const c = copy as unknown as {
       pending: Set<string>; dependents: Map<string, string[]>; namespaces: Set<string>; cache: string[]; head: number; held: Set<string>;
-      touchedIds: string[]; touchedLives: number[]; actorsBefore: number; jobsBefore: number;
+      touchedIds: string[]; touchedLives: number[]; actorsBefore: number; jobsBefore: number; cluster: boolean;
     };
     c.pending = new Set(this.pending);
     c.dependents = new Map([...this.dependents].map(([k, v]) => [k, [...v]]));
@@ -59,6 +60,7 @@ export class Ledger {
     c.touchedLives = [];
     c.actorsBefore = 0;
     c.jobsBefore = 0;
+    c.cluster = false;
     void state;
     return copy;
   }
@@ -83,11 +85,14 @@ export class Ledger {
   private readonly touchedLives: number[] = [];
   private actorsBefore = 0;
   private jobsBefore = 0;
+  /** The event being applied is a node event (see `after`). */
+  private cluster = false;
 
   /** Notes what `after` needs to know of the state before `event` (the two always come in pairs). */
   before(state: State, event: ModelEvent): void {
     const ids = this.touchedIds;
     ids.length = 0;
+    this.cluster = event.type === "addNode" || event.type === "drainNode" || event.type === "node.died";
     const e = event as { caller?: unknown; actor?: unknown };
     if (typeof e.caller === "string" && e.caller !== "") ids.push(e.caller);
     if (typeof e.actor === "string") ids.push(e.actor);
@@ -104,6 +109,10 @@ export class Ledger {
 
   /** Takes in what the event noted by `before` changed. */
   after(state: State): void {
+    if (this.cluster) {
+      // A node event (version 2) reaches past its own records: what runs on the node, what may be placed anywhere.
+      for (const id in state.actors) this.pending.add(id);
+    }
     for (let n = this.jobsBefore + 1; n <= state.counters.job; n++) {
       const job = state.jobs[`j${n}`] ?? state.finished[`j${n}`];
       if (job !== undefined) this.namespaces.add(job.namespace);

@@ -59,6 +59,8 @@ export function deathMessage(actor: Actor): string {
     case "OUT_OF_SCOPE": return `${head} The actor is dead because all references to the actor were removed.`;
     case "REF_DELETED": return `${head} The actor is dead because all references to the actor were removed including lineage ref count.`;
     case "INTENDED_USER_EXIT": return `${head} The actor is dead because its worker process has died. Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor() is called.`;
+    case "NODE_DIED": return `${head} The actor died because its node has died.`;
+    case "UNSCHEDULABLE": return "The actor is not schedulable: The node specified via NodeAffinitySchedulingStrategy doesn't exist any more or is infeasible, and soft=False was specified.";
     default: return `${head} The actor is dead because its worker process has died. Worker exit type: SYSTEM_ERROR`;
   }
 }
@@ -69,6 +71,7 @@ export function deathMessage(actor: Actor): string {
  */
 function processGone(d: D, actor: DA, fx: Effects): void {
   actor.incarnation += 1;
+  if (actor.node !== undefined) delete actor.node;
   delete d.handles[actor.id];
   if (d.inflight[actor.id] !== undefined) {
     delete d.inflight[actor.id];
@@ -171,10 +174,16 @@ function heldByAnyone(d: D, actor: string): boolean {
   return false;
 }
 
-/** True when a dying actor may restart: restarts left, and detached or its owner alive. */
-export function canRestart(d: D, actor: DA): boolean {
-  if (selectRestartsLeft(actor) <= 0) return false;
-  return actor.owner === null || selectOwnerAlive(d, actor.owner);
+/**
+ * True when a dying actor may restart: restarts left, and detached or its
+ * owner alive. A preempted one (its node drained for preemption) with
+ * `max_restarts > 0` may restart even with none left, under a profile where
+ * preemption restarts are free (RestartActor).
+ */
+export function canRestart(d: D, actor: DA, preempted = false): boolean {
+  if (!(actor.owner === null || selectOwnerAlive(d, actor.owner))) return false;
+  if (selectRestartsLeft(actor) > 0) return true;
+  return preempted && actor.maxRestarts > 0 && PROFILES[d.profile].preemptionRestartsFree;
 }
 
 /**
@@ -183,12 +192,13 @@ export function canRestart(d: D, actor: DA): boolean {
  * its name follows the profile's rule. Returns the rule that decided the
  * name's fate, or null when the actor restarts.
  */
-export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: boolean, fx: Effects): RuleId | null {
+export function workerDied(d: D, actor: DA, cause: DeathCause, restartable: boolean, fx: Effects, preempted = false): RuleId | null {
   const policy = deathPolicy(d);
-  const restart = restartable && canRestart(d, actor);
+  const restart = restartable && canRestart(d, actor, preempted);
   processGone(d, actor, fx);
   move(actor, { type: "worker.died", canRestart: restart });
   if (restart) {
+    if (preempted && PROFILES[d.profile].preemptionRestartsFree) actor.preemptionRestarts = (actor.preemptionRestarts ?? 0) + 1;
     actor.numRestarts += 1;
     if (policy.releaseNameAtRestart) releaseName(d, actor);
     return null;
@@ -240,11 +250,11 @@ export function destroyKeys(s: State, a: Actor, k: Keys): void {
 }
 
 /** The footprint of `workerDied` (restart or not, as the state decides). */
-export function workerDiedKeys(s: State, a: Actor, restartable: boolean, k: Keys): void {
+export function workerDiedKeys(s: State, a: Actor, restartable: boolean, k: Keys, preempted = false): void {
   const policy = deathPolicy(s);
   k.read(`actor:${a.id}`);
   if (a.owner !== null) k.read(ownerKey(a.owner));
-  const restart = restartable && selectRestartsLeft(a) > 0 && (a.owner === null || selectOwnerAlive(s, a.owner));
+  const restart = restartable && canRestart(s as D, a as DA, preempted);
   processGoneKeys(a, k);
   if (restart) {
     if (policy.releaseNameAtRestart) releaseNameKeys(a, k);

@@ -1,10 +1,12 @@
 import type { Json } from "./json.js";
 import type { ActorLifecycle } from "./lifecycle.js";
 import type { RuleId } from "./rules.js";
+import type { DeathCause } from "./state.js";
 
 /** The error kinds of the scenario format. */
-export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument";
-export const ERROR_KINDS: readonly ErrorKind[] = ["NameTaken", "NotFound", "ActorDied", "InvalidArgument"];
+export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument" | "ActorUnschedulable";
+/** Version 1's kinds; version 2 adds ActorUnschedulable (a call to an actor that could not be placed: Ray's ActorUnschedulableError). */
+export const ERROR_KINDS: readonly ErrorKind[] = ["NameTaken", "NotFound", "ActorDied", "InvalidArgument", "ActorUnschedulable"];
 
 export interface QualifiedName {
   readonly name: string;
@@ -19,6 +21,11 @@ export type Result =
   | { readonly kind: "error"; readonly error: ErrorKind; readonly message: string }
   | { readonly kind: "names"; readonly names: readonly string[] | readonly QualifiedName[] }
   | { readonly kind: "state"; readonly state: ActorLifecycle }
+  /** A node: the one added, or where an actor runs (null when it runs nowhere: DEAD, or not yet placed). */
+  | { readonly kind: "node"; readonly node: string | null }
+  | { readonly kind: "drain"; readonly accepted: boolean }
+  /** An actor's death cause; null while it is not DEAD. */
+  | { readonly kind: "cause"; readonly cause: DeathCause | null }
   | { readonly kind: "ok" };
 
 /** A result delivered to a caller, with the rule that decided it. */

@@ -39,6 +39,36 @@ export interface State {
   readonly kills: readonly PendingKill[];
   /** Overrides the profile's size of the GCS's cache of destroyed actors (`Profile.destroyedActorCache`); absent normally. */
   readonly destroyedActorCache?: number;
+  /**
+   * The worker nodes added to the cluster (`addNode`), by id `n1`, `n2`, … in
+   * the order they were added. Absent while the cluster is the head node
+   * alone (every version-1 scenario): the head, id `head`, is always there
+   * and never dies. Once a worker node exists, actors are placed on worker
+   * nodes only (the head runs drivers, as in Ray's own multi-node tests,
+   * whose head has no CPUs).
+   */
+  readonly nodes?: Readonly<Record<string, Node>>;
+}
+
+/** The id of the head node. */
+export const HEAD = "head";
+
+/** Why a node is being drained (Ray's DrainNodeReason): preemption, or idle termination. */
+export type DrainReason = "preemption" | "idle";
+
+/** A worker node. */
+export interface Node {
+  readonly id: string;
+  /** False once the node died (its raylet and every worker process on it). */
+  readonly alive: boolean;
+  /** The reason of the last drain request the GCS accepted for it; a draining node takes no new actors. */
+  readonly drain?: DrainReason;
+}
+
+/** Where an actor must run (`NodeAffinitySchedulingStrategy`): on `node`, or, with `soft`, elsewhere when that node cannot take it. */
+export interface Affinity {
+  readonly node: string;
+  readonly soft: boolean;
 }
 
 export type Lifetime = "detached" | "non_detached";
@@ -51,6 +81,8 @@ export interface Job {
   readonly anonymous: boolean;
   readonly defaultLifetime: Lifetime;
   readonly lifecycle: JobLifecycle;
+  /** The node its driver runs on; absent for the head. */
+  readonly node?: string;
 }
 
 /** Strong handles count toward the owner's references; weak ones (from `get`) do not. */
@@ -63,7 +95,11 @@ export type DeathCause =
   | "OUT_OF_SCOPE"
   | "REF_DELETED"
   | "WORKER_DIED"
-  | "INTENDED_USER_EXIT";
+  | "INTENDED_USER_EXIT"
+  /** Its node died (the reason NODE_DIED of Ray's ActorDiedErrorContext). */
+  | "NODE_DIED"
+  /** It could not be placed: its hard node affinity names a node that is dead or draining (Ray's actor_unschedulable_context). */
+  | "UNSCHEDULABLE";
 
 /** Who owns an actor: a caller, in one incarnation (an actor's restart is a new process). */
 export interface Owner {
@@ -103,6 +139,14 @@ export interface Actor {
    * (their workers know it died, and how), the state API no longer finds it.
    */
   readonly evicted?: true;
+  /** The node its process runs on, once placed (absent on the head, or before it is placed). */
+  readonly node?: string;
+  /** Its node affinity (`create`'s `node`), if any. */
+  readonly affinity?: Affinity;
+  /** Its node is being drained for preemption (Ray's ActorTableData.preempted); cleared when it is next created. */
+  readonly preempted?: true;
+  /** Restarts caused by preemption (num_restarts_due_to_node_preemption): they do not count toward max_restarts. */
+  readonly preemptionRestarts?: number;
 }
 
 /** A command of several atomic steps, paused between two of them. */
@@ -130,6 +174,7 @@ export interface CreateRequest {
   readonly namespace: string;
   readonly detached: boolean;
   readonly maxRestarts: number;
+  readonly affinity?: Affinity;
 }
 
 export interface PendingKill {
@@ -204,7 +249,12 @@ export function selectActor(state: State, id: string): Actor {
 
 /** The number of restarts an actor has left (Infinity for maxRestarts -1). */
 export function selectRestartsLeft(actor: Actor): number {
-  return actor.maxRestarts === -1 ? Infinity : Math.max(0, actor.maxRestarts - actor.numRestarts);
+  return actor.maxRestarts === -1 ? Infinity : Math.max(0, actor.maxRestarts - actor.numRestarts + (actor.preemptionRestarts ?? 0));
+}
+
+/** The node a caller runs on: a driver's, or an actor's (the head when not placed elsewhere). */
+export function selectCallerNode(state: State, caller: string): string {
+  return (isJobId(caller) ? selectJob(state, caller).node : selectActor(state, caller).node) ?? HEAD;
 }
 
 /** True when the caller holds any handle to the actor. */

@@ -33,6 +33,12 @@ export function describeEvent(labels: Labels): (event: ModelEvent) => string {
       case "state": return `${l(e.caller)} state of ${l(e.actor)}`;
       case "actor.crashed": return `${l(e.actor)} crashed`;
       case "kill.processed": return `kill of ${l(e.actor)} processed`;
+      case "addNode": return "a node is added";
+      case "drainNode": return `node ${l(e.node)} drained (${e.reason})`;
+      case "cause": return `${l(e.caller)} death cause of ${l(e.actor)}`;
+      case "placement": return `${l(e.caller)} node of ${l(e.actor)}`;
+      case "node.died": return `node ${l(e.node)} died`;
+      case "actor.created": case "actor.restarted": return `${e.type} (${l(e.actor)}${e.node === undefined ? "" : ` on ${l(e.node)}`})`;
       default: return `${e.type} (${l(e.actor)})`;
     }
   };

@@ -126,11 +126,11 @@ describe("docs/scenario-format.md", () => {
     const missing: string[] = [];
     const props = (schema: object): Record<string, unknown> => (schema as { properties: Record<string, unknown> }).properties;
     for (const field of Object.keys(props(TOP_SCHEMA))) if (!format.includes(`| \`${field}\` |`)) missing.push(`top-level field ${field}`);
-    for (const [op, schema] of Object.entries(STEP_SCHEMAS)) {
+    for (const [op, schema] of Object.entries(STEP_SCHEMAS[2])) {
       if (!format.includes(`| \`${op}\` |`)) missing.push(`operation ${op}`);
       for (const field of Object.keys(props(schema))) if (!format.includes(`\`${field}\``)) missing.push(`field ${op}.${field}`);
     }
-    const expect_ = props(STEP_SCHEMAS.init).expect as { properties: Record<string, { enum?: string[] }> };
+    const expect_ = props(STEP_SCHEMAS[2].init).expect as { properties: Record<string, { enum?: string[] }> };
     for (const kind of Object.keys(expect_.properties)) if (!format.includes(`{ "${kind}":`)) missing.push(`expectation ${kind}`);
     for (const kind of expect_.properties.error.enum ?? []) if (!format.includes(`| \`${kind}\` |`)) missing.push(`error kind ${kind}`);
     for (const state of expect_.properties.state.enum ?? []) if (!format.includes(`\`${state}\``)) missing.push(`state ${state}`);

@@ -227,6 +227,9 @@ function expectedText(s: Step): string {
   if ("actor" in e) return `a handle to '${e.actor}'`;
   if ("value" in e) return `value ${canonicalJson(e.value)}`;
   if ("state" in e) return `state ${e.state}`;
+  if ("node" in e) return `on node '${e.node}'`;
+  if ("drain" in e) return `drain ${e.drain}`;
+  if ("cause" in e) return `death cause ${e.cause ?? "none (not DEAD)"}`;
   return `names ${canonicalJson(e.names)} in any order`;
 }
 
@@ -294,5 +297,10 @@ export function askedText(s: Step): string {
     case "crash": return `${s.actor}'s process crashes (fault injected).`;
     case "list": return `${by} runs ray.util.list_named_actors(${s.allNamespaces === true ? "all_namespaces=True" : ""}).`;
     case "state": return `${by} asks the state API for ${s.actor}'s state.`;
+    case "addNode": return `a worker node ${s.node} joins the cluster (ray start --address=...).`;
+    case "killNode": return `node ${s.node} dies: its raylet and every worker process on it are killed (fault injected).`;
+    case "drainNode": return `the autoscaler asks the GCS to drain node ${s.node} (DrainNode, reason ${s.reason === "idle" ? "IDLE_TERMINATION" : "PREEMPTION"}).`;
+    case "deathCause": return `${by} asks the state API for ${s.actor}'s death cause.`;
+    case "placement": return `${by} asks the state API which node ${s.actor} runs on.`;
   }
 }

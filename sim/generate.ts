@@ -112,6 +112,17 @@ export function toStep(command: Exclude<Command, { type: "init" | "continue" }>,
       return compact({ by, do: "list" as const, allNamespaces: command.allNamespaces, expect });
     case "state":
       return compact({ by, do: "state" as const, actor: label(command.actor), expect });
+    case "addNode": {
+      const node = r.kind === "node" && r.node !== null ? r.node : "";
+      labelOf.set(node, node);
+      return { do: "addNode", node };
+    }
+    case "drainNode":
+      return { do: "drainNode", node: label(command.node), reason: command.reason, ...(r.kind === "drain" ? { expect: { drain: r.accepted ? "accepted" : "rejected" } } : {}) };
+    case "cause":
+      return compact({ by, do: "deathCause" as const, actor: label(command.actor), expect: r.kind === "cause" ? { cause: r.cause } : expect });
+    case "placement":
+      return compact({ by, do: "placement" as const, actor: label(command.actor), expect: r.kind === "node" && r.node !== null ? { node: labelOf.get(r.node) ?? r.node } : expect });
   }
 }
 

@@ -1,7 +1,7 @@
 import { compact } from "./compact.js";
 import {
   ALL_METHODS, CLASSES, commandEnabled, enabledInternalEvents, internalEventEnabled, isCommand, isJobId, selectActor,
-  type Command, type Fault, type Json, type ModelEvent, type State,
+  type Command, type CrashFault, type Fault, type Json, type ModelEvent, type State,
 } from "../model/index.js";
 
 /** Picks an integer in [0, n): a seeded generator's draw, or fast-check's. */
@@ -27,7 +27,7 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
  * generator and fast-check share this one definition (and fast-check shrinks
  * programs toward the first choices: init, then plain creates).
  */
-export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
+export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | CrashFault {
   const running = Object.keys(state.jobs);
   const alive: string[] = [];
   for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
@@ -114,6 +114,7 @@ function maybe<T>(choose: Choose, items: readonly T[]): T | undefined {
 /** True when an event can be taken in a state, as the search core decides it (a crash: its actor is ALIVE; a command: no other in flight for its caller). */
 export function eventEnabled(state: State, e: ModelEvent): boolean {
   if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
+  if (e.type === "node.died") return state.nodes?.[e.node]?.alive === true;
   if (isCommand(e)) {
     if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
     return commandEnabled(state, e);

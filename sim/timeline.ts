@@ -111,7 +111,10 @@ function stepsOfLog(length: number, recordsOf: (i: number) => readonly LogRecord
     const records = recordsOf(i);
     const first = records[0];
     if (first.type === "event") {
-      steps.push({ do: "crash", actor: labelOf.get(first.event.actor) ?? first.event.actor });
+      const e = first.event;
+      if (e.type === "node.died") steps.push({ do: "killNode", node: labelOf.get(e.node) ?? e.node });
+      else if (e.type === "actor.crashed") steps.push({ do: "crash", actor: labelOf.get(e.actor) ?? e.actor });
+      else throw new Error(`step ${i} begins with the internal event ${e.type}`);
       continue;
     }
     if (first.type !== "command") throw new Error(`step ${i} begins with a ${first.type} record`);

@@ -88,11 +88,15 @@ function requestArrow(c: Exclude<Command, { type: "exit" }>, before: State, afte
     case "drop": return { from: c.caller, to: c.actor, text: `del ${l(c.actor)}` };
     case "list": return { from: c.caller, to: REGISTRY, text: `list_named_actors(${c.allNamespaces === true ? "all" : ""})` };
     case "state": return { from: c.caller, to: REGISTRY, text: `state of ${l(c.actor)}` };
+    case "cause": return { from: c.caller, to: REGISTRY, text: `death cause of ${l(c.actor)}` };
+    case "placement": return { from: c.caller, to: REGISTRY, text: `node of ${l(c.actor)}` };
+    case "addNode": case "drainNode": return null;
   }
 }
 
 /** The row of one of the cluster's own events or a fault. */
 function clusterRow(e: InternalEvent | Fault, step: number, name: (id: string) => string, touch: (id: string) => string): Row {
+  if (e.type === "node.died") return { kind: "mark", step, lane: REGISTRY, text: `node ${name(e.node)} dies`, style: "crash" };
   const lane = touch(e.actor);
   switch (e.type) {
     case "actor.crashed": return { kind: "mark", step, lane, text: "process crashes", style: "crash" };
@@ -103,6 +107,7 @@ function clusterRow(e: InternalEvent | Fault, step: number, name: (id: string) =
     case "owner.death.processed": return { kind: "arrow", step, from: REGISTRY, to: lane, text: "owner died", style: "cluster" };
     case "actor.out_of_scope": return { kind: "arrow", step, from: REGISTRY, to: lane, text: `out of scope (${name(e.actor)})`, style: "cluster" };
     case "lineage.released": return { kind: "arrow", step, from: REGISTRY, to: lane, text: "lineage released", style: "cluster" };
+    case "actor.unschedulable": return { kind: "arrow", step, from: REGISTRY, to: lane, text: "cannot be placed", style: "cluster" };
   }
 }
 

@@ -21,14 +21,14 @@ export function outOfScope(state: State, actor: Actor): boolean {
 }
 
 /** The guard: out of scope and not yet reported so. */
-export function outOfScopeEvent(state: State, actor: Actor): InternalEvent | null {
-  return outOfScope(state, actor) && !actor.outOfScope ? { type: "actor.out_of_scope", actor: actor.id } : null;
+export function outOfScopeEvent(state: State, actor: Actor): Extract<InternalEvent, { type: "actor.out_of_scope" }>[] {
+  return outOfScope(state, actor) && !actor.outOfScope ? [{ type: "actor.out_of_scope", actor: actor.id }] : [];
 }
 
 export const actorOutOfScope = defineActorEvent({
   type: "actor.out_of_scope",
   group: "actor",
-  enabled: (state, actor) => outOfScopeEvent(state, actor) as Extract<InternalEvent, { type: "actor.out_of_scope" }> | null,
+  enabled: outOfScopeEvent,
   apply(d, event, fx) {
     const actor = d.actors[event.actor];
     const keep = actor.lifecycle !== "DEAD" && selectRestartsLeft(actor as Actor) > 0;

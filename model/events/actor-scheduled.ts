@@ -9,7 +9,7 @@ export const rules = {
 export const actorScheduled = defineActorEvent({
   type: "actor.scheduled",
   group: "actor",
-  enabled: (_, actor) => (actor.lifecycle === "DEPENDENCIES_UNREADY" ? { type: "actor.scheduled", actor: actor.id } : null),
+  enabled: (_, actor) => (actor.lifecycle === "DEPENDENCIES_UNREADY" ? [{ type: "actor.scheduled", actor: actor.id }] : []),
   apply(d, event, fx) {
     move(d.actors[event.actor], { type: "dependencies.resolved" });
     fx.rules.push("actor.scheduled");

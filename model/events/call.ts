@@ -45,7 +45,7 @@ function apply(d: D, cmd: Call, fx: Effects, followName = false): void {
     return;
   }
   if (actor.lifecycle === "DEAD") {
-    fail(fx, cmd.caller, "ActorDied", deathMessage(actor as Actor), "call.dead");
+    fail(fx, cmd.caller, actor.deathCause === "UNSCHEDULABLE" ? "ActorUnschedulable" : "ActorDied", deathMessage(actor as Actor), "call.dead");
     return;
   }
   if (actor.lifecycle === "ALIVE" && selectRestartsLeft(actor as Actor) > 0) {

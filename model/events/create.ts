@@ -150,6 +150,7 @@ function validateOptions(d: D, cmd: Create, fx: Effects): CreateRequest | null {
     namespace: cmd.namespace ?? job.namespace,
     detached: lifetime === "detached",
     maxRestarts: cmd.maxRestarts ?? 0,
+    ...(cmd.node === undefined ? {} : { affinity: { node: cmd.node, soft: cmd.soft ?? false } }),
   };
 }
 
@@ -182,6 +183,7 @@ function register(d: D, caller: string, request: CreateRequest, fx: Effects): bo
     deathCause: null,
     outOfScope: false,
     data: null,
+    ...(request.affinity === undefined ? {} : { affinity: request.affinity }),
   };
   if (request.name !== null) (d.names[request.namespace] ??= {})[request.name] = id;
   addHandle(d, caller, id, "strong");

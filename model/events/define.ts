@@ -49,14 +49,15 @@ export interface CommandDef<T extends CommandType = CommandType> {
 }
 
 /**
- * An internal event of one actor: its guard gives the event when it is
- * enabled for that actor, else null. The registry tries an actor's events in
- * its order; an enabled `exclusive` one hides the events after it.
+ * An internal event of one actor: its guard gives the events enabled for
+ * that actor (several when the GCS may place it on one of several nodes),
+ * none when it is not enabled. The registry tries an actor's events in its
+ * order; an enabled `exclusive` one hides the events after it.
  */
 export interface ActorEventDef<T extends InternalEvent["type"] = InternalEvent["type"]> {
   readonly type: T;
   readonly group: "actor";
-  readonly enabled: (state: State, actor: Actor) => Of<InternalEvent, T> | null;
+  readonly enabled: (state: State, actor: Actor) => Of<InternalEvent, T>[];
   readonly exclusive?: boolean;
   readonly apply: (d: D, event: Of<InternalEvent, T>, fx: Effects) => void;
   readonly footprint: (state: State, event: Of<InternalEvent, T>, k: Keys) => void;
@@ -102,7 +103,7 @@ export interface Overrides {
   readonly footprint?: (state: State, event: ModelEvent, k: Keys) => void;
   readonly continue?: (d: D, caller: string, inflight: Inflight, fx: Effects) => void;
   /** An actor event's guard (state, actor), or the queue's (state). */
-  readonly enabled?: ((state: State, actor: Actor) => InternalEvent | null) | ((state: State) => InternalEvent[]);
+  readonly enabled?: ((state: State, actor: Actor) => InternalEvent[]) | ((state: State) => InternalEvent[]);
 }
 
 /** Helpers keeping each module's literal types (event types, rule ids). */

@@ -47,7 +47,7 @@ export const init = defineCommand({
     const id = `j${d.counters.job}`;
     const anonymous = cmd.namespace === undefined && PROFILES[d.profile].anonymousNamespaces;
     const namespace = cmd.namespace ?? (anonymous ? anonymousNamespace(d, d.counters.job, fx) : "default");
-    d.jobs[id] = { id, namespace, anonymous, defaultLifetime: lifetime, lifecycle: JOB_INITIAL };
+    d.jobs[id] = { id, namespace, anonymous, defaultLifetime: lifetime, lifecycle: JOB_INITIAL, ...(cmd.node === undefined ? {} : { node: cmd.node }) };
     const rule = cmd.namespace !== undefined ? "init.namespace" : anonymous ? "init.anonymous" : "init.default";
     reply(fx, id, { kind: "driver", job: id, namespace }, rule);
   },

@@ -10,14 +10,14 @@ export const rules = {
 } as const;
 
 /** The guard: the actor is out of scope (reported or not). */
-export function lineageEvent(state: State, actor: Actor): InternalEvent | null {
-  return outOfScope(state, actor) ? { type: "lineage.released", actor: actor.id } : null;
+export function lineageEvent(state: State, actor: Actor): Extract<InternalEvent, { type: "lineage.released" }>[] {
+  return outOfScope(state, actor) ? [{ type: "lineage.released", actor: actor.id }] : [];
 }
 
 export const lineageReleased = defineActorEvent({
   type: "lineage.released",
   group: "actor",
-  enabled: (state, actor) => lineageEvent(state, actor) as Extract<InternalEvent, { type: "lineage.released" }> | null,
+  enabled: lineageEvent,
   apply(d, event, fx) {
     const actor = d.actors[event.actor];
     // Ray upgrades a kept OUT_OF_SCOPE death to REF_DELETED; other causes stay.

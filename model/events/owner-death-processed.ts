@@ -31,7 +31,7 @@ export const ownerDeathProcessed = defineActorEvent({
   type: "owner.death.processed",
   group: "actor",
   exclusive: true,
-  enabled: (state, actor) => (ownerGone(state, actor) ? { type: "owner.death.processed", actor: actor.id } : null),
+  enabled: (state, actor) => (ownerGone(state, actor) ? [{ type: "owner.death.processed", actor: actor.id }] : []),
   apply(d, event, fx) {
     destroy(d, d.actors[event.actor], "OWNER_DIED", fx);
     fx.rules.push("owner.died");
@@ -53,7 +53,7 @@ export const bugs = {
         enabled: (state: State, actor: Actor) => {
           const gone = actor.owner !== null ? !selectOwnerAlive(state, actor.owner)
             : (actor.lifecycle !== "DEAD" && state.jobs[actor.job] === undefined) || creatorGone(state, actor);
-          return gone ? { type: "owner.death.processed", actor: actor.id } : null;
+          return gone ? [{ type: "owner.death.processed", actor: actor.id }] : [];
         },
       },
     },
@@ -63,11 +63,11 @@ export const bugs = {
     law: "owned-die-with-owner",
     overrides: {
       "owner.death.processed": {
-        enabled: (state: State, actor: Actor) => (actor.owner === null && creatorGone(state, actor) ? { type: "owner.death.processed", actor: actor.id } : null),
+        enabled: (state: State, actor: Actor) => (actor.owner === null && creatorGone(state, actor) ? [{ type: "owner.death.processed", actor: actor.id }] : []),
       },
       // Nor does it go out of scope: its owner, dead, holds nothing the GCS would hear of.
-      "actor.out_of_scope": { enabled: (state: State, actor: Actor) => (orphaned(state, actor) ? null : outOfScopeEvent(state, actor)) },
-      "lineage.released": { enabled: (state: State, actor: Actor) => (orphaned(state, actor) ? null : lineageEvent(state, actor)) },
+      "actor.out_of_scope": { enabled: (state: State, actor: Actor) => (orphaned(state, actor) ? [] : outOfScopeEvent(state, actor)) },
+      "lineage.released": { enabled: (state: State, actor: Actor) => (orphaned(state, actor) ? [] : lineageEvent(state, actor)) },
     },
   },
 } as const satisfies Partial<Record<MutantName, BugDef>>;

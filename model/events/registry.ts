@@ -6,6 +6,12 @@ import { DEATH_BUGS, ownerKey, rules as deathRules } from "../mechanics.js";
 import { MUTANT_NAMES, type MutantName } from "../mutants.js";
 import type { Actor, State } from "../state.js";
 import * as actorCrashed from "./actor-crashed.js";
+import * as actorUnschedulable from "./actor-unschedulable.js";
+import * as addNode from "./add-node.js";
+import * as deathCause from "./death-cause.js";
+import * as drainNode from "./drain-node.js";
+import * as nodeDied from "./node-died.js";
+import * as placement from "./placement.js";
 import * as actorCreated from "./actor-created.js";
 import * as actorOutOfScope from "./actor-out-of-scope.js";
 import * as actorRestarted from "./actor-restarted.js";
@@ -31,7 +37,8 @@ import * as stateQuery from "./state-query.js";
  * own module, and the one dispatcher of the model. The order of the internal
  * events is documented here and nowhere else: actors in creation order, and
  * for each actor owner death (which hides the rest while it is pending),
- * then scope, lineage, scheduling, creation, restart; then the pending
+ * then scope, lineage, scheduling, creation (one per node it may be placed
+ * on), restart (likewise), could-not-be-placed; then the pending
  * kills, oldest first. The settled runner takes the first; the explorer
  * branches on all.
  */
@@ -46,6 +53,10 @@ const COMMANDS: { readonly [T in CommandType]: CommandDef<T> } = {
   list: list.list,
   state: stateQuery.stateQuery,
   continue: continueCommand.continueCommand,
+  addNode: addNode.addNode,
+  drainNode: drainNode.drainNode,
+  cause: deathCause.cause,
+  placement: placement.placement,
 };
 
 /** The internal events of one actor, in the documented order. */
@@ -56,12 +67,13 @@ const ACTOR_EVENTS: readonly ActorEventDef[] = [
   actorScheduled.actorScheduled,
   actorCreated.actorCreated,
   actorRestarted.actorRestarted,
+  actorUnschedulable.actorUnschedulable,
 ] as readonly ActorEventDef[] as ActorEventDef[];
 
 /** The internal events of the kill queue. */
 const QUEUE_EVENTS: readonly QueueEventDef[] = [killProcessed.killProcessed] as readonly QueueEventDef[] as QueueEventDef[];
 
-const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed] as readonly FaultDef[] as FaultDef[];
+const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed, nodeDied.nodeDied] as readonly FaultDef[] as FaultDef[];
 
 /** Every event type the registry knows: the commands, then the internal events in their order, then the faults. */
 export const EVENT_TYPES: readonly ModelEvent["type"][] = [
@@ -74,6 +86,7 @@ export const EVENT_RULES = {
   ...exit.rules, ...list.rules, ...stateQuery.rules, ...continueCommand.rules,
   ...actorScheduled.rules, ...actorCreated.rules, ...actorRestarted.rules, ...killProcessed.rules, ...actorCrashed.rules,
   ...deathRules, ...ownerDeathProcessed.rules, ...actorOutOfScope.rules, ...lineageReleased.rules,
+  ...addNode.rules, ...drainNode.rules, ...nodeDied.rules, ...actorUnschedulable.rules, ...deathCause.rules, ...placement.rules,
 } as const;
 
 /** Every seeded bug, from the module of the event (or the mechanics) it changes. */
@@ -177,15 +190,16 @@ function actorGuardKeys(s: State, e: InternalEvent, k: Keys): void {
   }
   k.read(ownerKey(a.creator));
   k.read(`job:${a.job}`);
+  // Where it may be placed (version 2): every node's liveness and drain.
+  if (s.nodes !== undefined) k.read("node:*");
 }
 
 /** Calls `visit` with each enabled event of one actor in the documented order, stopping when it returns true; returns that event. */
 function visitActor(t: Table, state: State, actor: Actor, visit: (e: InternalEvent) => boolean): InternalEvent | null {
   for (const def of t.actorEvents) {
-    const e = def.enabled(state, actor);
-    if (e === null) continue;
-    if (visit(e)) return e;
-    if (def.exclusive === true) return null;
+    const events = def.enabled(state, actor);
+    for (const e of events) if (visit(e)) return e;
+    if (events.length > 0 && def.exclusive === true) return null;
   }
   return null;
 }

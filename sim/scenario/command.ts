@@ -1,5 +1,5 @@
 import { compact } from "../compact.js";
-import { selectJob, type Command, type Fault, type Json, type State } from "../../model/index.js";
+import { HEAD, selectJob, type Command, type Fault, type Json, type State } from "../../model/index.js";
 import type { NamespaceRef, Step } from "./types.js";
 
 /** Label → model id (a job id for drivers, an actor id for actors). */
@@ -16,14 +16,26 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
   const caller = step.by === undefined ? "" : labels[step.by];
   const actor = step.actor === undefined ? "" : labels[step.actor];
   const namespace = resolveNamespace(step.namespace, labels, state);
+  // A node label: "head", or one an earlier addNode bound (version 2).
+  const node = step.node === undefined ? undefined : step.node === HEAD ? HEAD : labels[step.node];
   switch (step.do) {
     case "init":
-      return compact({ type: "init", namespace, defaultLifetime: step.defaultLifetime });
+      return compact({ type: "init", namespace, defaultLifetime: step.defaultLifetime, node: node === HEAD ? undefined : node });
     case "create":
       return compact({
         type: "create", caller, cls: step.class as string, args: step.args as Json[] | undefined, name: step.name,
-        namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts,
+        namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts, node, soft: step.soft,
       });
+    case "addNode":
+      return { type: "addNode", caller: "" };
+    case "killNode":
+      return { type: "node.died", node: node as string };
+    case "drainNode":
+      return { type: "drainNode", caller: "", node: node as string, reason: step.reason ?? "preemption" };
+    case "deathCause":
+      return { type: "cause", caller, actor };
+    case "placement":
+      return { type: "placement", caller, actor };
     case "get":
       return compact({ type: "get", caller, name: step.name as string, namespace });
     case "call":

@@ -23,6 +23,9 @@ export function describeResult(result: Result, labels: Labels): string {
     case "error": return `error ${result.error}: ${result.message}`;
     case "names": return `names ${canonicalJson(result.names)}`;
     case "state": return `state ${result.state}`;
+    case "node": return result.node === null ? "on no node" : `on node ${nameOf(result.node, labels)}`;
+    case "drain": return `drain ${result.accepted ? "accepted" : "rejected"}`;
+    case "cause": return `death cause ${result.cause ?? "none (not DEAD)"}`;
     case "ok": return "ok";
   }
 }
@@ -56,6 +59,15 @@ export function checkExpectation(step: Step, result: Result, labels: Labels, nam
   }
   if ("state" in expect) {
     return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed: described() };
+  }
+  if ("node" in expect) {
+    return result.kind === "node" && result.node === labels[expect.node] ? null : { expected: `on node '${expect.node}'`, observed: described() };
+  }
+  if ("drain" in expect) {
+    return result.kind === "drain" && result.accepted === (expect.drain === "accepted") ? null : { expected: `drain ${expect.drain}`, observed: described() };
+  }
+  if ("cause" in expect) {
+    return result.kind === "cause" && result.cause === expect.cause ? null : { expected: `death cause ${expect.cause ?? "none (not DEAD)"}`, observed: described() };
   }
   const wanted = expect.names.map((n) => (typeof n === "string" ? n : canonicalJson({ name: n.name, namespace: namespaceOf(n.namespace) ?? "" })));
   const expected = `names [${wanted.join(", ")}] in any order`;

@@ -11,6 +11,8 @@ interface Scope {
   readonly drivers: Map<string, "running" | "exited">;
   readonly actors: Set<string>;
   readonly held: Map<string, Set<string>>;
+  /** Worker node labels bound by addNode (version 2); "head" is always there. */
+  readonly nodes: Set<string>;
 }
 
 function cloneScope(s: Scope): Scope {
@@ -18,15 +20,22 @@ function cloneScope(s: Scope): Scope {
     drivers: new Map(s.drivers),
     actors: new Set(s.actors),
     held: new Map([...s.held].map(([k, v]) => [k, new Set(v)])),
+    nodes: new Set(s.nodes),
   };
 }
+
+/** Operations of the environment, not of a caller: they have no `by`. */
+const ENVIRONMENT_OPS: readonly string[] = ["crash", "addNode", "killNode", "drainNode"];
 
 const EXPECT_FITS: Record<string, readonly string[]> = {
   actor: ["create", "get"],
   value: ["call"],
   names: ["list"],
   state: ["state"],
-  error: ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state"],
+  node: ["placement"],
+  drain: ["drainNode"],
+  cause: ["deathCause"],
+  error: ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "deathCause", "placement"],
 };
 
 /**
@@ -37,7 +46,7 @@ const EXPECT_FITS: Record<string, readonly string[]> = {
  */
 export function checkLabels(file: string, scenario: Scenario): ScenarioError[] {
   const problems: ScenarioError[] = [];
-  let scope: Scope = { drivers: new Map(), actors: new Set(), held: new Map() };
+  let scope: Scope = { drivers: new Map(), actors: new Set(), held: new Map(), nodes: new Set() };
   scenario.steps.forEach((item, index) => {
     if (!isParallel(item)) {
       checkStep(file, scope, item, { index }, problems, null);
@@ -70,6 +79,7 @@ export function checkLabels(file: string, scenario: Scenario): ScenarioError[] {
 function merge(into: Scope, from: Scope, caller: string | undefined): void {
   for (const [d, s] of from.drivers) if (s === "exited" || !into.drivers.has(d)) into.drivers.set(d, s);
   for (const a of from.actors) into.actors.add(a);
+  for (const n of from.nodes) into.nodes.add(n);
   if (caller !== undefined && from.held.has(caller)) into.held.set(caller, from.held.get(caller) as Set<string>);
 }
 
@@ -77,7 +87,7 @@ function checkStep(file: string, scope: Scope, step: Step, path: StepPath, probl
   const problem = (detail: string, field?: string): void => {
     problems.push(new ScenarioError(file, detail, path, field));
   };
-  const known = (label: string): boolean => scope.drivers.has(label) || scope.actors.has(label);
+  const known = (label: string): boolean => scope.drivers.has(label) || scope.actors.has(label) || scope.nodes.has(label) || label === "head";
   const by = step.by;
   // The caller.
   if (step.do === "init") {
@@ -106,6 +116,20 @@ function checkStep(file: string, scope: Scope, step: Step, path: StepPath, probl
       problem(`'${by}' holds no handle to '${step.actor}' here (it gets one from its own create or get bound by "as" or "expect.actor")`, "actor");
     }
   }
+  // Nodes (version 2).
+  if (step.node !== undefined) {
+    const n = step.node;
+    if (step.do === "addNode") {
+      if (known(n)) problem(n === "head" ? `'head' names the head node; addNode binds a new label` : `'${n}' is already a label; addNode binds a new one`, "node");
+    } else if (n === "head") {
+      if (step.do === "killNode" || step.do === "drainNode") problem("the head node cannot be killed or drained: its death ends the cluster, which rollcall does not model (no GCS fault tolerance)", "node");
+      if (step.do === "create") problem(`actors are placed on worker nodes; without "node", an actor runs on the head only while the cluster has no worker node`, "node");
+    } else if (!scope.nodes.has(n)) problem(`'${n}' is not a node label (bind one with addNode first; the head is 'head')`, "node");
+  }
+  if (step.soft !== undefined && step.node === undefined) problem(`"soft" qualifies a node affinity: give "node" too`, "soft");
+  if (step.expect !== undefined && "node" in step.expect && step.expect.node !== "head" && !scope.nodes.has(step.expect.node)) {
+    problem(`'${step.expect.node}' is not a node label (bind one with addNode first; the head is 'head')`, "expect.node");
+  }
   if (step.method !== undefined && !ALL_METHODS.includes(step.method)) problem(`unknown method '${step.method}' (Counter: incr, value; Greeter: say_hello)`, "method");
   // Expectations.
   const expect = step.expect;
@@ -130,5 +154,6 @@ function checkStep(file: string, scope: Scope, step: Step, path: StepPath, probl
   if (step.do === "init" && by !== undefined && !(expect !== undefined && "error" in expect)) scope.drivers.set(by, "running");
   if (step.do === "drop" && by !== undefined && step.actor !== undefined) scope.held.get(by)?.delete(step.actor);
   if (step.do === "exit" && by !== undefined && scope.drivers.has(by)) scope.drivers.set(by, "exited");
-  if (step.do !== "crash" && by === undefined) problem("missing the caller", "by");
+  if (step.do === "addNode" && step.node !== undefined) scope.nodes.add(step.node);
+  if (!ENVIRONMENT_OPS.includes(step.do) && by === undefined) problem("missing the caller", "by");
 }

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isProfileName, MAX_JSON_DEPTH, tooDeep } from "../../model/index.js";
 import { InvalidScenario, ScenarioError } from "./error.js";
-import { PARALLEL_SCHEMA, STEP_SCHEMAS, TOP_SCHEMA } from "./schema.js";
+import { PARALLEL_SCHEMA, STEP_SCHEMAS, TOP_SCHEMA, V2_ONLY } from "./schema.js";
 import { checkLabels } from "./labels.js";
 import type { Item, LoadedScenario, Scenario, StepPath } from "./types.js";
 
@@ -13,9 +13,11 @@ import type { Item, LoadedScenario, Scenario, StepPath } from "./types.js";
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validateTop = ajv.compile(TOP_SCHEMA);
 const validateParallel = ajv.compile(PARALLEL_SCHEMA);
-const validateStep: Record<string, ValidateFunction> = Object.fromEntries(
-  Object.entries(STEP_SCHEMAS).map(([op, schema]) => [op, ajv.compile(schema)]),
-);
+const validateStep: Record<1 | 2, Record<string, ValidateFunction>> = {
+  1: Object.fromEntries(Object.entries(STEP_SCHEMAS[1]).map(([op, schema]) => [op, ajv.compile(schema)])),
+  2: Object.fromEntries(Object.entries(STEP_SCHEMAS[2]).map(([op, schema]) => [op, ajv.compile(schema)])),
+};
+const V2_HINT = 'version 2 of the format has it: add "version": 2 at the top of the file (docs/scenario-format.md#version-2)';
 
 /** Parses and checks scenario text; `file` names it in messages. */
 export function parseScenario(file: string, text: string): LoadedScenario {
@@ -44,35 +46,37 @@ export function parseScenario(file: string, text: string): LoadedScenario {
 }
 
 function checkShape(file: string, data: unknown): ScenarioError[] {
-  if (!validateTop(data)) return ajvProblems(file, validateTop.errors ?? [], undefined);
+  if (!validateTop(data)) return ajvProblems(file, validateTop.errors ?? [], undefined, 1);
+  const version = (data as { version?: 2 }).version ?? 1;
   const problems: ScenarioError[] = [];
   (data as unknown as Scenario).steps.forEach((item: Item, index) => {
     if (item !== null && typeof item === "object" && "parallel" in item) {
       if (!validateParallel(item)) {
-        problems.push(...ajvProblems(file, validateParallel.errors ?? [], { index }));
+        problems.push(...ajvProblems(file, validateParallel.errors ?? [], { index }, version));
         return;
       }
-      item.parallel.forEach((list, l) => list.forEach((step, p) => problems.push(...checkStep(file, step, { index, list: l, position: p }))));
+      item.parallel.forEach((list, l) => list.forEach((step, p) => problems.push(...checkStep(file, step, { index, list: l, position: p }, version))));
     } else {
-      problems.push(...checkStep(file, item, { index }));
+      problems.push(...checkStep(file, item, { index }, version));
     }
   });
   return problems;
 }
 
-function checkStep(file: string, step: unknown, path: StepPath): ScenarioError[] {
+function checkStep(file: string, step: unknown, path: StepPath, version: 1 | 2): ScenarioError[] {
   if (step === null || typeof step !== "object" || Array.isArray(step)) return [new ScenarioError(file, "a step must be an object", path)];
   const op = (step as { do?: unknown }).do;
   if (op === undefined) return [new ScenarioError(file, "missing the operation", path, "do")];
-  if (typeof op !== "string" || validateStep[op] === undefined) {
-    return [new ScenarioError(file, `unknown operation ${JSON.stringify(op)} (known: ${Object.keys(STEP_SCHEMAS).join(", ")})`, path, "do")];
+  if (typeof op !== "string" || validateStep[version][op] === undefined) {
+    const hint = version === 1 && (V2_ONLY.ops as readonly unknown[]).includes(op) ? `; ${V2_HINT}` : "";
+    return [new ScenarioError(file, `unknown operation ${JSON.stringify(op)} (known: ${Object.keys(STEP_SCHEMAS[version]).join(", ")})${hint}`, path, "do")];
   }
-  const validate = validateStep[op];
-  return validate(step) ? [] : ajvProblems(file, validate.errors ?? [], path);
+  const validate = validateStep[version][op];
+  return validate(step) ? [] : ajvProblems(file, validate.errors ?? [], path, version);
 }
 
 /** Turns Ajv's errors into messages naming the field; keeps the most specific of each field. */
-function ajvProblems(file: string, errors: readonly ErrorObject[], path: StepPath | undefined): ScenarioError[] {
+function ajvProblems(file: string, errors: readonly ErrorObject[], path: StepPath | undefined, version: 1 | 2): ScenarioError[] {
   const byField = new Map<string, ScenarioError>();
   for (const err of errors) {
     const parts = err.instancePath.split("/").filter((s) => s !== "");
@@ -81,13 +85,16 @@ function ajvProblems(file: string, errors: readonly ErrorObject[], path: StepPat
     if (err.keyword === "additionalProperties") {
       const extra = (err.params as { additionalProperty: string }).additionalProperty;
       field = [...parts, extra].join(".");
-      detail = "unknown field";
+      const v2 = parts.length === 0 ? (V2_ONLY.fields as readonly string[]).includes(extra) : parts[parts.length - 1] === "expect" && (V2_ONLY.expectations as readonly string[]).includes(extra);
+      detail = version === 1 && v2 ? `unknown field in version 1; ${V2_HINT}` : "unknown field";
     } else if (err.keyword === "required") {
       const missing = (err.params as { missingProperty: string }).missingProperty;
       field = [...parts, missing].join(".");
       detail = "missing required field";
     } else if (err.keyword === "enum") {
       detail = `must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+    } else if (err.keyword === "const" && field === "version") {
+      detail = "must be 2 (a version-1 file has no version field)";
     } else if (err.keyword === "oneOf") {
       detail = /namespace$/.test(field) ? 'must be a string or { "of": <driver label> }' : "must be a string or an object of the documented form";
     }

@@ -1,4 +1,4 @@
-import { DEFAULT_PROFILE, canonicalJson, initialState, ruleText, type MutantName, type Observation, type ProfileName, type RuleId } from "../../model/index.js";
+import { DEFAULT_PROFILE, canonicalJson, initialState, isFault, ruleText, type MutantName, type Observation, type ProfileName, type RuleId } from "../../model/index.js";
 import { drainSync, Pacer, type Paced } from "../pace.js";
 import { runSettled, settle } from "../settle.js";
 import { Store } from "../store.js";
@@ -130,6 +130,7 @@ function runOwnedStep(world: World, step: Step, path: StepPath): { world: World 
     if (!index.has(id)) index.set(id, label);
   };
   if (step.do === "init" && result.kind === "driver") bind(step.by as string, result.job);
+  if (step.do === "addNode" && result.kind === "node" && result.node !== null) bind(step.node as string, result.node);
   if (step.as !== undefined && result.kind === "handle") bind(step.as, result.actor);
   return { world };
 }
@@ -181,7 +182,7 @@ function toStepFailure(f: ParallelFailure): StepFailure {
  */
 function dispatchStep(world: World, step: Step, path: StepPath): Observation | { world: World } | { failure: StepFailure } {
   const event = stepToEvent(step, world.labels, world.store.state);
-  if (event.type === "actor.crashed") {
+  if (isFault(event)) {
     world.store.dispatch(event);
     settle(world.store); // a fault has no caller; settle what it set off
     return { world };
@@ -202,6 +203,7 @@ export function runStep(world: World, step: Step, path: StepPath): { world: Worl
   if (mismatch !== null) return { failure: { path, step, ...mismatch, rule: answer.rule } };
   const result = answer.result;
   if (step.do === "init" && result.kind === "driver") labels[step.by as string] = result.job;
+  if (step.do === "addNode" && result.kind === "node" && result.node !== null) labels[step.node as string] = result.node;
   if (step.as !== undefined && result.kind === "handle") labels[step.as] = result.actor;
   return { world: { store: world.store, labels } };
 }

@@ -1,7 +1,9 @@
 /**
- * The JSON Schema of scenario format version 1 (docs/scenario-format.md),
- * checked with Ajv. Each operation has its own schema (chosen by `do`), so an
- * error names the exact field that is wrong or unknown.
+ * The JSON Schemas of scenario format versions 1 and 2
+ * (docs/scenario-format.md), checked with Ajv. Each operation has its own
+ * schema (chosen by `do`), so an error names the exact field that is wrong or
+ * unknown. Version 2 is version 1 with nodes: more operations, more fields
+ * and expectations, never a change of what a version-1 field means.
  */
 
 const json = {};
@@ -12,7 +14,10 @@ const namespaceRef = {
     { type: "object", required: ["of"], additionalProperties: false, properties: { of: { type: "string" } } },
   ],
 };
-const expect = {
+const V1_ERRORS = ["NameTaken", "NotFound", "ActorDied", "InvalidArgument"];
+const DEATH_CAUSES = ["RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "INTENDED_USER_EXIT", "NODE_DIED", "UNSCHEDULABLE"];
+
+const expectOf = (version: 1 | 2) => ({
   type: "object",
   minProperties: 1,
   maxProperties: 1,
@@ -20,7 +25,7 @@ const expect = {
   properties: {
     actor: { type: "string" },
     value: json,
-    error: { enum: ["NameTaken", "NotFound", "ActorDied", "InvalidArgument"] },
+    error: { enum: version === 1 ? V1_ERRORS : [...V1_ERRORS, "ActorUnschedulable"] },
     names: {
       type: "array",
       items: {
@@ -36,22 +41,31 @@ const expect = {
       },
     },
     state: { enum: ["DEPENDENCIES_UNREADY", "PENDING_CREATION", "ALIVE", "RESTARTING", "DEAD"] },
+    ...(version === 1 ? {} : {
+      node: nonEmpty,
+      drain: { enum: ["accepted", "rejected"] },
+      cause: { enum: [...DEATH_CAUSES, null] },
+    }),
   },
-};
+});
 
-function op(name: string, required: string[], fields: Record<string, unknown>, byRequired = true) {
-  return {
+function opOf(version: 1 | 2) {
+  const expect = expectOf(version);
+  return (name: string, required: string[], fields: Record<string, unknown>, byRequired = true) => ({
     type: "object",
     required: byRequired ? ["by", "do", ...required] : ["do", ...required],
     additionalProperties: false,
     properties: { by: nonEmpty, do: { const: name }, expect, ...fields },
-  };
+  });
 }
 
 const lifetime = { type: "string" };
 
-export const STEP_SCHEMAS: Record<string, object> = {
-  init: op("init", [], { namespace: namespaceRef, defaultLifetime: lifetime }),
+function stepSchemas(version: 1 | 2): Record<string, object> {
+  const op = opOf(version);
+  const node = version === 1 ? {} : { node: nonEmpty };
+  const v1: Record<string, object> = {
+  init: op("init", [], { namespace: namespaceRef, defaultLifetime: lifetime, ...node }),
   create: op("create", ["class"], {
     class: { enum: ["Counter", "Greeter"] },
     args: { type: "array" },
@@ -61,6 +75,8 @@ export const STEP_SCHEMAS: Record<string, object> = {
     getIfExists: { type: "boolean" },
     maxRestarts: { type: "integer" },
     as: nonEmpty,
+    ...node,
+    ...(version === 1 ? {} : { soft: { type: "boolean" } }),
   }),
   get: op("get", ["name"], { name: { type: "string" }, namespace: namespaceRef, as: nonEmpty }),
   call: op("call", ["actor", "method"], { actor: nonEmpty, method: { type: "string" }, args: { type: "array" } }),
@@ -70,13 +86,34 @@ export const STEP_SCHEMAS: Record<string, object> = {
   crash: op("crash", ["actor"], { actor: nonEmpty }, false),
   list: op("list", [], { allNamespaces: { type: "boolean" } }),
   state: op("state", ["actor"], { actor: nonEmpty }),
-};
+  };
+  if (version === 1) return v1;
+  return {
+    ...v1,
+    addNode: op("addNode", ["node"], { node: nonEmpty }, false),
+    killNode: op("killNode", ["node"], { node: nonEmpty }, false),
+    drainNode: op("drainNode", ["node", "reason"], { node: nonEmpty, reason: { enum: ["preemption", "idle"] } }, false),
+    deathCause: op("deathCause", ["actor"], { actor: nonEmpty }),
+    placement: op("placement", ["actor"], { actor: nonEmpty }),
+  };
+}
+
+/** Each version's operations' schemas. */
+export const STEP_SCHEMAS: Record<1 | 2, Record<string, object>> = { 1: stepSchemas(1), 2: stepSchemas(2) };
+
+/** The operations, fields and expectations version 2 adds (for the hint a version-1 file that uses one gets). */
+export const V2_ONLY = {
+  ops: ["addNode", "killNode", "drainNode", "deathCause", "placement"],
+  fields: ["node", "soft"],
+  expectations: ["node", "drain", "cause"],
+} as const;
 
 export const TOP_SCHEMA = {
   type: "object",
   required: ["title", "steps"],
   additionalProperties: false,
   properties: {
+    version: { const: 2 },
     title: { type: "string", minLength: 1 },
     about: { type: "string" },
     profile: { type: "string" },

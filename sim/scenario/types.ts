@@ -8,12 +8,17 @@ export type Expect =
   | { readonly value: Json }
   | { readonly error: string }
   | { readonly names: readonly (string | { readonly name: string; readonly namespace: NamespaceRef })[] }
-  | { readonly state: string };
+  | { readonly state: string }
+  /** Version 2: where an actor runs (`placement`), a drain's answer, a death cause (`deathCause`; null: not DEAD). */
+  | { readonly node: string }
+  | { readonly drain: "accepted" | "rejected" }
+  | { readonly cause: string | null };
 
 /** One step of a scenario, as the file says it (docs/scenario-format.md "Steps"). */
 export interface Step {
   readonly by?: string;
-  readonly do: "init" | "create" | "get" | "call" | "kill" | "drop" | "exit" | "crash" | "list" | "state";
+  readonly do: "init" | "create" | "get" | "call" | "kill" | "drop" | "exit" | "crash" | "list" | "state"
+    | "addNode" | "killNode" | "drainNode" | "deathCause" | "placement";
   readonly namespace?: NamespaceRef;
   readonly defaultLifetime?: string;
   readonly class?: string;
@@ -27,6 +32,10 @@ export interface Step {
   readonly method?: string;
   readonly noRestart?: boolean;
   readonly allNamespaces?: boolean;
+  /** Version 2: a node label (`addNode` binds it; `init`, `create`, `killNode`, `drainNode` name one). */
+  readonly node?: string;
+  readonly soft?: boolean;
+  readonly reason?: "preemption" | "idle";
   readonly expect?: Expect;
 }
 
@@ -37,6 +46,8 @@ export interface ParallelBlock {
 export type Item = Step | ParallelBlock;
 
 export interface Scenario {
+  /** The format's version: absent for version 1, 2 for files that use nodes. */
+  readonly version?: 2;
   readonly title: string;
   readonly about?: string;
   readonly profile?: string;
