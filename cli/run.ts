@@ -135,7 +135,7 @@ export async function runCommand(paths: readonly string[], options: RunCliOption
     console.log(JSON.stringify({ target: options.target, passed, failed, skipped, results: outcomes.map(toJson) }, null, 2));
   } else {
     printTopics(outcomes);
-    if (skipped > 0) console.log(`(${skipped} skipped: written for a profile this target does not implement)`);
+    if (skipped > 0) console.log(`(${skipped} skipped: written for a profile or a format version this target does not implement)`);
     if (knownCount > 0) console.log(`(${knownCount} of the passed are known differences of this target, listed in ${options.known})`);
     console.log(`${passed} passed, ${failed} failed`);
   }

@@ -45,6 +45,8 @@ function changedKeys(before: State, after: State): string[] {
     for (const a of union(before.handles[c], after.handles[c])) if (differ(before.handles[c]?.[a], after.handles[c]?.[a])) out.push(`handles:${c}:${a}`);
   }
   for (const c of union(before.inflight, after.inflight)) if (differ(before.inflight[c], after.inflight[c])) out.push(`inflight:${c}`);
+  if (Object.keys(before.nodes ?? {}).length !== Object.keys(after.nodes ?? {}).length) out.push("nodes");
+  for (const n of union(before.nodes, after.nodes)) if (differ(before.nodes?.[n], after.nodes?.[n])) out.push(`node:${n}`);
   if (after.kills.length > before.kills.length) out.push("kills:push");
   for (const a of new Set([...before.kills, ...after.kills].map((k) => k.actor))) {
     if (differ(before.kills.filter((k) => k.actor === a), after.kills.filter((k) => k.actor === a))) out.push(`killfor:${a}`);
@@ -54,16 +56,18 @@ function changedKeys(before: State, after: State): string[] {
   return out;
 }
 
-const SETUPS: [ProfileName, MutantName | undefined][] = [
-  ["ray", undefined], ["seed", undefined], ["ray-2.49", undefined],
-  ...MUTANT_NAMES.map((m) => ["ray", m] as [ProfileName, MutantName]),
+const SETUPS: [ProfileName, MutantName | undefined, boolean][] = [
+  ["ray", undefined, false], ["seed", undefined, false], ["ray-2.49", undefined, false],
+  ...MUTANT_NAMES.map((m) => ["ray", m, false] as [ProfileName, MutantName, boolean]),
+  // With nodes (format version 2): added, drained, dead; affinities; drivers on nodes.
+  ["ray", undefined, true], ["ray-2.49", undefined, true],
 ];
 
 /** Walks a random program, calling `visit` at each state with its candidate events. */
-function walk(profile: ProfileName, mutant: MutantName | undefined, moves: readonly (readonly number[])[], visit: (s: State, events: ModelEvent[]) => void): void {
+function walk(profile: ProfileName, mutant: MutantName | undefined, nodes: boolean, moves: readonly (readonly number[])[], visit: (s: State, events: ModelEvent[]) => void): void {
   let state = initialState(profile, mutant);
   for (const move of moves) {
-    const events = candidateEvents(state, move);
+    const events = candidateEvents(state, move, nodes);
     if (events.length === 0) break;
     visit(state, events);
     state = transition(state, events[move[0]! % events.length]!).state;
@@ -73,11 +77,11 @@ function walk(profile: ProfileName, mutant: MutantName | undefined, moves: reado
 const program = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 6, maxLength: 6 }), { minLength: 5, maxLength: 40 });
 
 describe("footprints (model/footprint.ts) keep up with the reducer", () => {
-  it.each(SETUPS)("every event changes nothing outside its write set (%s, %s)", (profile, mutant) => {
+  it.each(SETUPS)("every event changes nothing outside its write set (%s, %s, nodes %s)", (profile, mutant, nodes) => {
     let checked = 0;
     fc.assert(
       fc.property(program, (moves) => {
-        walk(profile, mutant, moves, (state, events) => {
+        walk(profile, mutant, nodes, moves, (state, events) => {
           for (const e of events) {
             const after = transition(state, e).state;
             const writes = footprint(state, e).writes;
@@ -93,11 +97,11 @@ describe("footprints (model/footprint.ts) keep up with the reducer", () => {
     expect(checked).toBeGreaterThan(500);
   });
 
-  it.each(SETUPS)("two enabled events with disjoint footprints commute and see the same (%s, %s)", (profile, mutant) => {
+  it.each(SETUPS)("two enabled events with disjoint footprints commute and see the same (%s, %s, nodes %s)", (profile, mutant, nodes) => {
     let pairs = 0;
     fc.assert(
       fc.property(program, (moves) => {
-        walk(profile, mutant, moves, (state, events) => {
+        walk(profile, mutant, nodes, moves, (state, events) => {
           for (let i = 0; i < events.length; i++) {
             for (let j = i + 1; j < events.length; j++) {
               const a = events[i]!;

@@ -3,7 +3,7 @@ import {
   applyInPlace, canonicalJson, commandEnabled, enabledInternalEvents, firstInternalEvent, initialState, Ledger, MUTANT_NAMES, transition,
   type ModelEvent, type MutantName, type ProfileName, type State,
 } from "./index.js";
-import { DEFAULT_SPACE, nextCommand } from "../sim/programs.js";
+import { DEFAULT_SPACE, eventEnabled, nextCommand, nodeEvents } from "../sim/programs.js";
 import { Rng } from "../sim/rng.js";
 
 /**
@@ -11,7 +11,7 @@ import { Rng } from "../sim/rng.js";
  * next step, a new command): the working state with its ledger against the
  * immer reducer and full scans, after every event.
  */
-function agree(profile: ProfileName, mutant: MutantName | undefined, seed: number, moves: number, cache?: number): number {
+function agree(profile: ProfileName, mutant: MutantName | undefined, seed: number, moves: number, cache?: number, nodes = false): number {
   const rng = new Rng(seed);
   const choose = (n: number): number => rng.int(n);
   let state: State = initialState(profile, mutant, cache === undefined ? undefined : { destroyedActorCache: cache });
@@ -22,6 +22,7 @@ function agree(profile: ProfileName, mutant: MutantName | undefined, seed: numbe
     expect(canonicalJson(ledger.firstInternalEvent(working)), `move ${i}`).toBe(canonicalJson(firstInternalEvent(state)));
     const options: ModelEvent[] = [...enabledInternalEvents(state)];
     for (const caller of Object.keys(state.inflight)) options.push({ type: "continue", caller });
+    if (nodes) options.push(...nodeEvents(state, [rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000)]).filter((e) => eventEnabled(state, e)));
     const command = nextCommand(state, choose, { ...DEFAULT_SPACE, drivers: 4 });
     const busy = "caller" in command && state.inflight[command.caller] !== undefined;
     if (!busy && (command.type === "actor.crashed" || commandEnabled(state, command))) options.push(command, command, command);
@@ -48,6 +49,10 @@ describe("the ledger answers as a scan of the state does", () => {
 
   it.each(["ray", "seed", "ray-2.49"] as ProfileName[])("on random interleaved programs (%s), Ray's cache", (profile) => {
     for (let seed = 20; seed <= 24; seed++) agree(profile, undefined, seed, 400);
+  });
+
+  it.each(["ray", "ray-2.49"] as ProfileName[])("on random interleaved programs with nodes added, drained and dying (%s)", (profile) => {
+    for (let seed = 30; seed <= 37; seed++) agree(profile, undefined, seed, 400, 3, true);
   });
 
   it.each(MUTANT_NAMES)("under the seeded bug %s", (mutant) => {

@@ -123,13 +123,50 @@ export function eventEnabled(state: State, e: ModelEvent): boolean {
 }
 
 /**
+ * The node events a random walk with nodes (format version 2) may take: a
+ * node added (up to three), a live node's death or drain, a driver started
+ * on a node, a creation with (hard or soft) affinity, and the death-cause and
+ * placement queries. `choices` decides which.
+ */
+export function nodeEvents(state: State, choices: readonly number[]): ModelEvent[] {
+  const c = (i: number, n: number): number => (choices[i % choices.length]! + i) % n;
+  const out: ModelEvent[] = [];
+  const nodes = state.nodes ?? {};
+  const ids = Object.keys(nodes);
+  if (ids.length < 3) out.push({ type: "addNode", caller: "" });
+  for (const id of ids) {
+    if (!nodes[id]!.alive) continue;
+    out.push({ type: "node.died", node: id });
+    out.push({ type: "drainNode", caller: "", node: id, reason: c(1, 2) === 0 ? "preemption" : "idle" });
+  }
+  const running = Object.keys(state.jobs);
+  if (ids.length > 0) {
+    const node = ids[c(3, ids.length)]!;
+    if (running.length < 4) out.push({ type: "init", node });
+    if (running.length > 0) {
+      const caller = running[c(2, running.length)]!;
+      let k = 4;
+      const base = createCommand(caller, (n) => c(k++, n));
+      out.push(compact({ ...base, node, soft: c(5, 2) === 0 ? true : undefined }));
+      const held = Object.keys(state.handles[caller] ?? {});
+      if (held.length > 0) {
+        const actor = held[c(0, held.length)]!;
+        out.push({ type: "cause", caller, actor }, { type: "placement", caller, actor });
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Events a random walk may take from a state (the model's tests walk with
  * them): the enabled internal events, crashes of ALIVE actors, continues of
  * commands in flight, and four random commands drawn with `choices` (some of
  * them refused by the model: errors are steps too), each enabled.
  */
-export function candidateEvents(state: State, choices: readonly number[]): ModelEvent[] {
+export function candidateEvents(state: State, choices: readonly number[], nodes = false): ModelEvent[] {
   const out: ModelEvent[] = [...enabledInternalEvents(state)];
+  if (nodes) out.push(...nodeEvents(state, choices));
   for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
   for (const c in state.inflight) out.push({ type: "continue", caller: c });
   for (let i = 0; i < 4; i++) {

@@ -13,14 +13,15 @@ const text = (file: string): string => readFileSync(file, "utf8");
 
 describe("one home per event (model/events)", () => {
   it("the registry knows every command, internal event and fault exactly once", () => {
-    expect([...EVENT_TYPES].sort()).toEqual([...COMMAND_TYPES, ...INTERNAL_EVENT_TYPES, "actor.crashed"].sort());
+    expect([...EVENT_TYPES].sort()).toEqual([...COMMAND_TYPES, ...INTERNAL_EVENT_TYPES, "actor.crashed", "node.died"].sort());
     expect(new Set(EVENT_TYPES).size).toBe(EVENT_TYPES.length);
   });
 
   it("each event's module is named after it", () => {
     const modules = new Set(sources.map((f) => f.replace(/\.ts$/, "")));
     for (const type of EVENT_TYPES) {
-      const name = type === "state" ? "state-query" : type.replace(/\./g, "-").replace(/_/g, "-");
+      const special: Record<string, string> = { state: "state-query", cause: "death-cause" };
+      const name = special[type] ?? type.replace(/\./g, "-").replace(/_/g, "-").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       expect(modules.has(name), `model/events/${name}.ts for ${type}`).toBe(true);
     }
   });

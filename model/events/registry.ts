@@ -190,7 +190,8 @@ function actorGuardKeys(s: State, e: InternalEvent, k: Keys): void {
   }
   k.read(ownerKey(a.creator));
   k.read(`job:${a.job}`);
-  // Where it may be placed (version 2): every node's liveness and drain.
+  // Where it may be placed (version 2): whether the cluster has worker nodes, and each one's liveness and drain.
+  k.read("nodes");
   if (s.nodes !== undefined) k.read("node:*");
 }
 
