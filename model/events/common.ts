@@ -1,4 +1,6 @@
-import { fail, type D, type Effects } from "../effects.js";
+import { fail, reply, type D, type Effects } from "../effects.js";
+import type { Result } from "../observation.js";
+import type { RuleId } from "../rules.js";
 import { deathMessage } from "../mechanics.js";
 import type { Actor, HandleKind, State } from "../state.js";
 import { isJobId, selectActor } from "../state.js";
@@ -95,4 +97,26 @@ export function waiting(actor: Actor | undefined): boolean {
   // An actor evicted from the GCS's cache of destroyed actors is gone: nothing to wait for.
   if (actor === undefined) return false;
   return actor.lifecycle === "DEPENDENCIES_UNREADY" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING";
+}
+
+/**
+ * A question to the state API about one actor (`state`, `deathCause`,
+ * `placement`): the caller must be able to run; an actor the GCS evicted from
+ * its cache of destroyed actors is not found (Ray's GetActorInfo looks only in
+ * registered and cached destroyed actors); else `answer` replies.
+ */
+export function askStateApi(d: D, caller: string, actorId: string, fx: Effects, answer: (actor: Actor) => Result, rule: RuleId): void {
+  if (!callerCanRun(d, caller, fx)) return;
+  const actor = selectActor(d, actorId);
+  if (actor === undefined || actor.evicted === true) {
+    fail(fx, caller, "NotFound", `The GCS has no actor ${actorId}: it was destroyed and evicted from the GCS's cache of destroyed actors`, "state.evicted");
+    return;
+  }
+  reply(fx, caller, answer(actor as Actor), rule);
+}
+
+/** What `askStateApi` reads. */
+export function askStateApiKeys(s: State, caller: string, actorId: string, k: Keys): void {
+  if (!callerCanRunKeys(s, caller, k)) return;
+  k.read(`actor:${actorId}`);
 }

@@ -1,6 +1,4 @@
-import { fail, reply } from "../effects.js";
-import { selectActor } from "../state.js";
-import { callerCanRun, callerCanRunKeys, callerFree, callerFreeKeys } from "./common.js";
+import { askStateApi, askStateApiKeys, callerFree, callerFreeKeys } from "./common.js";
 import { defineCommand } from "./define.js";
 
 /** `deathCause` (format version 2): the state API's death cause of an actor (`death_cause`), none while it is not DEAD. */
@@ -12,17 +10,6 @@ export const cause = defineCommand({
   type: "cause",
   enabled: (state, cmd) => callerFree(state, cmd.caller),
   enabling: (_, cmd, k) => callerFreeKeys(cmd.caller, k),
-  apply(d, cmd, fx) {
-    if (!callerCanRun(d, cmd.caller, fx)) return;
-    const actor = selectActor(d, cmd.actor);
-    if (actor === undefined || actor.evicted === true) {
-      fail(fx, cmd.caller, "NotFound", `The GCS has no actor ${cmd.actor}: it was destroyed and evicted from the GCS's cache of destroyed actors`, "state.evicted");
-      return;
-    }
-    reply(fx, cmd.caller, { kind: "cause", cause: actor.lifecycle === "DEAD" ? actor.deathCause : null }, "cause.ok");
-  },
-  footprint(s, e, k) {
-    if (!callerCanRunKeys(s, e.caller, k)) return;
-    k.read(`actor:${e.actor}`);
-  },
+  apply: (d, cmd, fx) => askStateApi(d, cmd.caller, cmd.actor, fx, (actor) => ({ kind: "cause", cause: actor.lifecycle === "DEAD" ? actor.deathCause : null }), "cause.ok"),
+  footprint: (s, e, k) => askStateApiKeys(s, e.caller, e.actor, k),
 });
