@@ -50,8 +50,10 @@ type Shape = 0 | 1 | 2;
 const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache"]);
 /** How deep a field's records go: 0 a value, 1 a map of values, 2 a map of maps. */
 const SHAPE: Readonly<Record<string, Shape>> = {
-  counters: 0, kills: 0, jobs: 1, finished: 1, actors: 1, destroyed: 1, inflight: 1, names: 2, handles: 2,
+  counters: 0, kills: 0, jobs: 1, finished: 1, actors: 1, destroyed: 1, inflight: 1, names: 2, handles: 2, nodes: 0,
 };
+/** Fields a state may lack (value 0 in a vector): the worker nodes, absent while the cluster is the head alone (format version 2). */
+const OPTIONAL = new Set(["nodes"]);
 
 interface SlotInfo {
   readonly field: string;
@@ -173,7 +175,11 @@ export class Tabler {
       else if (SHAPE[field] !== undefined) order.push(field);
       else throw new TablingError(`a state field the tabled encoding does not know: ${field}`);
     }
-    for (const field in SHAPE) if (!order.includes(field)) throw new TablingError(`the state has no field ${field}`);
+    for (const field in SHAPE) {
+      if (order.includes(field)) continue;
+      if (OPTIONAL.has(field)) order.push(field);
+      else throw new TablingError(`the state has no field ${field}`);
+    }
     this.fieldOrder = order;
     this.constants = constants;
   }
@@ -283,6 +289,9 @@ export class Tabler {
       inflight: this.materializeField("inflight", read),
       kills: this.materializeField("kills", read),
     };
+    // Last, where addNode puts it (`d.nodes ??= {}`), so the key order is the model's.
+    const nodes = this.materializeField("nodes", read);
+    if (nodes !== undefined) out.nodes = nodes;
     return out as unknown as State;
   }
 
