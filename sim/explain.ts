@@ -277,7 +277,7 @@ const NS = (ns: Step["namespace"]): string => (ns === undefined ? "" : typeof ns
 export function askedText(s: Step): string {
   const by = s.by ?? "the environment";
   switch (s.do) {
-    case "init": return `${by} calls ray.init(${s.namespace === undefined ? "" : `namespace=${JSON.stringify(typeof s.namespace === "string" ? s.namespace : `<${s.namespace.of}'s>`)}`}${s.defaultLifetime === undefined ? "" : `, default lifetime ${s.defaultLifetime}`}).`;
+    case "init": return `${by} calls ray.init(${s.namespace === undefined ? "" : `namespace=${JSON.stringify(typeof s.namespace === "string" ? s.namespace : `<${s.namespace.of}'s>`)}`}${s.defaultLifetime === undefined ? "" : `, default lifetime ${s.defaultLifetime}`})${s.node === undefined || s.node === "head" ? "" : ` on node ${s.node}`}.`;
     case "create": {
       const opts = [
         s.name === undefined ? null : `name=${JSON.stringify(s.name)}`,
@@ -285,6 +285,7 @@ export function askedText(s: Step): string {
         s.lifetime === undefined ? null : `lifetime=${JSON.stringify(s.lifetime)}`,
         s.getIfExists === undefined ? null : `get_if_exists=${s.getIfExists ? "True" : "False"}`,
         s.maxRestarts === undefined ? null : `max_restarts=${s.maxRestarts}`,
+        s.node === undefined ? null : `scheduling_strategy=NodeAffinitySchedulingStrategy(<${s.node}'s id>, soft=${s.soft === true ? "True" : "False"})`,
       ].filter((x) => x !== null);
       const args = (s.args ?? []).map((a) => JSON.stringify(a)).join(", ");
       return `${by} runs ${s.as === undefined ? "" : `${s.as} = `}${s.class}.options(${opts.join(", ")}).remote(${args}).`;

@@ -29,9 +29,11 @@ export function describeChanges(before: State, after: State, labels: Labels): st
     // Named only when something is said of it: a long log has hundreds of actors, most unchanged.
     let phrase: string | undefined;
     const who = (): string => (phrase ??= actorPhrase(after, id, labels));
+    // Where it runs, once the cluster has worker nodes (format version 2).
+    const on = (node: string | undefined): string => (node === undefined ? "" : ` on node ${labelOf(node, labels)}`);
     if (b === undefined) {
       out.push(`${who()} was registered${a.detached ? " as a detached actor" : `, owned by ${labelOf(a.owner?.caller ?? "", labels)}`}, in namespace '${a.namespace}'`);
-      if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who()} is ${a.lifecycle}`);
+      if (a.lifecycle !== "DEPENDENCIES_UNREADY") out.push(`${who()} is ${a.lifecycle}${a.lifecycle === "ALIVE" ? on(a.node) : ""}`);
       continue;
     }
     if (b.lifecycle === a.lifecycle && a.numRestarts > b.numRestarts) {
@@ -40,8 +42,8 @@ export function describeChanges(before: State, after: State, labels: Labels): st
     if (b.lifecycle !== a.lifecycle) {
       if (a.lifecycle === "DEAD") out.push(`${who()} is DEAD (${a.deathCause ?? "unknown cause"})`);
       else if (a.lifecycle === "RESTARTING") out.push(`${who()} is RESTARTING (restart ${a.numRestarts} of ${a.maxRestarts === -1 ? "unlimited" : a.maxRestarts})`);
-      else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who()} is ALIVE again: its constructor ran again with its original arguments`);
-      else if (a.lifecycle === "ALIVE") out.push(`${who()} is ALIVE`);
+      else if (a.lifecycle === "ALIVE" && b.lifecycle === "RESTARTING") out.push(`${who()} is ALIVE again${on(a.node)}: its constructor ran again with its original arguments`);
+      else if (a.lifecycle === "ALIVE") out.push(`${who()} is ALIVE${on(a.node)}`);
     }
     if (before.actors[id] !== undefined && after.actors[id] === undefined) out.push(`${who()} was destroyed: the GCS forgot it`);
     if (b.lifecycle !== "DEAD" && a.lifecycle === "DEAD" && after.actors[id] !== undefined && a.name !== null && after.names[a.namespace]?.[a.name] === id) {
