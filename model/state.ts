@@ -252,11 +252,6 @@ export function selectRestartsLeft(actor: Actor): number {
   return actor.maxRestarts === -1 ? Infinity : Math.max(0, actor.maxRestarts - actor.numRestarts + (actor.preemptionRestarts ?? 0));
 }
 
-/** The node a caller runs on: a driver's, or an actor's (the head when not placed elsewhere). */
-export function selectCallerNode(state: State, caller: string): string {
-  return (isJobId(caller) ? selectJob(state, caller).node : selectActor(state, caller).node) ?? HEAD;
-}
-
 /** True when the caller holds any handle to the actor. */
 export function selectHolds(state: State, caller: string, actor: string): boolean {
   return state.handles[caller]?.[actor] !== undefined;

@@ -56,7 +56,6 @@ export const nodeDied = defineFault({
       return owner !== null && ownerOn(d, owner, event.node);
     });
     const running = ids.filter((id) => d.actors[id].node === event.node && d.actors[id].lifecycle === "ALIVE");
-    const preemption = node.drain === "preemption";
     node.alive = false;
     for (const id of orphans) {
       const a = d.actors[id];
@@ -79,7 +78,8 @@ export const nodeDied = defineFault({
     for (const id of running) {
       const a = d.actors[id];
       if (a === undefined || a.lifecycle !== "ALIVE") continue; // destroyed above with its owner
-      const preempted = preemption || a.preempted === true;
+      // Marked when the GCS accepted a preemption drain of the node (drain-node.ts); a draining node takes no new actors.
+      const preempted = a.preempted === true;
       const rule = workerDied(d, a, "NODE_DIED", true, fx, preempted);
       fx.rules.push(rule ?? (preempted ? "node.preempted" : "node.restart"));
     }

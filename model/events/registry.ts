@@ -68,12 +68,12 @@ const ACTOR_EVENTS: readonly ActorEventDef[] = [
   actorCreated.actorCreated,
   actorRestarted.actorRestarted,
   actorUnschedulable.actorUnschedulable,
-] as readonly ActorEventDef[] as ActorEventDef[];
+] as readonly ActorEventDef[];
 
 /** The internal events of the kill queue. */
-const QUEUE_EVENTS: readonly QueueEventDef[] = [killProcessed.killProcessed] as readonly QueueEventDef[] as QueueEventDef[];
+const QUEUE_EVENTS: readonly QueueEventDef[] = [killProcessed.killProcessed] as readonly QueueEventDef[];
 
-const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed, nodeDied.nodeDied] as readonly FaultDef[] as FaultDef[];
+const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed, nodeDied.nodeDied] as readonly FaultDef[];
 
 /** Every event type the registry knows: the commands, then the internal events in their order, then the faults. */
 export const EVENT_TYPES: readonly ModelEvent["type"][] = [

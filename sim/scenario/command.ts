@@ -31,7 +31,7 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
     case "killNode":
       return { type: "node.died", node: node as string };
     case "drainNode":
-      return { type: "drainNode", caller: "", node: node as string, reason: step.reason ?? "preemption" };
+      return { type: "drainNode", caller: "", node: node as string, reason: step.reason as "preemption" | "idle" }; // required by the schema
     case "deathCause":
       return { type: "cause", caller, actor };
     case "placement":
