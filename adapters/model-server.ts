@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { ALL_METHODS, commandEnabled, firstInternalEvent, isProfileName, selectJob, type Command, type CrashFault, type ProfileName, type Result } from "../model/index.js";
+import { ALL_METHODS, HEAD, commandEnabled, firstInternalEvent, isProfileName, selectJob, type Command, type CrashFault, type Fault, type ProfileName, type Result } from "../model/index.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { compact } from "../sim/compact.js";
 import { Store } from "../sim/store.js";
@@ -34,6 +34,8 @@ export class ModelServer {
   private exited = new Set<string>();
   /** Every handle id this cluster returned. */
   private actors = new Set<string>();
+  /** Node ids addNode returned since the last reset. */
+  private nodes = new Set<string>();
   /** What each caller holds (driver label or actor id → handle ids), as the scenario format's label rules say. */
   private held = new Map<string, Set<string>>();
 
@@ -43,7 +45,7 @@ export class ModelServer {
     if (problem !== null) return err(problem.id, BAD_REQUEST, problem.message);
     const req = value as Request;
     switch (req.type) {
-      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented] });
+      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented], formats: [1, 2] });
       case "reset":
         if (!isProfileName(req.profile) || !this.implemented.includes(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile} (this server implements ${this.implemented.join(", ")})`);
         this.store = new Store(this.forced ?? req.profile);
@@ -51,6 +53,7 @@ export class ModelServer {
         this.exited.clear();
         this.actors.clear();
         this.held.clear();
+        this.nodes.clear();
         return ok(req.id, {});
       case "settle": {
         const store = this.store;
@@ -69,11 +72,11 @@ export class ModelServer {
     const problem = this.labelProblem(req);
     if (problem !== null) return err(req.id, BAD_REQUEST, problem);
     const event = this.toEvent(req);
-    if (event.type === "actor.crashed") {
+    if (event.type === "actor.crashed" || event.type === "node.died") {
       store.dispatch(event);
       return ok(req.id, {});
     }
-    const caller = event.type === "init" ? null : event.caller;
+    const caller = event.type === "init" ? null : event.caller === "" ? "" : event.caller;
     // A step waits while it cannot start (its actor is being created or restarted): let the cluster work.
     for (let e = firstInternalEvent(store.state); !commandEnabled(store.state, event) && e !== null; e = firstInternalEvent(store.state)) store.dispatch(e);
     let seen = [...store.dispatch(event)];
@@ -104,6 +107,8 @@ export class ModelServer {
       if (!this.actors.has(req.actor)) return `actor: no actor with handle id ${JSON.stringify(req.actor)} in this cluster (ids are those its create and get steps returned since the last reset)`;
       if (req.do !== "crash" && !this.heldBy(c).has(req.actor)) return `actor: the caller holds no handle to ${JSON.stringify(req.actor)} (it gets one from its own create or get, and loses it by drop)`;
     }
+    if (req.node !== undefined && req.node !== HEAD && !this.nodes.has(req.node)) return `node: no node ${JSON.stringify(req.node)} in this cluster (nodes are "head" and the ids addNode returned since the last reset)`;
+    if ((req.do === "killNode" || req.do === "drainNode") && req.node === HEAD) return `node: the head node cannot be ${req.do === "killNode" ? "killed" : "drained"}`;
     if (req.method !== undefined && !ALL_METHODS.includes(req.method)) return `method: unknown method ${JSON.stringify(req.method)} (Counter: incr, value; Greeter: say_hello)`;
     return null;
   }
@@ -121,6 +126,7 @@ export class ModelServer {
   /** Keeps what a step's result tells about drivers and handles. */
   private record(req: StepRequest, result: Result): void {
     if (req.do === "init" && result.kind === "driver") this.drivers.set((req.caller as { driver: string }).driver, result.job);
+    if (req.do === "addNode" && result.kind === "node" && result.node !== null) this.nodes.add(result.node);
     if (result.kind === "handle") {
       this.actors.add(result.actor);
       this.heldBy(req.caller).add(result.actor);
@@ -129,15 +135,20 @@ export class ModelServer {
     if (result.kind === "ok" && req.do === "exit" && req.caller !== undefined && "driver" in req.caller) this.exited.add(req.caller.driver);
   }
 
-  private toEvent(req: StepRequest): Command | CrashFault {
+  private toEvent(req: StepRequest): Command | Fault {
     const c = req.caller;
     const caller = c === undefined ? "" : "driver" in c ? (this.drivers.get(c.driver) as string) : c.actor;
     const ns = req.namespace;
     const namespace = ns === undefined || typeof ns === "string" ? ns : this.namespaceOf(ns.of);
     const actor = req.actor ?? "";
     switch (req.do) {
-      case "init": return compact({ type: "init" as const, namespace, defaultLifetime: req.defaultLifetime });
-      case "create": return compact({ type: "create" as const, caller, cls: req.class ?? "", args: req.args, name: req.name, namespace, lifetime: req.lifetime, getIfExists: req.getIfExists, maxRestarts: req.maxRestarts });
+      case "init": return compact({ type: "init" as const, namespace, defaultLifetime: req.defaultLifetime, node: req.node === HEAD ? undefined : req.node });
+      case "create": return compact({ type: "create" as const, caller, cls: req.class ?? "", args: req.args, name: req.name, namespace, lifetime: req.lifetime, getIfExists: req.getIfExists, maxRestarts: req.maxRestarts, node: req.node, soft: req.soft });
+      case "addNode": return { type: "addNode", caller: "" };
+      case "killNode": return { type: "node.died", node: req.node ?? "" };
+      case "drainNode": return { type: "drainNode", caller: "", node: req.node ?? "", reason: req.reason ?? "preemption" };
+      case "deathCause": return { type: "cause", caller, actor };
+      case "placement": return { type: "placement", caller, actor };
       case "get": return compact({ type: "get" as const, caller, name: req.name ?? "", namespace });
       case "call": return compact({ type: "call" as const, caller, actor, method: req.method ?? "", args: req.args });
       case "kill": return compact({ type: "kill" as const, caller, actor, noRestart: req.noRestart });
@@ -242,9 +253,9 @@ export class InProcessModelTarget implements Target {
     this.server = new ModelServer(forced, implemented);
   }
 
-  async hello(): Promise<{ name: string; version: string; profiles: readonly string[] }> {
+  async hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[] }> {
     const r = this.server.handle({ id: ++this.id, type: "hello", protocol: PROTOCOL_VERSION });
-    return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [] } : { name: "?", version: "?", profiles: [] };
+    return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [], ...(r.result.formats === undefined ? {} : { formats: r.result.formats }) } : { name: "?", version: "?", profiles: [] };
   }
 
   async reset(profile: string): Promise<void> {

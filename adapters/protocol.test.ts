@@ -187,6 +187,50 @@ class CheckedModelTarget implements Target {
   }
 }
 
+describe("format version 2 over the protocol (nodes)", () => {
+  it("serve-model lists format 2 and runs every node scenario of the corpus, each reply fitting its schema", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const folder = join(process.cwd(), "scenarios", "14-nodes");
+    const files = readdirSync(folder).filter((f) => f.endsWith(".json")).sort();
+    expect(files.length).toBeGreaterThanOrEqual(15);
+    const target = new CheckedModelTarget();
+    expect((await target.hello()).formats).toEqual([1, 2]);
+    for (const f of files) {
+      const result = await runOnTarget(parseScenario(f, readFileSync(join(folder, f), "utf8")), target);
+      expect(result.failure, f).toBeUndefined();
+      expect(result.passed, f).toBe(true);
+    }
+    expect(target.checked).toBeGreaterThan(100);
+  });
+
+  it("refuses a node it never returned, and killing or draining the head, naming the field", () => {
+    const { replies } = serve([
+      reset,
+      '{"id":2,"type":"step","do":"addNode"}',
+      '{"id":3,"type":"step","do":"killNode","node":"n9"}',
+      '{"id":4,"type":"step","do":"drainNode","node":"head","reason":"idle"}',
+      '{"id":5,"type":"step","do":"drainNode","node":"n1","reason":"sometime"}',
+      '{"id":6,"type":"step","do":"init","caller":{"driver":"d1"},"node":"n1"}',
+      '{"id":7,"type":"step","do":"drainNode","node":"n1","reason":"idle"}',
+    ]);
+    expect(replies[1]).toEqual({ id: 2, ok: true, result: { node: "n1" } });
+    expect(replies[2]).toMatchObject({ id: 3, ok: false, error: { kind: BAD_REQUEST, message: expect.stringMatching(/^node: no node "n9" in this cluster/) } });
+    expect(replies[3]).toMatchObject({ id: 4, ok: false, error: { kind: BAD_REQUEST, message: "node: the head node cannot be drained" } });
+    expect(replies[4]).toMatchObject({ id: 5, ok: false, error: { kind: BAD_REQUEST, message: expect.stringMatching(/^reason: must be one of "preemption", "idle"/) } });
+    expect(replies[5]).toMatchObject({ id: 6, ok: true });
+    // A driver runs there, so the node is not idle.
+    expect(replies[6]).toEqual({ id: 7, ok: true, result: { accepted: false } });
+  });
+
+  it("checks node results: a placement's node must be a string or null, a cause one of Ray's", () => {
+    expect(resultProblem("placement", { node: 3 })).toMatch(/^placement\.node: /);
+    expect(resultProblem("placement", { node: null })).toBeNull();
+    expect(resultProblem("deathCause", { cause: "EATEN" })).toMatch(/^deathCause\.cause: /);
+    expect(resultProblem("deathCause", { cause: "NODE_DIED" })).toBeNull();
+    expect(resultProblem("drainNode", {})).toBe("drainNode.accepted: missing required field");
+  });
+});
+
 describe("serve-model's replies fit the protocol's schemas", () => {
   it("on every step of 150 random programs", async () => {
     const target = new CheckedModelTarget();

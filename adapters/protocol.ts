@@ -23,6 +23,10 @@ export interface StepRequest {
   readonly method?: string;
   readonly noRestart?: boolean;
   readonly allNamespaces?: boolean;
+  /** Format version 2: a node id (one `addNode` returned, or "head") on `init`, `create`, `killNode`, `drainNode`. */
+  readonly node?: string;
+  readonly soft?: boolean;
+  readonly reason?: "preemption" | "idle";
 }
 
 export type Request =
@@ -42,6 +46,13 @@ export interface StepResult {
   readonly name?: string;
   readonly version?: string;
   readonly profiles?: readonly string[];
+  readonly formats?: readonly number[];
+  /** `addNode` (the new node's id) and `placement` (null when the actor is not ALIVE). */
+  readonly node?: string | null;
+  /** `drainNode`: whether the drain was accepted. */
+  readonly accepted?: boolean;
+  /** `deathCause`: Ray's death cause, or null while the actor is not DEAD. */
+  readonly cause?: string | null;
 }
 
 /** A reply; its id is null only in a BadRequest reply to a line without a usable id. */

@@ -1,4 +1,4 @@
-import { DEFAULT_PROFILE, ERROR_KINDS, type ErrorKind, type ProfileName, type Result } from "../model/index.js";
+import { DEFAULT_PROFILE, ERROR_KINDS, HEAD, type ErrorKind, type ProfileName, type Result } from "../model/index.js";
 import { checkExpectation } from "../sim/scenario/expect.js";
 import { isParallel, type LoadedScenario, type ParallelBlock, type Step, type StepPath } from "../sim/scenario/types.js";
 import type { StepFailure } from "../sim/scenario/run.js";
@@ -22,6 +22,8 @@ export class Bindings {
   readonly ids: Record<string, string> = Object.create(null) as Record<string, string>;
   readonly drivers = new Set<string>();
   readonly namespaces = new Map<string, string>();
+  /** Node labels (format version 2) → the ids the implementation's addNode returned; "head" is itself. */
+  readonly nodes = new Map<string, string>([[HEAD, HEAD]]);
 
   caller(label: string | undefined): StepRequest["caller"] {
     if (label === undefined) return undefined;
@@ -39,6 +41,8 @@ export function toRequest(step: Step, b: Bindings): StepRequest {
   if (caller !== undefined && step.do !== "crash") req.caller = caller;
   if (step.do === "init") req.caller = { driver: by };
   if (actor !== undefined) req.actor = b.ids[actor];
+  if (step.do === "addNode") delete req.node; // the label it binds stays with rollcall
+  else if (step.node !== undefined) req.node = b.nodes.get(step.node);
   return req as unknown as StepRequest;
 }
 
@@ -57,6 +61,10 @@ export function toResult(step: Step, reply: Reply): Result {
     case "call": return { kind: "value", value: r.value ?? null };
     case "list": return { kind: "names", names: (r.names ?? []) as Extract<Result, { kind: "names" }>["names"] };
     case "state": return { kind: "state", state: r.state as Extract<Result, { kind: "state" }>["state"] };
+    case "addNode":
+    case "placement": return { kind: "node", node: r.node ?? null };
+    case "drainNode": return { kind: "drain", accepted: r.accepted === true };
+    case "deathCause": return { kind: "cause", cause: (r.cause ?? null) as Extract<Result, { kind: "cause" }>["cause"] };
     default: return { kind: "ok" };
   }
 }
@@ -105,12 +113,14 @@ async function runStep(step: Step, path: StepPath, target: Target, b: Bindings, 
     return null;
   };
   const namespaceOf = (ref: Step["namespace"]): string | undefined => (ref === undefined || typeof ref === "string" ? ref : b.namespaces.get(ref.of));
-  const mismatch = checkExpectation(step, result, b.ids, namespaceOf, bindable);
+  const labels = b.nodes.size === 1 ? b.ids : { ...b.ids, ...Object.fromEntries(b.nodes) };
+  const mismatch = checkExpectation(step, result, labels, namespaceOf, bindable);
   if (mismatch !== null) return { path, step, ...mismatch, rule };
   if (step.do === "init" && result.kind === "driver") {
     b.drivers.add(step.by as string);
     b.namespaces.set(step.by as string, result.namespace);
   }
+  if (step.do === "addNode" && result.kind === "node" && result.node !== null) b.nodes.set(step.node as string, result.node);
   if (step.as !== undefined && result.kind === "handle") {
     b.ids[step.as] = result.actor;
     block.set(step.as, result.actor);

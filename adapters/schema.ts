@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { ACTOR_STATES, ERROR_KINDS, MAX_JSON_DEPTH } from "../model/index.js";
+import { ACTOR_STATES, DEATH_CAUSES, ERROR_KINDS, MAX_JSON_DEPTH } from "../model/index.js";
 import { PROTOCOL_VERSION } from "./protocol.js";
 
 /*
@@ -45,10 +45,10 @@ function step(name: string, required: string[], fields: Record<string, unknown>,
 
 /** A `step` request, one schema per operation (chosen by `do`). */
 export const STEP_REQUEST_SCHEMAS: Readonly<Record<string, object>> = {
-  init: step("init", [], { caller: driverOnly, namespace, defaultLifetime: { type: "string" } }),
+  init: step("init", [], { caller: driverOnly, namespace, defaultLifetime: { type: "string" }, node: nonEmpty }),
   create: step("create", ["class"], {
     class: nonEmpty, args: { type: "array" }, name: { type: "string" }, namespace, lifetime: { type: "string" },
-    getIfExists: { type: "boolean" }, maxRestarts: { type: "integer" },
+    getIfExists: { type: "boolean" }, maxRestarts: { type: "integer" }, node: nonEmpty, soft: { type: "boolean" },
   }),
   get: step("get", ["name"], { name: { type: "string" }, namespace }),
   call: step("call", ["actor", "method"], { actor: nonEmpty, method: nonEmpty, args: { type: "array" } }),
@@ -58,6 +58,12 @@ export const STEP_REQUEST_SCHEMAS: Readonly<Record<string, object>> = {
   list: step("list", [], { allNamespaces: { type: "boolean" } }),
   state: step("state", ["actor"], { actor: nonEmpty }),
   crash: step("crash", ["actor"], { actor: nonEmpty }, false),
+  // Format version 2 (nodes): node ids are those addNode returned, or "head".
+  addNode: step("addNode", [], {}, false),
+  killNode: step("killNode", ["node"], { node: nonEmpty }, false),
+  drainNode: step("drainNode", ["node", "reason"], { node: nonEmpty, reason: { enum: ["preemption", "idle"] } }, false),
+  deathCause: step("deathCause", ["actor"], { actor: nonEmpty }),
+  placement: step("placement", ["actor"], { actor: nonEmpty }),
 };
 
 /** The other requests, one schema per `type`. */
@@ -116,6 +122,11 @@ export const RESULT_SCHEMAS: Readonly<Record<string, object>> = {
   drop: result([], {}),
   exit: result([], {}),
   crash: result([], {}),
+  addNode: result(["node"], { node: nonEmpty }),
+  killNode: result([], {}),
+  drainNode: result(["accepted"], { accepted: { type: "boolean" } }),
+  deathCause: result(["cause"], { cause: { anyOf: [{ enum: [...DEATH_CAUSES] }, { type: "null" }] } }),
+  placement: result(["node"], { node: { anyOf: [nonEmpty, { type: "null" }] } }),
 };
 
 // Compiled on first use, each schema once: compiling them all costs about 0.4 s, which a command that

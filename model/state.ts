@@ -101,6 +101,9 @@ export type DeathCause =
   /** It could not be placed: its hard node affinity names a node that is dead or draining (Ray's actor_unschedulable_context). */
   | "UNSCHEDULABLE";
 
+/** Every death cause, in the order above (the scenario format's and the protocol's enum). */
+export const DEATH_CAUSES: readonly DeathCause[] = ["RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "INTENDED_USER_EXIT", "NODE_DIED", "UNSCHEDULABLE"];
+
 /** Who owns an actor: a caller, in one incarnation (an actor's restart is a new process). */
 export interface Owner {
   readonly caller: string;

@@ -6,6 +6,8 @@
  * and expectations, never a change of what a version-1 field means.
  */
 
+import { DEATH_CAUSES } from "../../model/state.js";
+
 const json = {};
 const nonEmpty = { type: "string", minLength: 1 };
 const namespaceRef = {
@@ -15,7 +17,6 @@ const namespaceRef = {
   ],
 };
 const V1_ERRORS = ["NameTaken", "NotFound", "ActorDied", "InvalidArgument"];
-const DEATH_CAUSES = ["RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "INTENDED_USER_EXIT", "NODE_DIED", "UNSCHEDULABLE"];
 
 const expectOf = (version: 1 | 2) => ({
   type: "object",
