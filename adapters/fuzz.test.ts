@@ -4,6 +4,8 @@ import { runScenario } from "../sim/scenario/run.js";
 import { differenceKind, fuzz } from "./fuzz.js";
 import { InProcessModelTarget } from "./model-server.js";
 import { runOnTarget } from "./run-target.js";
+import { TargetRefusedError, type Target } from "./target.js";
+import { DEFAULT_SPACE } from "../sim/programs.js";
 
 describe("the differential fuzzer", () => {
   it("finds no difference between the model and itself", async () => {
@@ -62,5 +64,40 @@ describe("the differential fuzzer", () => {
     const loaded = parseScenario("cut.json", JSON.stringify(cut.difference!.scenario));
     expect(runScenario(loaded).passed).toBe(true);
     expect((await runOnTarget(loaded, new InProcessModelTarget("seed"))).passed).toBe(false);
+  });
+
+  it("with nodes (--nodes): programs add, kill and drain nodes and place drivers and actors on them; none differs from the model", async () => {
+    const report = await fuzz({ runs: 300, seed: 4, profile: "ray", maxMoves: 30, space: { ...DEFAULT_SPACE, nodes: 3 }, target: () => new InProcessModelTarget() });
+    expect(report.difference).toBeUndefined();
+    expect(report.programs).toBe(300);
+  });
+
+  it("with nodes, every kind of node step comes out, in version-2 files that pass on the model", async () => {
+    const fc = (await import("fast-check")).default;
+    const { generateScenario } = await import("../sim/generate.js");
+    const arb = fc.array(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 10, maxLength: 10 }), { minLength: 1, maxLength: 30, size: "max" });
+    const kinds = new Set<string>();
+    let versioned = 0;
+    for (const moves of fc.sample(arb, { seed: 4, numRuns: 200 })) {
+      const scenario = generateScenario(moves, "ray", { ...DEFAULT_SPACE, nodes: 3 });
+      if (scenario.version === 2) versioned++;
+      for (const step of scenario.steps) {
+        if ("do" in step && step.node !== undefined) kinds.add(`${step.do}+node`);
+        if ("do" in step) kinds.add(step.do);
+      }
+      expect(runScenario(parseScenario("n.json", JSON.stringify(scenario))).passed).toBe(true);
+    }
+    for (const k of ["addNode", "killNode", "drainNode", "deathCause", "placement", "init+node", "create+node"]) expect(kinds, k).toContain(k);
+    expect(versioned).toBeGreaterThan(100);
+  });
+
+  it("with nodes, a target whose hello lists format 1 only is refused before any program", async () => {
+    const formatOne = (): Target => {
+      const inner = new InProcessModelTarget();
+      return Object.assign(Object.create(inner) as InProcessModelTarget, { hello: async () => ({ ...(await inner.hello()), formats: [1] }) });
+    };
+    await expect(fuzz({ runs: 5, seed: 1, profile: "ray", maxMoves: 10, space: { ...DEFAULT_SPACE, nodes: 2 }, target: formatOne })).rejects.toBeInstanceOf(TargetRefusedError);
+    // Without nodes the same target is fuzzed as before.
+    expect((await fuzz({ runs: 5, seed: 1, profile: "ray", maxMoves: 10, target: formatOne })).programs).toBe(5);
   });
 });

@@ -97,7 +97,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let refused: TargetRefusedError | null = null;
   try {
     target = options.target();
-    const implemented = await requireProfile(target, options.profile);
+    const implemented = await requireProfile(target, options.profile, (options.space?.nodes ?? 0) > 0 ? 2 : 1);
     // The other Ray profiles the target implements: a difference one of them explains is a known change between releases.
     const others = implemented.filter((p): p is ProfileName => isProfileName(p) && p !== options.profile && PROFILES[p].releases !== null);
     const explainedBy = async (moves: readonly number[][]): Promise<ProfileName | null> => {
@@ -116,7 +116,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     };
     let failing: { moves: number[][]; scenario: Scenario; result: TargetResult } | null = null;
     // Generation only: fast-check's own shrinker is not used (see reduce).
-    await fc.check(
+    const outcome = await fc.check(
       fc.asyncProperty(arb, async (moves) => {
         const r = await run(moves).catch((e: unknown) => {
           if (e instanceof TargetRefusedError) refused = e;
@@ -141,6 +141,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       { seed: options.seed, numRuns: options.runs, endOnFailure: true },
     );
     if (refused !== null) throw refused;
+    // A program that threw (inside rollcall: the model or the generator) is a bug of rollcall, never "no difference".
+    if (outcome.failed && failing === null) throw outcome.errorInstance instanceof Error ? outcome.errorInstance : new Error(`a fuzzed program failed inside rollcall: ${String(outcome.errorInstance)}`);
     if (failing === null || found === null) return { programs, steps, seconds: elapsed(), shrinkRuns: 0, explained: [...explained.values()], explainRuns };
     const first = found as { programs: number; steps: number; seconds: number };
     const deadline = options.shrinkSeconds === undefined ? Infinity : performance.now() + options.shrinkSeconds * 1000;

@@ -32,16 +32,22 @@ export class TargetRefusedError extends InputError {
  * empty list means every profile). A target that misbehaves at hello is
  * unusable too: both are TargetRefusedError.
  */
-export async function requireProfile(target: Target, profile: string): Promise<readonly string[]> {
+export async function requireProfile(target: Target, profile: string, format: 1 | 2 = 1): Promise<readonly string[]> {
   let profiles: readonly string[];
+  let formats: readonly number[];
   try {
-    profiles = (await target.hello()).profiles;
+    const hello = await target.hello();
+    profiles = hello.profiles;
+    formats = hello.formats ?? [1];
   } catch (e) {
     if (e instanceof TargetError) throw new TargetRefusedError(`the target ${target.description} cannot be used: ${e.verdict}: ${e.message}`);
     throw e;
   }
   if (profiles.length > 0 && !profiles.includes(profile)) {
     throw new TargetRefusedError(`the target ${target.description} does not implement profile ${profile} (its hello lists ${profiles.join(", ")})`);
+  }
+  if (!formats.includes(format)) {
+    throw new TargetRefusedError(`the target ${target.description} runs scenario format ${formats.join(", ")} only (its hello), and programs with nodes need format ${format}`);
   }
   return profiles;
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { DEFAULT_PROFILE } from "../model/index.js";
 import { fuzz, fuzzRaces } from "../adapters/fuzz.js";
+import { DEFAULT_SPACE } from "../sim/programs.js";
 import { InProcessModelTarget } from "../adapters/model-server.js";
 import { describeFailure } from "../sim/scenario/run.js";
 import { formatStepPath, type Scenario } from "../sim/scenario/types.js";
@@ -28,6 +29,8 @@ export interface FuzzCliOptions {
   readonly repeatTime?: string;
   /** A user's own Ray cluster (its GCS address) to run on. */
   readonly address?: string;
+  /** Worker nodes programs may add (--nodes; 0: no node events). */
+  readonly nodes?: string;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -44,6 +47,10 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const spec = withAddress(withProfile(parsed, asked), address);
   const shrinkSeconds = parseCount(options.shrinkTime, "--shrink-time", 1);
   const repeat = parseRepeat(options.repeat, options.repeatTime);
+  const nodes = parseCount(options.nodes ?? "0", "--nodes", 0);
+  if (nodes > 4) throw new InputError(`--nodes must be from 0 to 4, got ${nodes}`);
+  if (nodes > 0 && options.race === true) throw new InputError("--nodes is for plain fuzzing: race programs have no node events yet (leave out --race or --nodes)");
+  const space = { ...DEFAULT_SPACE, nodes };
   if (options.race !== true && (repeat.times > 1 || repeat.seconds !== undefined)) throw new InputError("--repeat and --repeat-time repeat a race: they need --race");
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
@@ -53,7 +60,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const logs = spec.kind === "model" ? undefined : (options.logs ?? join(options.out, "logs"));
   if (logs !== undefined) checkOutDir(logs, "--logs");
   console.log(`seed ${seed}`);
-  console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves`);
+  console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves${nodes > 0 ? `, with up to ${nodes} worker node${nodes === 1 ? "" : "s"} (node faults on)` : ""}`);
   const tty = process.stderr.isTTY;
   let lastReport = 0;
   let announced = false;
@@ -84,7 +91,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   };
   try {
     if (options.race === true) return await raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, repeat }, tty, replayIt);
-    return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller }, tty, replayIt);
+    return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, ...(nodes > 0 ? { space } : {}) }, tty, replayIt);
   } finally {
     stopHook();
   }

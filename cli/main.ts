@@ -134,6 +134,7 @@ function program(): Command {
     .option("--max-moves <n>", "moves per program at most", "25")
     .option("--out <dir>", "where a difference is written as a scenario", "fuzz-failures")
     .option("--race", "race mode: each program ends in a parallel block whose outcome must be one the model allows")
+    .option("--nodes <n>", "worker nodes programs may add (0-4): with some, programs also kill and drain nodes, start drivers and place actors on them (scenario format 2; the target must list it)", "0")
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it)")
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  applyInPlace, canonicalJson, commandEnabled, enabledInternalEvents, firstInternalEvent, initialState, Ledger, MUTANT_NAMES, transition,
+  applyInPlace, canonicalJson, isFault, commandEnabled, enabledInternalEvents, firstInternalEvent, initialState, Ledger, MUTANT_NAMES, transition,
   type ModelEvent, type MutantName, type ProfileName, type State,
 } from "./index.js";
 import { DEFAULT_SPACE, eventEnabled, nextCommand, nodeEvents } from "../sim/programs.js";
@@ -25,7 +25,7 @@ function agree(profile: ProfileName, mutant: MutantName | undefined, seed: numbe
     if (nodes) options.push(...nodeEvents(state, [rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000), rng.int(1000)]).filter((e) => eventEnabled(state, e)));
     const command = nextCommand(state, choose, { ...DEFAULT_SPACE, drivers: 4 });
     const busy = "caller" in command && state.inflight[command.caller] !== undefined;
-    if (!busy && (command.type === "actor.crashed" || commandEnabled(state, command))) options.push(command, command, command);
+    if (!busy && (isFault(command) ? eventEnabled(state, command) : commandEnabled(state, command))) options.push(command, command, command);
     if (options.length === 0) continue;
     const event = options[choose(options.length)];
     const t = transition(state, event);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import {
-  firstInternalEvent, transition, initialState,
+  firstInternalEvent, transition, initialState, isFault,
   type Law, type LawStep, type ModelEvent, type Observation, type ProfileName, type State,
 } from "../model/index.js";
 import { movesOf, type LaneWish } from "../sim/search.js";
@@ -38,7 +38,7 @@ export function runProgram(
     const choose = (n: number): number => (move[k++ % move.length] ?? 0) % n;
     const command = nextCommand(state, choose, space);
     if (mode === "settled") {
-      if (command.type === "actor.crashed") {
+      if (isFault(command)) {
         step(command);
         settle(store);
       } else runSettled(store, command, false);

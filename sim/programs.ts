@@ -15,6 +15,13 @@ export interface ProgramSpace {
   readonly namespaces: readonly string[];
   /** Inject crashes. */
   readonly faults: boolean;
+  /**
+   * Worker nodes a program may add (format version 2): with some, programs
+   * also add nodes, kill and drain them, start drivers and place actors on
+   * them, and ask death causes and placements. Absent or 0: no node event,
+   * and every program is what it was before nodes existed.
+   */
+  readonly nodes?: number;
 }
 
 export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"], namespaces: ["ns1", "ns2"], faults: true };
@@ -27,7 +34,11 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
  * generator and fast-check share this one definition (and fast-check shrinks
  * programs toward the first choices: init, then plain creates).
  */
-export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | CrashFault {
+export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
+  if (space.nodes !== undefined && space.nodes > 0 && choose(5) === 0) {
+    const node = nodeCommand(state, choose, space);
+    if (node !== null) return node;
+  }
   const running = Object.keys(state.jobs);
   const alive: string[] = [];
   for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
@@ -36,7 +47,11 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   }
   if (space.faults && alive.length > 0 && choose(20) === 0) return { type: "actor.crashed", actor: pick(choose, alive) };
   const caller = alive.length > 0 && choose(5) === 0 ? pick(choose, alive) : pick(choose, running);
-  return nextCommandBy(state, caller, choose, space);
+  const command = nextCommandBy(state, caller, choose, space);
+  // With nodes an actor may wait for a node for ever (none alive to take it), and a call to it
+  // would never return: ask its state instead. Without nodes every wait ends when the cluster settles.
+  if (space.nodes !== undefined && space.nodes > 0 && command.type === "call" && !commandEnabled(state, command)) return { type: "state", caller, actor: command.actor };
+  return command;
 }
 
 /**
@@ -109,6 +124,45 @@ function pick<T>(choose: Choose, items: readonly T[]): T {
 function maybe<T>(choose: Choose, items: readonly T[]): T | undefined {
   const i = choose(items.length + 1);
   return i === 0 ? undefined : items[i - 1];
+}
+
+/**
+ * A random node event of a program with nodes (format version 2), valid in
+ * `state`: a node added (up to `space.nodes`), a live node killed or drained
+ * (for preemption or idle termination), a driver started on a node, a
+ * creation with hard or soft affinity to a node (dead ones included: that is
+ * how an actor becomes unschedulable), or a caller asking the death cause or
+ * placement of an actor it holds. Null when none fits (no node yet and no
+ * room for one).
+ */
+export function nodeCommand(state: State, choose: Choose, space: ProgramSpace): Command | Fault | null {
+  const nodes = state.nodes ?? {};
+  const ids = Object.keys(nodes);
+  const live = ids.filter((id) => nodes[id]!.alive);
+  const running = Object.keys(state.jobs);
+  const options: (() => Command | Fault | null)[] = [];
+  if (ids.length < (space.nodes ?? 0)) options.push(() => ({ type: "addNode", caller: "" }), () => ({ type: "addNode", caller: "" }));
+  if (live.length > 0) {
+    options.push(() => ({ type: "node.died", node: pick(choose, live) }));
+    options.push(() => ({ type: "drainNode", caller: "", node: pick(choose, live), reason: choose(3) === 0 ? "idle" : "preemption" }));
+  }
+  if (ids.length > 0 && running.length < space.drivers) options.push(() => compact({ type: "init" as const, namespace: maybe(choose, space.namespaces), node: pick(choose, ids) }));
+  if (ids.length > 0 && running.length > 0) {
+    options.push(() => {
+      const base = createCommand(pick(choose, running), choose, space);
+      return compact({ ...base, node: pick(choose, ids), soft: choose(2) === 0 ? true : undefined });
+    });
+  }
+  const askers = running.filter((j) => Object.keys(state.handles[j] ?? {}).length > 0);
+  if (askers.length > 0) {
+    options.push(() => {
+      const caller = pick(choose, askers);
+      const actor = pick(choose, Object.keys(state.handles[caller]!));
+      return choose(2) === 0 ? { type: "cause", caller, actor } : { type: "placement", caller, actor };
+    });
+  }
+  if (options.length === 0) return null;
+  return pick(choose, options)();
 }
 
 /** True when an event can be taken in a state, as the search core decides it (a crash: its actor is ALIVE; a command: no other in flight for its caller). */

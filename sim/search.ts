@@ -224,13 +224,13 @@ export function laneMoves(state: State, wish: LaneWish, out: Move[]): void {
     return;
   }
   for (const command of typeof wish.commands === "function" ? wish.commands() : wish.commands) {
-    if (command.type === "actor.crashed") out.push({ event: command, kind: "crash", lane: wish.lane });
+    if (command.type === "actor.crashed" || command.type === "node.died") out.push({ event: command, kind: "crash", lane: wish.lane });
     else if (isCommandEvent(command) && commandEnabled(state, command)) out.push({ event: command, kind: "command", lane: wish.lane });
   }
 }
 
 function isCommandEvent(e: ModelEvent): e is Command {
-  return e.type !== "actor.crashed" && !e.type.includes(".");
+  return !e.type.includes(".");
 }
 
 /** The hash of a positions' key text, left in hashOut. */

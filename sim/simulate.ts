@@ -1,4 +1,4 @@
-import { fingerprint, initialState, type ProfileName, type State } from "../model/index.js";
+import { fingerprint, initialState, isFault, type ProfileName, type State } from "../model/index.js";
 import { LOG_FORMAT, ROLLCALL_VERSION, type LogHeader, type LogRecord } from "./log.js";
 import { drainSync, Pacer, type Paced } from "./pace.js";
 import { DEFAULT_SPACE, nextCommand, type ProgramSpace } from "./programs.js";
@@ -59,7 +59,7 @@ function* run(options: SimulateOptions, on: Dispatcher): Paced<void> {
   const choose = (n: number): number => rng.int(n);
   for (let i = 0; i < options.steps; i++) {
     const command = nextCommand(on.state, choose, space);
-    if (command.type === "actor.crashed") {
+    if (isFault(command)) {
       on.dispatch(command);
       settle(on);
     } else {

@@ -1,4 +1,4 @@
-import { canonicalJson, type Result } from "../../model/index.js";
+import { canonicalJson, HEAD, type Result } from "../../model/index.js";
 import type { Labels } from "./command.js";
 import type { NamespaceRef, Step } from "./types.js";
 
@@ -9,9 +9,9 @@ export interface Mismatch {
 }
 
 /** The label that names a model id, or a description of an unnamed one. */
-export function nameOf(id: string, labels: Labels): string {
+export function nameOf(id: string, labels: Labels, what = "actor"): string {
   for (const [label, bound] of Object.entries(labels)) if (bound === id) return `'${label}'`;
-  return `an unlabelled actor (${id})`;
+  return `an unlabelled ${what} (${id})`;
 }
 
 /** A result in words, with labels for the ids the scenario knows. */
@@ -23,7 +23,7 @@ export function describeResult(result: Result, labels: Labels): string {
     case "error": return `error ${result.error}: ${result.message}`;
     case "names": return `names ${canonicalJson(result.names)}`;
     case "state": return `state ${result.state}`;
-    case "node": return result.node === null ? "on no node" : `on node ${nameOf(result.node, labels)}`;
+    case "node": return result.node === null ? "on no node" : `on node ${result.node === HEAD ? "'head'" : nameOf(result.node, labels, "node")}`;
     case "drain": return `drain ${result.accepted ? "accepted" : "rejected"}`;
     case "cause": return `death cause ${result.cause ?? "none (not DEAD)"}`;
     case "ok": return "ok";
@@ -61,7 +61,8 @@ export function checkExpectation(step: Step, result: Result, labels: Labels, nam
     return result.kind === "state" && result.state === expect.state ? null : { expected: `state ${expect.state}`, observed: described() };
   }
   if ("node" in expect) {
-    return result.kind === "node" && result.node === labels[expect.node] ? null : { expected: `on node '${expect.node}'`, observed: described() };
+    // The head node is named "head" in every file and by every implementation.
+    return result.kind === "node" && result.node === (expect.node === HEAD ? HEAD : labels[expect.node]) ? null : { expected: `on node '${expect.node}'`, observed: described() };
   }
   if ("drain" in expect) {
     return result.kind === "drain" && result.accepted === (expect.drain === "accepted") ? null : { expected: `drain ${expect.drain}`, observed: described() };
