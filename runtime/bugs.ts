@@ -23,6 +23,8 @@ export const BUGS: Readonly<Record<string, string>> = {
   "lineage-keeps-dropped": "an owned actor with restarts left is kept for lineage reconstruction when its owner drops it, instead of being released",
   "kill-restart-free": "ray.kill(no_restart=False) restarts the actor without using up one of its restarts",
   "exit-actor-restarts": "exit_actor() is handled like a crash: an actor with restarts left comes back",
+  "owner-node-one-child": "when a node dies, only one actor of each owner (a driver or an actor) on it is destroyed; the owner's other actors live on (Ray PR #60669: OnNodeDead kept the children in a map keyed by owner, and emplace kept one)",
+  "detached-killed-with-creator": "when a node dies, the detached actors created by a driver or an actor on it are killed too, wherever they run (Ray issue #40864, fixed by PR #53562: the raylet fate-shared leased workers with their owner process, detached actors included)",
 };
 
 const raw = process.env["ROLLCALL_BUG"];

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Rpc, socketChannel } from "./rpc.js";
 import { bugOn } from "./bugs.js";
 import { constructorProblem, methodProblem } from "./classes.js";
-import { RuntimeError, type ActorRef, type ActorState, type Lifetime } from "./protocol.js";
+import { RuntimeError, type ActorRef, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
 
 /**
  * The client library a driver (or code inside an actor) uses: a small,
@@ -20,6 +20,8 @@ import { RuntimeError, type ActorRef, type ActorState, type Lifetime } from "./p
 export interface InitOptions {
   readonly namespace?: string;
   readonly defaultLifetime?: string;
+  /** The worker node this driver runs on (format version 2); absent: the head. */
+  readonly node?: string;
 }
 
 export interface ActorOptions {
@@ -28,6 +30,9 @@ export interface ActorOptions {
   readonly lifetime?: string;
   readonly getIfExists?: boolean;
   readonly maxRestarts?: number;
+  /** `NodeAffinitySchedulingStrategy(node, soft)` (format version 2). */
+  readonly node?: string;
+  readonly soft?: boolean;
 }
 
 type HandleKind = "strong" | "weak";
@@ -76,6 +81,7 @@ export class ActorClass {
     try {
       const ref = await client.rpc.request<ActorRef>("register", {
         cls: this.cls, args, name, namespace, detached: lifetime === "detached", maxRestarts: o.maxRestarts ?? 0,
+        ...(o.node === undefined ? {} : { node: o.node, soft: o.soft === true }),
       });
       if (name !== null) client.remember(namespace, name, ref);
       return client.hold(ref, "strong");
@@ -149,6 +155,16 @@ export class Client {
     return (await this.rpc.request<{ state: ActorState }>("state", { actor: actorId })).state;
   }
 
+  /** The state API's death cause (format version 2): null while the actor is not DEAD. */
+  async deathCause(actorId: string): Promise<DeathCause | null> {
+    return (await this.rpc.request<{ cause: DeathCause | null }>("deathCause", { actor: actorId })).cause;
+  }
+
+  /** The state API's node of an actor (format version 2): null while it is not ALIVE. */
+  async placement(actorId: string): Promise<string | null> {
+    return (await this.rpc.request<{ node: string | null }>("placement", { actor: actorId })).node;
+  }
+
   /** Disconnects from the head: for a driver, its job ends. */
   shutdown(): void {
     this.rpc.close();
@@ -185,7 +201,9 @@ export async function init(socketPath: string, opts: InitOptions = {}): Promise<
   }
   const rpc = await connectHead(socketPath);
   // Like Ray's JobConfig, the driver makes up a random namespace when it names none.
-  const r = await rpc.request<{ job: string; namespace: string }>("init", { namespace: opts.namespace ?? randomUUID(), defaultLifetime: lifetime });
+  const r = await rpc.request<{ job: string; namespace: string }>("init", {
+    namespace: opts.namespace ?? randomUUID(), defaultLifetime: lifetime, ...(opts.node === undefined ? {} : { node: opts.node }),
+  });
   return new Client(rpc, r.job, r.namespace, lifetime);
 }
 

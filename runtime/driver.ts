@@ -4,15 +4,17 @@ import { runStep } from "./steps.js";
 import { RuntimeError, type StepMsg } from "./protocol.js";
 
 /**
- * A driver process: one per scenario driver, forked by the adapter, which
- * sends it steps over Node's IPC channel. Its first step is `init` (it
+ * A driver process: one per scenario driver, forked by the adapter (or, for
+ * a driver on a worker node, by that node's agent, which relays the
+ * adapter's steps), which sends it steps over Node's IPC channel. Its first step is `init` (it
  * connects to the head), its last may be `exit` (it disconnects and exits,
  * which ends its job). It exits too when the adapter goes away.
  *
- * Usage: forked as `node driver.js <head socket path>`.
+ * Usage: forked as `node driver.js <head socket path> [<worker node id>]`.
  */
 function main(): void {
   const socketPath = process.argv[2];
+  const node = process.argv[3];
   if (socketPath === undefined || process.send === undefined) {
     process.stderr.write("usage: forked as node driver.js <head socket path>\n");
     process.exit(2);
@@ -24,7 +26,7 @@ function main(): void {
     const step = p.step as StepMsg;
     if (step.do === "init") {
       if (client !== null) throw new RuntimeError("Internal", "this driver is already initialised");
-      client = await init(socketPath, { namespace: step.namespace, defaultLifetime: step.defaultLifetime });
+      client = await init(socketPath, { namespace: step.namespace, defaultLifetime: step.defaultLifetime, ...(node === undefined ? {} : { node }) });
       client.rpc.onClose(() => process.exit(0)); // the head is gone: so is the cluster
       return { namespace: client.namespace, job: client.job };
     }

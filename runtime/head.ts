@@ -3,14 +3,14 @@ import { createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { Rpc, ipcChannel, socketChannel } from "./rpc.js";
 import { Registry, type Caller } from "./registry.js";
-import { RuntimeError, type Lifetime, type StepMsg } from "./protocol.js";
+import { HEAD, RuntimeError, type DrainReason, type Lifetime, type StepMsg } from "./protocol.js";
 import { faultOn } from "./bugs.js";
 
 /**
- * The head process: the cluster's registry (see registry.ts), serving drivers
- * and actor processes over a Unix domain socket (JSON lines), and the adapter
- * that started it over Node's IPC channel (control: settle, crashes,
- * code to run inside an actor).
+ * The head process: the cluster's registry (see registry.ts), serving drivers,
+ * actor processes and worker nodes' agents over a Unix domain socket (JSON
+ * lines), and the adapter that started it over Node's IPC channel (control:
+ * settle, crashes, node deaths and drains, code to run inside an actor).
  *
  * Usage: forked by the adapter as `node head.js <socket path>` (in a
  * directory of its own); it sends `{ready: true}` on IPC once it listens. It
@@ -18,17 +18,29 @@ import { faultOn } from "./bugs.js";
  * adapter goes away.
  */
 
-/** Serves one connection: the first request says who it is (a driver's init, or an actor's hello). */
+/** Serves one connection: the first request says who it is (a driver's init, an actor's hello, or a worker node agent's node). */
 function serveConnection(registry: Registry, socket: Socket): void {
   let caller: Caller | null = null;
+  /** The driver's node; a driver on a worker node ends when its agent reports its exit, not when its connection closes. */
+  let driverNode = HEAD;
+  /** Set when the peer is a worker node's agent. */
+  let node: string | null = null;
   const rpc = new Rpc(socketChannel(socket), null, "ActorDied");
   rpc.serve(async (method, p) => {
     if (method === "init") {
-      if (caller !== null) throw new RuntimeError("Internal", "init twice on one connection");
-      const job = registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime);
+      if (caller !== null || node !== null) throw new RuntimeError("Internal", "init twice on one connection");
+      driverNode = typeof p.node === "string" ? p.node : HEAD;
+      const job = registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime, driverNode);
       caller = { kind: "driver", job: job.id };
       return { job: job.id, namespace: job.namespace };
     }
+    if (method === "node") {
+      if (caller !== null || node !== null) throw new RuntimeError("Internal", "node after another hello on one connection");
+      registry.nodeConnected(String(p.node), rpc);
+      node = String(p.node);
+      return {};
+    }
+    if (node !== null) return nodeRequest(registry, node, method, p);
     if (method === "hello") {
       registry.actorConnected(String(p.actor), Number(p.incarnation), rpc);
       caller = { kind: "actor", actor: String(p.actor), incarnation: Number(p.incarnation) };
@@ -38,9 +50,24 @@ function serveConnection(registry: Registry, socket: Socket): void {
     return callerRequest(registry, caller, method, p);
   });
   rpc.onClose(() => {
-    // A driver's exit is seen when its connection closes; an actor's, when its process exits.
-    if (caller?.kind === "driver") registry.endJob(caller.job);
+    // A driver's exit is seen when its connection closes (on a worker node, when its agent reports it);
+    // an actor's, when its process exits; a node's death, when its agent's connection closes.
+    if (caller?.kind === "driver" && driverNode === HEAD) registry.endJob(caller.job);
+    if (node !== null) registry.nodeDied(node);
   });
+}
+
+/** A report from a worker node's agent: one of its processes exited. */
+async function nodeRequest(registry: Registry, node: string, method: string, p: Record<string, unknown>): Promise<unknown> {
+  switch (method) {
+    case "exited":
+      registry.nodeProcessExited(node, String(p.key), typeof p.code === "number" ? p.code : null);
+      return {};
+    case "driverExited":
+      registry.endJob(String(p.job));
+      return {};
+    default: throw new RuntimeError("Internal", `unknown node request ${method}`);
+  }
 }
 
 /** A request from a driver or from code inside an actor. */
@@ -50,6 +77,7 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
       return registry.register(caller, {
         cls: String(p.cls), args: (p.args ?? []) as unknown[], name: (p.name ?? null) as string | null,
         namespace: String(p.namespace), detached: p.detached === true, maxRestarts: Number(p.maxRestarts ?? 0),
+        affinity: typeof p.node === "string" ? { node: p.node, soft: p.soft === true } : null,
       });
     case "lookup": return { actor: registry.lookup(caller, String(p.namespace), String(p.name), p.handle === true) };
     case "drop": return registry.drop(caller, String(p.actor));
@@ -59,6 +87,8 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
       return registry.kill(caller, String(p.actor), p.noRestart !== false);
     case "list": return { names: registry.list(caller, (p.namespace ?? null) as string | null) };
     case "state": return { state: registry.state(caller, String(p.actor)) };
+    case "deathCause": return { cause: registry.deathCause(caller, String(p.actor)) };
+    case "placement": return { node: registry.placement(caller, String(p.actor)) };
     case "call": return { value: await registry.call(caller, String(p.actor), String(p.method), (p.args ?? []) as unknown[]) };
     case "exiting": return registry.exiting(caller);
     default: throw new RuntimeError("Internal", `unknown request ${method}`);
@@ -73,7 +103,10 @@ async function controlRequest(registry: Registry, method: string, p: Record<stri
       return {};
     case "exec": {
       // Code to run inside an actor: it waits while the actor is not (yet, or again) running, and fails if it is DEAD.
-      const conn = await registry.whenAlive(String(p.actor));
+      const conn = await registry.whenAlive(String(p.actor)).catch((e: unknown) => {
+        // Code inside an actor that is DEAD fails as its caller died, whatever killed it.
+        throw e instanceof RuntimeError && e.kind === "ActorUnschedulable" ? new RuntimeError("ActorDied", e.message) : e;
+      });
       return conn.request("exec", { step: p.step as StepMsg });
     }
     case "crash":
@@ -82,6 +115,11 @@ async function controlRequest(registry: Registry, method: string, p: Record<stri
     case "jobEnded":
       await registry.jobEnded(String(p.job));
       return {};
+    case "nodeDied":
+      registry.nodeDied(String(p.node));
+      return {};
+    case "drain":
+      return { accepted: registry.drain(String(p.node), p.reason as DrainReason) };
     default: throw new RuntimeError("Internal", `unknown control request ${method}`);
   }
 }

@@ -9,10 +9,16 @@ import type { StepRequest } from "../adapters/protocol.js";
 export type ActorState = "DEPENDENCIES_UNREADY" | "PENDING_CREATION" | "ALIVE" | "RESTARTING" | "DEAD";
 
 /** Why an actor died, in Ray's words. */
-export type DeathCause = "RAY_KILL" | "OWNER_DIED" | "OUT_OF_SCOPE" | "REF_DELETED" | "WORKER_DIED" | "INTENDED_USER_EXIT";
+export type DeathCause = "RAY_KILL" | "OWNER_DIED" | "OUT_OF_SCOPE" | "REF_DELETED" | "WORKER_DIED" | "INTENDED_USER_EXIT" | "NODE_DIED" | "UNSCHEDULABLE";
 
-/** The error kinds of the scenario format, plus Internal for anything else. */
-export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument" | "Internal";
+/** The error kinds of the scenario format (ActorUnschedulable: format version 2), plus Internal for anything else. */
+export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument" | "ActorUnschedulable" | "Internal";
+
+/** The head node's id (format version 2): every cluster has it from its start; worker nodes get ids from addNode. */
+export const HEAD = "head";
+
+/** A drain the GCS accepted (format version 2's drainNode). */
+export type DrainReason = "preemption" | "idle";
 
 export type Lifetime = "detached" | "non_detached";
 
@@ -42,6 +48,8 @@ export interface ActorSpec {
   readonly incarnation: number;
   readonly cls: string;
   readonly args: readonly unknown[];
+  /** The node the process runs on: HEAD, or a worker node's id. */
+  readonly node: string;
   /** The job the actor's code runs in (its creator's): its namespace and default lifetime. */
   readonly job: string;
   readonly namespace: string;
@@ -62,6 +70,12 @@ export interface StepResult {
   readonly value?: unknown;
   readonly names?: readonly (string | { readonly name: string; readonly namespace: string })[];
   readonly state?: ActorState;
+  /** addNode: the new node's id; placement: the node an ALIVE actor runs on, else null. */
+  readonly node?: string | null;
+  /** deathCause: a DEAD actor's cause, else null. */
+  readonly cause?: DeathCause | null;
+  /** drainNode: whether the GCS accepted the drain. */
+  readonly accepted?: boolean;
   /** The driver's job id (for the adapter's own bookkeeping; not part of the protocol reply). */
   readonly job?: string;
 }

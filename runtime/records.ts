@@ -1,6 +1,5 @@
-import type { ChildProcess } from "node:child_process";
 import type { Rpc } from "./rpc.js";
-import type { ActorState, DeathCause, Lifetime } from "./protocol.js";
+import type { ActorState, DeathCause, DrainReason, Lifetime } from "./protocol.js";
 
 /**
  * The head's records (the GCS tables): jobs, actors, and what each one's OS
@@ -19,6 +18,8 @@ export interface JobRecord {
   readonly id: string;
   readonly namespace: string;
   readonly defaultLifetime: Lifetime;
+  /** The node its driver runs on: HEAD, or a worker node's id (format version 2). */
+  readonly node: string;
   running: boolean;
   /** Resolved when the driver's connection has closed and the head has processed it. */
   readonly ended: Promise<void>;
@@ -32,14 +33,35 @@ export type Fate =
   /** The process was told to die (ray.kill no_restart=False, exit_actor): handle it as a worker death. */
   | { readonly kind: "died"; readonly cause: DeathCause; readonly restartable: boolean };
 
-/** An actor process the head started, until the head has processed its exit. */
+/** An actor process the head started (itself, or through a worker node's agent), until the head has processed its exit. */
 export interface ProcRecord {
-  readonly child: ChildProcess;
+  /** SIGKILLs the process: the head's own child, or through the agent of its node. */
+  readonly kill: () => void;
+  /** The node it runs on: HEAD, or a worker node's id. */
+  readonly node: string;
   readonly incarnation: number;
   fate: Fate | null;
   /** Resolved once the head has processed the process's exit. */
   readonly gone: Promise<void>;
   readonly markGone: () => void;
+}
+
+/** A worker node (format version 2): its agent process hosts its actor processes and drivers. */
+export interface NodeRecord {
+  readonly id: string;
+  alive: boolean;
+  /** The drain the GCS accepted last, if any: a draining node takes no new actors. */
+  drain: DrainReason | null;
+  /** The agent's connection to the head (it starts and kills the node's actor processes). */
+  readonly conn: Rpc;
+  /** The node's actor processes the head has not seen exit, by `actor/incarnation`. */
+  readonly procs: Map<string, { readonly actor: ActorRecord; readonly proc: ProcRecord }>;
+}
+
+/** Node affinity (format version 2): `NodeAffinitySchedulingStrategy(node, soft)`. */
+export interface Affinity {
+  readonly node: string;
+  readonly soft: boolean;
 }
 
 /** A caller waiting for an actor to become ALIVE (a call, or code to run inside it). */
@@ -64,8 +86,14 @@ export interface ActorRecord {
   /** The job the actor's code runs in (its creator's). */
   readonly job: string;
   readonly maxRestarts: number;
+  /** Node affinity from its creation, or null (format version 2). */
+  readonly affinity: Affinity | null;
   state: ActorState;
   numRestarts: number;
+  /** Restarts caused by the preemption of a drained node: they do not count toward max_restarts. */
+  preemptionRestarts: number;
+  /** Set when the GCS accepted a preemption drain of its node while it ran there; cleared once it is created again. */
+  preempted: boolean;
   /** Counts the actor's process deaths; an owner reference names one incarnation. */
   incarnation: number;
   deathCause: DeathCause | null;
@@ -94,6 +122,8 @@ export function deathMessage(actor: ActorRecord): string {
     case "OWNER_DIED": return `${head} The actor is dead because its owner has died.`;
     case "OUT_OF_SCOPE": return `${head} The actor is dead because all references to the actor were removed.`;
     case "REF_DELETED": return `${head} The actor is dead because all references to the actor were removed including lineage ref count.`;
+    case "NODE_DIED": return `${head} The actor is dead because its node has died.`;
+    case "UNSCHEDULABLE": return `The actor is not schedulable: the node specified via NodeAffinitySchedulingStrategy doesn't exist any more or is infeasible, and soft=False was specified. class_name: ${actor.cls} actor_id: ${actor.id}`;
     case "INTENDED_USER_EXIT": return `${head} The actor is dead because its worker process has died. Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor() is called.`;
     default: return `${head} The actor is dead because its worker process has died. Worker exit type: SYSTEM_ERROR`;
   }

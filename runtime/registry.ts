@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Rpc } from "./rpc.js";
-import { RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
+import { HEAD, RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type Lifetime } from "./protocol.js";
 import { bugOn } from "./bugs.js";
-import { barrier, deathMessage, type ActorRecord, type Fate, type JobRecord, type OwnerRef, type ProcRecord } from "./records.js";
+import { barrier, deathMessage, type ActorRecord, type Affinity, type Fate, type JobRecord, type NodeRecord, type OwnerRef, type ProcRecord } from "./records.js";
 
 const ACTOR_MAIN = fileURLToPath(new URL("./actor.js", import.meta.url));
 
@@ -21,7 +21,12 @@ export interface RegisterRequest {
   readonly namespace: string;
   readonly detached: boolean;
   readonly maxRestarts: number;
+  /** Node affinity (format version 2), or null. */
+  readonly affinity: Affinity | null;
 }
+
+/** Where the GCS can place an actor now: on a node, nowhere yet (it waits for one), or nowhere ever (hard affinity to a dead or draining node). */
+type Placement = { readonly node: string } | "wait" | "unschedulable";
 
 /**
  * The head's registry: the GCS's job. It keeps jobs, actors, the name
@@ -31,6 +36,12 @@ export interface RegisterRequest {
  *
  * Every change ends in `changed()`, which runs the rules that follow from it
  * to a fixpoint (owner deaths, scope) and wakes whoever waits for quiescence.
+ *
+ * Format version 2 adds worker nodes: each one's agent process (node.ts)
+ * starts and kills the actor processes the head places there and reports
+ * their exits; its death is the node's death, handled as Ray's
+ * `GcsActorManager::OnNodeDead` (`nodeDied`). While no worker node was ever
+ * added, every actor runs on the head, as in version 1.
  */
 export class Registry {
   private readonly jobs = new Map<string, JobRecord>();
@@ -42,6 +53,15 @@ export class Registry {
   private settleWaiters: (() => void)[] = [];
   /** Actors whose process ray.kill(no_restart=False) killed, until the death is processed (for the seeded bug kill-restart-free). */
   private readonly killedByRay = new Set<string>();
+  /** Worker nodes in the order they were added (dead ones included): placement takes the first that fits. */
+  private readonly nodes = new Map<string, NodeRecord>();
+  /**
+   * Owners (`ownerKey`) whose death `nodeDied` handled: the actors they owned
+   * were destroyed there, and the reconcile does not look at them again (in
+   * Ray no worker-death report follows: the raylet that would send it died
+   * with the node).
+   */
+  private readonly nodeDeathOwners = new Set<string>();
   private jobCount = 0;
 
   constructor(private readonly socketPath: string) {}
@@ -49,10 +69,10 @@ export class Registry {
   // ----------------------------------------------------------------- jobs
 
   /** `ray.init`: a new job in the namespace the driver chose (it makes up anonymous ones). */
-  startJob(namespace: string, defaultLifetime: Lifetime): JobRecord {
+  startJob(namespace: string, defaultLifetime: Lifetime, node: string = HEAD): JobRecord {
     this.jobCount += 1;
     const { promise, resolve } = barrier();
-    const job: JobRecord = { id: `j${this.jobCount}`, namespace, defaultLifetime, running: true, ended: promise, markEnded: resolve };
+    const job: JobRecord = { id: `j${this.jobCount}`, namespace, defaultLifetime, node, running: true, ended: promise, markEnded: resolve };
     this.jobs.set(job.id, job);
     return job;
   }
@@ -98,7 +118,7 @@ export class Registry {
       id, cls: req.cls, args: req.args, name: req.name, namespace: req.namespace, detached: req.detached,
       // Seeded bug detached-killed-at-job-exit: the creator is recorded as owner even for a detached actor.
       owner: req.detached && !bugOn("detached-killed-at-job-exit") ? null : creator, creator, job: this.callerJob(caller),
-      maxRestarts: req.maxRestarts, state: "DEPENDENCIES_UNREADY", numRestarts: 0, incarnation: 0, deathCause: null,
+      maxRestarts: req.maxRestarts, affinity: req.affinity, state: "DEPENDENCIES_UNREADY", numRestarts: 0, preemptionRestarts: 0, preempted: false, incarnation: 0, deathCause: null,
       registered: true, proc: null, conn: null, waiters: [], queuedKills: 0,
     };
     this.actors.set(id, actor);
@@ -166,6 +186,20 @@ export class Registry {
     return this.actor(actorId).state;
   }
 
+  /** The state API's death cause (format version 2): a DEAD actor's, else null. */
+  deathCause(caller: Caller, actorId: string): DeathCause | null {
+    this.checkCaller(caller);
+    const a = this.actor(actorId);
+    return a.state === "DEAD" ? a.deathCause : null;
+  }
+
+  /** The state API's node of an actor (format version 2): where it runs while ALIVE, else null. */
+  placement(caller: Caller, actorId: string): string | null {
+    this.checkCaller(caller);
+    const a = this.actor(actorId);
+    return a.state === "ALIVE" ? (a.proc?.node ?? HEAD) : null;
+  }
+
   /** A method call: waits while the actor is being created or restarted, fails if it is DEAD, else runs it in the actor's process. */
   async call(caller: Caller, actorId: string, method: string, args: readonly unknown[]): Promise<unknown> {
     this.checkCaller(caller);
@@ -188,7 +222,7 @@ export class Registry {
   /** Resolves with the connection of the actor's process once it is ALIVE; rejects with ActorDied once it is DEAD. */
   whenAlive(actorId: string): Promise<Rpc> {
     const a = this.actor(actorId);
-    if (a.state === "DEAD") return Promise.reject(new RuntimeError("ActorDied", deathMessage(a)));
+    if (a.state === "DEAD") return Promise.reject(deadError(a));
     if (a.state === "ALIVE" && a.conn !== null) return Promise.resolve(a.conn);
     return new Promise((resolve, reject) => a.waiters.push({ resolve, reject }));
   }
@@ -203,7 +237,7 @@ export class Registry {
     const a = this.actor(actorId);
     const proc = a.proc;
     if (proc === null || proc.fate !== null || (a.state !== "ALIVE" && a.state !== "PENDING_CREATION")) return;
-    proc.child.kill("SIGKILL");
+    proc.kill();
     await proc.gone;
   }
 
@@ -213,11 +247,116 @@ export class Registry {
     return new Promise((resolve) => this.settleWaiters.push(resolve));
   }
 
-  /** SIGKILLs every actor process (the head is going away). */
+  /** SIGKILLs every actor process the head started itself (the head is going away; each agent kills its own when the head's socket closes). */
   killAll(): void {
     for (const a of this.actors.values()) {
-      if (a.proc !== null) a.proc.child.kill("SIGKILL");
+      if (a.proc !== null && a.proc.node === HEAD) a.proc.kill();
     }
+  }
+
+  // ---------------------------------------------------------------- nodes
+
+  /** A worker node's agent connected: the node is up and schedulable, and actors waiting for a node may go there. */
+  nodeConnected(id: string, conn: Rpc): void {
+    if (this.nodes.has(id)) throw new RuntimeError("Internal", `node ${id} exists already`);
+    this.nodes.set(id, { id, alive: true, drain: null, conn, procs: new Map() });
+    this.placeWaiting();
+    this.changed();
+  }
+
+  /** A worker node's agent saw one of its actor processes exit (`key` as the head gave it at spawn). */
+  nodeProcessExited(nodeId: string, key: string, code: number | null): void {
+    const n = this.nodes.get(nodeId);
+    const entry = n?.procs.get(key);
+    if (n === undefined || entry === undefined) return;
+    n.procs.delete(key);
+    this.processExited(entry.actor, entry.proc, code);
+  }
+
+  /**
+   * `DrainNode` (format version 2): preemption is always accepted and marks
+   * the node's ALIVE actors preempted; idle termination is rejected while the
+   * node runs an actor or a driver; a dead node's drain is accepted and
+   * changes nothing. A draining node takes no new actors.
+   */
+  drain(nodeId: string, reason: DrainReason): boolean {
+    const n = this.node(nodeId);
+    if (!n.alive) return true;
+    if (reason === "idle") {
+      for (const a of this.actors.values()) if (a.state !== "DEAD" && a.proc !== null && a.proc.node === n.id) return false;
+      for (const j of this.jobs.values()) if (j.running && j.node === n.id) return false;
+    } else {
+      // SetPreemptedAndPublish: every actor running on the node.
+      for (const a of this.actors.values()) if (a.registered && a.state === "ALIVE" && a.proc?.node === n.id) a.preempted = true;
+    }
+    n.drain = reason;
+    this.placeWaiting();
+    this.changed();
+    return true;
+  }
+
+  /**
+   * A worker node died (its agent, and with it every process on it): the
+   * GCS's `OnNodeDead`, in Ray's order (docs/semantics.md#node.died):
+   * 1. every actor owned by a process on the node (a driver there, or an
+   *    actor running there) is destroyed, OWNER_DIED, restarts left or not;
+   * 2. the jobs of the drivers on the node end;
+   * 3. every actor running on the node dies of NODE_DIED: it restarts on
+   *    another node if it may (free after a preemption drain), else it is
+   *    DEAD for good. An actor whose process was still starting there is
+   *    placed again, without using a restart.
+   * Safe to call twice: the adapter reports the kill, and the agent's
+   * connection closes.
+   */
+  nodeDied(nodeId: string): void {
+    const n = this.node(nodeId);
+    if (!n.alive) return;
+    n.alive = false;
+    // Who is on the node, read before anything changes.
+    const children = new Map<string, ActorRecord[]>();
+    for (const a of this.actors.values()) {
+      if (!a.registered || a.owner === null || !this.ownerOn(a.owner, n.id)) continue;
+      const key = ownerKey(a.owner);
+      children.set(key, [...(children.get(key) ?? []), a]);
+    }
+    // Seeded bug owner-node-one-child: the children are kept in a map keyed by owner, where emplace
+    // keeps the first child of each owner only (Ray PR #60669); the others live on.
+    const orphans = [...children.values()].flatMap((list) => (bugOn("owner-node-one-child") ? list.slice(0, 1) : list));
+    // Seeded bug detached-killed-with-creator: the node's raylet fate-shares the workers leased by a
+    // process on it with that process, detached actors included (Ray issue #40864, fixed by PR #53562).
+    const fateShared = bugOn("detached-killed-with-creator")
+      ? [...this.actors.values()].filter((a) => a.registered && a.detached && a.state === "ALIVE" && a.proc !== null && a.proc.node !== n.id && this.ownerOn(a.creator, n.id))
+      : [];
+    const jobs = [...this.jobs.values()].filter((j) => j.running && j.node === n.id);
+    const procs = [...n.procs.values()];
+    n.procs.clear();
+    for (const key of children.keys()) this.nodeDeathOwners.add(key);
+    for (const a of orphans) this.destroy(a, "OWNER_DIED");
+    for (const job of jobs) {
+      job.running = false;
+      this.handles.delete(job.id);
+      job.markEnded();
+    }
+    for (const a of fateShared) {
+      if (a.state === "ALIVE" && a.proc !== null && a.proc.fate === null) this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+    }
+    for (const { actor: a, proc } of procs) {
+      proc.markGone();
+      if (a.proc !== proc) continue;
+      a.proc = null;
+      a.conn = null;
+      if (!a.registered || a.state === "DEAD") continue;
+      if (a.state === "ALIVE") {
+        const fate = proc.fate;
+        if (fate?.kind === "died") this.workerDied(a, fate.cause, fate.restartable);
+        else this.workerDied(a, "NODE_DIED", true, a.preempted);
+      } else {
+        // Its process was being started there: a new incarnation, placed again below.
+        a.incarnation += 1;
+      }
+    }
+    this.placeWaiting();
+    this.changed();
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -231,43 +370,90 @@ export class Registry {
     }
     a.state = "ALIVE";
     a.conn = conn;
+    a.preempted = false; // OnActorCreationSuccess clears the preempted mark
     const waiters = a.waiters;
     a.waiters = [];
     for (const w of waiters) w.resolve(conn);
     this.changed();
   }
 
-  /** The GCS schedules a registered actor: unless its creator died meanwhile, its process is started. */
+  /** The GCS schedules a registered actor: unless its creator died meanwhile, it is placed and its process started. */
   private schedule(a: ActorRecord): void {
     if (a.state !== "DEPENDENCIES_UNREADY") return;
     if (!this.ownerAlive(a.creator)) return this.changed(); // reconcile destroys it (OWNER_DIED)
     a.state = "PENDING_CREATION";
-    this.startProcess(a);
+    this.launch(a);
     this.changed();
   }
 
-  /** Spawns the actor's process for its current incarnation, with the original constructor arguments. */
-  private startProcess(a: ActorRecord): void {
+  /**
+   * Where the GCS can place the actor now. While no worker node was ever
+   * added, the head. Otherwise a worker node alive and not draining: its
+   * affinity node if it is one, else (soft affinity, or none) the first added
+   * that is; none such, it waits. Hard affinity to a node that is dead or
+   * draining (or unknown) can never be placed.
+   */
+  private whereToPlace(a: ActorRecord): Placement {
+    if (this.nodes.size === 0) return { node: HEAD };
+    const usable = (id: string): boolean => {
+      const n = this.nodes.get(id);
+      return n !== undefined && n.alive && n.drain === null;
+    };
+    if (a.affinity !== null) {
+      if (usable(a.affinity.node)) return { node: a.affinity.node };
+      if (!a.affinity.soft) return "unschedulable";
+    }
+    for (const id of this.nodes.keys()) if (usable(id)) return { node: id };
+    return "wait";
+  }
+
+  /** An actor being created or restarted, with no process: its process starts where it can be placed, or it waits, or it is unschedulable. */
+  private launch(a: ActorRecord): void {
+    const where = this.whereToPlace(a);
+    if (where === "unschedulable") this.destroy(a, "UNSCHEDULABLE");
+    else if (where !== "wait") this.startProcess(a, where.node);
+  }
+
+  /** Places the actors waiting for a node (PENDING_CREATION or RESTARTING with no process), after a node event. */
+  private placeWaiting(): void {
+    for (const a of this.actors.values()) {
+      if (a.registered && (a.state === "PENDING_CREATION" || a.state === "RESTARTING") && a.proc === null) this.launch(a);
+    }
+  }
+
+  /** Starts the actor's process for its current incarnation on `node` (the head itself, or a worker node's agent), with the original constructor arguments. */
+  private startProcess(a: ActorRecord, node: string): void {
     const job = this.jobs.get(a.job) as JobRecord;
     // Seeded bug restart-default-args: a restarted incarnation is started without the constructor's arguments.
     const args = a.incarnation > 0 && bugOn("restart-default-args") ? [] : a.args;
-    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
-    const child = spawn(process.execPath, [ACTOR_MAIN, this.socketPath, JSON.stringify(spec)], { stdio: ["ignore", "ignore", "inherit"] });
+    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args, node, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
     const { promise, resolve } = barrier();
-    const proc: ProcRecord = { child, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+    let proc: ProcRecord;
+    if (node === HEAD) {
+      const child = spawn(process.execPath, [ACTOR_MAIN, this.socketPath, JSON.stringify(spec)], { stdio: ["ignore", "ignore", "inherit"] });
+      proc = { kill: () => void child.kill("SIGKILL"), node, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+      child.on("exit", (code) => this.processExited(a, proc, code));
+      child.on("error", (e) => process.stderr.write(`head: cannot start actor ${a.id}: ${e.message}\n`));
+    } else {
+      // The node's agent spawns it and reports its exit (nodeProcessExited); a dead agent answers nothing, and nodeDied handles it.
+      const n = this.node(node);
+      const key = `${a.id}/${a.incarnation}`;
+      const ignore = (): void => undefined;
+      proc = { kill: () => void n.conn.request("kill", { key }).catch(ignore), node, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+      n.procs.set(key, { actor: a, proc });
+      n.conn.request("spawn", { key, spec }).catch(ignore);
+    }
     a.proc = proc;
-    child.on("exit", (code) => this.processExited(a, proc, code));
     if (a.queuedKills > 0) {
       a.queuedKills -= 1;
       this.signal(proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
     }
-    child.on("error", (e) => process.stderr.write(`head: cannot start actor ${a.id}: ${e.message}\n`));
   }
 
   /** Kills a process, recording what its exit means. */
   private signal(proc: ProcRecord, fate: Fate): void {
     proc.fate = fate;
-    proc.child.kill("SIGKILL");
+    proc.kill();
   }
 
   /** The head saw an actor process exit: apply what was decided for it, or treat it as a crash. */
@@ -287,14 +473,17 @@ export class Registry {
    * It restarts if it may; otherwise it is DEAD for good: a detached actor is
    * destroyed, an owned one keeps its name while its owner holds it.
    */
-  private workerDied(a: ActorRecord, cause: DeathCause, restartable: boolean): void {
-    const restart = restartable && this.restartsLeft(a) > 0 && (a.owner === null || this.ownerAlive(a.owner));
+  private workerDied(a: ActorRecord, cause: DeathCause, restartable: boolean, preempted = false): void {
+    // An actor preempted with its drained node restarts for free, even with no restarts left (max_restarts > 0).
+    const mayRestart = this.restartsLeft(a) > 0 || (preempted && a.maxRestarts !== 0);
+    const restart = restartable && mayRestart && (a.owner === null || this.ownerAlive(a.owner));
     this.processGone(a);
     if (restart) {
       a.state = "RESTARTING";
+      if (preempted) a.preemptionRestarts += 1;
       // Seeded bug kill-restart-free: only a crash counts against max_restarts, not ray.kill(no_restart=False).
       if (!(cause === "WORKER_DIED" && this.killedByRay.delete(a.id) && bugOn("kill-restart-free"))) a.numRestarts += 1;
-      this.startProcess(a);
+      this.launch(a);
       return;
     }
     a.state = "DEAD";
@@ -341,7 +530,7 @@ export class Registry {
   private failWaiters(a: ActorRecord): void {
     const waiters = a.waiters;
     a.waiters = [];
-    for (const w of waiters) w.reject(new RuntimeError("ActorDied", deathMessage(a)));
+    for (const w of waiters) w.reject(deadError(a));
   }
 
   /**
@@ -359,6 +548,7 @@ export class Registry {
       again = false;
       for (const a of this.actors.values()) {
         if (!a.registered) continue;
+        if (a.owner !== null && this.nodeDeathOwners.has(ownerKey(a.owner))) continue; // nodeDied handled its owner's death
         if (this.ownerGone(a)) this.destroy(a, "OWNER_DIED");
         else if (a.owner !== null && this.handles.get(a.owner.caller)?.get(a.id) !== "strong") {
           const restartable = a.state !== "DEAD" && this.restartsLeft(a) > 0;
@@ -377,9 +567,11 @@ export class Registry {
     }
   }
 
+  /** Nothing in flight. An actor waiting for a node (being created or restarted, with no process) waits for an addNode, not for time. */
   private quiescent(): boolean {
     for (const a of this.actors.values()) {
-      if (a.state === "DEPENDENCIES_UNREADY" || a.state === "PENDING_CREATION" || a.state === "RESTARTING") return false;
+      if (a.state === "DEPENDENCIES_UNREADY") return false;
+      if ((a.state === "PENDING_CREATION" || a.state === "RESTARTING") && a.proc !== null) return false;
       if (a.proc !== null && (a.proc.fate !== null || a.state === "DEAD")) return false;
     }
     return true;
@@ -399,8 +591,23 @@ export class Registry {
     return a !== undefined && a.registered && a.state !== "DEAD" && a.incarnation === o.incarnation;
   }
 
+  /** Restarts caused by a preemption do not count toward max_restarts. */
   private restartsLeft(a: ActorRecord): number {
-    return a.maxRestarts === -1 ? Infinity : Math.max(0, a.maxRestarts - a.numRestarts);
+    return a.maxRestarts === -1 ? Infinity : Math.max(0, a.maxRestarts - a.numRestarts + a.preemptionRestarts);
+  }
+
+  /** The owner is a process on the node: a driver running there, or the incarnation of an actor ALIVE there. */
+  private ownerOn(o: OwnerRef, nodeId: string): boolean {
+    const job = this.jobs.get(o.caller);
+    if (job !== undefined) return job.running && job.node === nodeId;
+    const a = this.actors.get(o.caller);
+    return a !== undefined && a.registered && a.state === "ALIVE" && a.incarnation === o.incarnation && a.proc?.node === nodeId;
+  }
+
+  private node(id: string): NodeRecord {
+    const n = this.nodes.get(id);
+    if (n === undefined) throw new RuntimeError("Internal", `no node ${id}`);
+    return n;
   }
 
   private ownerRef(caller: Caller): OwnerRef {
@@ -437,4 +644,14 @@ export class Registry {
 
 function callerKey(caller: Caller): string {
   return caller.kind === "driver" ? caller.job : caller.actor;
+}
+
+/** An owner's identity: a job, or one incarnation of an actor. */
+function ownerKey(o: OwnerRef): string {
+  return `${o.caller}/${o.incarnation}`;
+}
+
+/** The error of a call to a DEAD actor: ActorUnschedulableError for one that could not be placed, else ActorDiedError. */
+function deadError(a: ActorRecord): RuntimeError {
+  return new RuntimeError(a.deathCause === "UNSCHEDULABLE" ? "ActorUnschedulable" : "ActorDied", deathMessage(a));
 }

@@ -92,6 +92,82 @@ describe("the Node runtime through the adapter protocol", () => {
   });
 });
 
+/** The runtime's processes now: pid, process group and command line. */
+function processTable(): { pid: number; pgid: number; args: string }[] {
+  return execFileSync("ps", ["-e", "-o", "pid=,pgid=,args="], { encoding: "utf8" }).trim().split("\n").map((line) => {
+    const [pid, pgid, ...args] = line.trim().split(/\s+/);
+    return { pid: Number(pid), pgid: Number(pgid), args: args.join(" ") };
+  }).filter((p) => p.args.includes(DIST));
+}
+
+describe("the Node runtime's worker nodes (format version 2)", () => {
+  it("hello lists formats 1 and 2; a node is an agent whose group holds its actors and drivers, and killNode takes them all at once", { timeout: 30_000 }, async () => {
+    const s = new Session();
+    cleanups.push(() => s.child.kill("SIGKILL"));
+    expect((await s.send({ type: "hello", protocol: 1 })).result).toMatchObject({ formats: [1, 2] });
+    await s.send({ type: "reset", profile: "ray" });
+    const { node: n1 } = await s.step({ do: "addNode" });
+    const { node: n2 } = await s.step({ do: "addNode" });
+    expect(n1).not.toBe(n2);
+    await s.step({ caller: { driver: "d1" }, do: "init", namespace: "n" });
+    await s.step({ caller: { driver: "d2" }, do: "init", namespace: "n", node: n1 });
+    const { handle: r } = await s.step({ caller: { driver: "d1" }, do: "create", class: "Counter", args: [3], name: "r", lifetime: "detached", maxRestarts: 1, node: n1, soft: true });
+    const { handle: o } = await s.step({ caller: { driver: "d2" }, do: "create", class: "Counter", name: "o", node: n2 });
+    expect(await s.step({ caller: { driver: "d1" }, do: "placement", actor: r })).toEqual({ node: n1 });
+    expect(await s.step({ caller: { driver: "d1" }, do: "call", actor: r, method: "incr" })).toEqual({ value: 4 });
+
+    const agent = processTable().find((p) => p.args.includes("agent.js") && p.args.endsWith(` ${n1}`));
+    expect(agent).toBeDefined();
+    const group = processTable().filter((p) => p.pgid === agent!.pid);
+    // The agent, the actor r and the driver d2 (o runs on the other node).
+    expect(group.map((p) => /(agent|actor|driver)\.js/.exec(p.args)?.[1]).sort()).toEqual(["actor", "agent", "driver"]);
+
+    await s.step({ do: "killNode", node: n1 });
+    expect(processTable().filter((p) => p.pgid === agent!.pid)).toEqual([]);
+    // r restarted on the other node (constructor re-run); o's owner d2 died with its node.
+    expect(await s.step({ caller: { driver: "d1" }, do: "placement", actor: r })).toEqual({ node: n2 });
+    expect(await s.step({ caller: { driver: "d1" }, do: "call", actor: r, method: "value" })).toEqual({ value: 3 });
+    await s.step({ caller: { driver: "d1" }, do: "get", name: "o" }).then(
+      () => expect.fail("o should be gone"),
+      (e: Error) => expect(e.message).toContain("NotFound"),
+    );
+    expect(await s.step({ caller: { driver: "d1" }, do: "state", actor: r })).toEqual({ state: "ALIVE" });
+    void o;
+    expect(await s.step({ do: "drainNode", node: n1, reason: "idle" })).toEqual({ accepted: true });
+    expect(await s.step({ do: "drainNode", node: n2, reason: "idle" })).toEqual({ accepted: false });
+  });
+
+  it("leaves no process behind, worker nodes included, when its input closes", { timeout: 30_000 }, async () => {
+    const s = new Session();
+    await s.send({ type: "reset", profile: "ray" });
+    const { node } = await s.step({ do: "addNode" });
+    await s.step({ caller: { driver: "d1" }, do: "init", namespace: "n", node });
+    await s.step({ caller: { driver: "d1" }, do: "create", class: "Counter", lifetime: "detached" });
+    const pattern = `${DIST}/(head|driver|actor|agent).js`;
+    expect(runtimeProcesses(pattern).length).toBeGreaterThanOrEqual(4);
+    const exited = new Promise((r) => s.child.once("exit", r));
+    s.child.stdin!.end();
+    await exited;
+    for (let i = 0; i < 50 && runtimeProcesses(pattern).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(runtimeProcesses(pattern)).toEqual([]);
+  });
+
+  it("leaves no process behind when it is SIGKILLed: the head and each agent notice and stop their own", { timeout: 30_000 }, async () => {
+    const s = new Session();
+    await s.send({ type: "reset", profile: "ray" });
+    const { node } = await s.step({ do: "addNode" });
+    await s.step({ caller: { driver: "d1" }, do: "init", namespace: "n", node });
+    await s.step({ caller: { driver: "d1" }, do: "create", class: "Counter", lifetime: "detached" });
+    const pattern = `${DIST}/(head|driver|actor|agent).js`;
+    expect(runtimeProcesses(pattern).length).toBeGreaterThanOrEqual(4);
+    const exited = new Promise((r) => s.child.once("exit", r));
+    s.child.kill("SIGKILL");
+    await exited;
+    for (let i = 0; i < 50 && runtimeProcesses(pattern).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(runtimeProcesses(pattern)).toEqual([]);
+  });
+});
+
 describe("the client library against a head", () => {
   async function startHead(): Promise<string> {
     const socketPath = join(mkdtempSync(join(tmpdir(), "rollcall-test-")), "head.sock");

@@ -11,6 +11,7 @@ export async function runStep(client: Client, step: StepMsg): Promise<StepResult
     case "create": {
       const cls = client.actorClass(String(step.class)).options({
         name: step.name, namespace: step.namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts,
+        node: step.node, soft: step.soft,
       });
       return { handle: (await cls.remote(...(step.args ?? []))).id };
     }
@@ -28,6 +29,10 @@ export async function runStep(client: Client, step: StepMsg): Promise<StepResult
       return { names: await client.listNamedActors(step.allNamespaces === true) };
     case "state":
       return { state: await client.actorState(String(step.actor)) };
+    case "deathCause":
+      return { cause: await client.deathCause(String(step.actor)) };
+    case "placement":
+      return { node: await client.placement(String(step.actor)) };
     default:
       throw new RuntimeError("Internal", `this caller cannot run a ${step.do} step`);
   }
