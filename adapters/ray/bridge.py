@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""rollcall's Ray bridge: the adapter protocol (version 1) over real Ray.
+"""rollcall's Ray bridge: the adapter protocol (version 1) over real Ray, scenario formats 1 and 2.
 
 Reads JSON-line requests on stdin and writes JSON-line replies on stdout
 (docs/adapter-protocol.md); logs go to stderr only. See README.md beside this
@@ -45,6 +45,20 @@ from rollcall_ray.scenario import Session  # noqa: E402
 # (comma-separated); without it, `ray` (the pinned release's).
 PROFILES = tuple(p for p in os.environ.get("ROLLCALL_RAY_PROFILES", "ray").split(",") if p) or ("ray",)
 
+# The Ray releases on which the bridge has run every scenario of format version 2
+# (scenarios/14-nodes, worker nodes on this machine) and seen them pass: hello lists
+# format 2 for these only (and only with the bridge's own cluster: worker nodes are
+# processes it starts). Every other release runs version 1 only, and rollcall SKIPs
+# the version-2 files on it.
+NODE_RELEASES = ("2.60.0",)
+
+
+def formats(version, environ=os.environ):
+    """The scenario format versions the bridge runs on Ray `version`."""
+    if version in NODE_RELEASES and not environ.get("ROLLCALL_RAY_CLUSTER"):
+        return [1, 2]
+    return [1]
+
 
 class Bridge:
     def __init__(self, out=None):
@@ -63,7 +77,7 @@ class Bridge:
                 check_hello(req)
                 if self.version is None:
                     self.version = ray_version(self.cluster.python or find_ray_python())
-                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": list(PROFILES)})
+                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": list(PROFILES), "formats": formats(self.version)})
             elif typ == "reset":
                 with self.admin_lock:
                     self.session.reset(req.get("profile"), PROFILES)

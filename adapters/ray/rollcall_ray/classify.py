@@ -12,6 +12,7 @@ KIND_NOT_FOUND = "NotFound"
 KIND_ACTOR_DIED = "ActorDied"
 KIND_INVALID = "InvalidArgument"
 KIND_INTERNAL = "Internal"
+KIND_UNSCHEDULABLE = "ActorUnschedulable"  # format version 2
 
 
 def ok(result):
@@ -34,6 +35,10 @@ def classify(exc, rex=None):
     already = getattr(rex, "ActorAlreadyExistsError", None)
     if already is not None and isinstance(exc, already):
         return KIND_NAME_TAKEN
+    unschedulable = getattr(rex, "ActorUnschedulableError", None)
+    if unschedulable is not None and isinstance(exc, unschedulable):
+        # Not a RayActorError: hard node affinity that cannot be met (format version 2).
+        return KIND_UNSCHEDULABLE
     if isinstance(exc, rex.GetTimeoutError):
         return KIND_INTERNAL
     if isinstance(exc, rex.RayActorError):  # ActorDiedError, ActorUnavailableError

@@ -12,6 +12,7 @@ in the same places, in the same order.
 """
 
 import glob
+import json
 import os
 import re
 import signal
@@ -26,6 +27,21 @@ from rollcall_ray.rpc import ADAPTER_DIR, Sub, spawn
 
 NUM_CPUS = int(os.environ.get("RAY_BRIDGE_NUM_CPUS", "16"))
 POOL_SIZE = int(os.environ.get("RAY_BRIDGE_DRIVER_POOL", "2"))
+# Worker nodes (format version 2): their CPUs, and the custom resource that only
+# they have (a version-2 scenario's actors ask for one unit of it once the
+# scenario has a worker node, so they are placed on worker nodes only, as in
+# the model and Ray's multi-node tests, whose head has num_cpus=0).
+NODE_CPUS = int(os.environ.get("RAY_BRIDGE_NODE_CPUS", "4"))
+WORKER_RESOURCE = "rollcall_worker"
+WORKER_RESOURCE_UNITS = 100000
+# Node death noticed in about a second (10 failed health checks 100 ms apart), as
+# Ray's own node-failure tests set it (test_actor_failures.py); a raylet that is
+# alive but slow still has health_check_timeout_ms (10 s) for each answer.
+HEALTH_CHECK_ENV = {
+    "RAY_health_check_failure_threshold": "10",
+    "RAY_health_check_period_ms": "100",
+    "RAY_health_check_initial_delay_ms": "0",
+}
 REQUIREMENTS = os.path.join(ADAPTER_DIR, "requirements.txt")
 INSTALL_SH = os.path.join(ADAPTER_DIR, "install.sh")
 
@@ -101,7 +117,38 @@ def ray_env(base, python, handles):
         RAY_USAGE_STATS_ENABLED="0",
         PYTHONUNBUFFERED="1",
     )
+    for k, v in HEALTH_CHECK_ENV.items():
+        env.setdefault(k, v)
     return env
+
+
+def worker_node_argv(ray_exe, gcs_address, temp_dir, ports, num_cpus=NODE_CPUS):
+    """`ray start` of a worker node on this machine: on 127.0.0.1, with ports of its own, blocking."""
+    return [
+        ray_exe, "start", f"--address={gcs_address}", "--block",
+        "--node-ip-address=127.0.0.1", "--disable-usage-stats",
+        f"--num-cpus={num_cpus}", "--num-gpus=0",
+        "--resources=" + json.dumps({WORKER_RESOURCE: WORKER_RESOURCE_UNITS}),
+        f"--node-manager-port={ports[0]}", f"--object-manager-port={ports[1]}",
+        f"--metrics-export-port={ports[2]}", f"--dashboard-agent-listen-port={ports[3]}",
+        f"--dashboard-agent-grpc-port={ports[4]}", f"--runtime-env-agent-port={ports[5]}",
+        f"--temp-dir={temp_dir}",
+    ]
+
+
+def free_ports(n):
+    """n distinct free ports on 127.0.0.1."""
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
 
 
 class Cluster:
@@ -121,6 +168,9 @@ class Cluster:
         self.stop_lock = threading.Lock()
         self.stopped = False
         self.stop_done = threading.Event()
+        self.keeper_lock = threading.Lock()  # one keeper command at a time (each answered by one line)
+        self.node_count = 0
+        self.nodes = {}  # Ray node id (hex) -> {"k", "tempDir", "port"} of the worker nodes the bridge started
 
     def start(self):
         """Starts the head node, the controller and the driver pool (once)."""
@@ -198,6 +248,89 @@ class Cluster:
         sub.label = label
         self.fill_pool()
         return sub
+
+    # ----------------------------------------------------------- worker nodes
+
+    def can_add_nodes(self):
+        return self.keeper is not None
+
+    def keeper_command(self, line, timeout=150):
+        """Sends one command to the keeper and returns its answer line."""
+        with self.keeper_lock:
+            if self.keeper is None or self.keeper.poll() is not None:
+                raise BridgeError("the cluster keeper is not running")
+            self.keeper.stdin.write(line + "\n")
+            self.keeper.stdin.flush()
+            answer = [None]
+
+            def read():
+                answer[0] = self.keeper.stdout.readline().strip()
+
+            t = threading.Thread(target=read, daemon=True)
+            t.start()
+            t.join(timeout)
+            if answer[0] is None:
+                raise BridgeError(f"the keeper did not answer {line.split()[0]!r} within {timeout} s")
+            return answer[0]
+
+    def node_table(self):
+        """The GCS node table: Ray node id -> {"alive", "isHead", "port", "deathReason"}."""
+        return {n["id"]: n for n in self.controller.result("nodes", timeout=30)["nodes"]}
+
+    def head_node_id(self):
+        for node_id, n in self.node_table().items():
+            if n["isHead"]:
+                return node_id
+        raise BridgeError("the GCS has no head node")
+
+    def add_node(self):
+        """Starts a worker node; its Ray node id once the GCS has it alive with its resources."""
+        self.ensure()
+        if not self.can_add_nodes():
+            raise BridgeError("worker nodes need the bridge's own cluster (not ROLLCALL_RAY_CLUSTER)")
+        self.node_count += 1
+        k = str(self.node_count)
+        temp_dir = os.path.join(self.tmp, f"n{k}")  # short: Ray's socket paths
+        ports = free_ports(6)
+        ray_exe = os.path.join(os.path.dirname(self.python), "ray")
+        spec = {"argv": worker_node_argv(ray_exe, self.address, temp_dir, ports), "log": os.path.join(self.tmp, f"node-{k}.log")}
+        t0 = time.time()
+        answer = self.keeper_command(f"node {k} {json.dumps(spec)}")
+        if answer != f"NODE {k} OK":
+            raise BridgeError(f"worker node {k} did not start ({answer}); see stderr")
+        deadline = time.time() + 60
+        while True:
+            for node_id, n in self.node_table().items():
+                if n["port"] == ports[0] and n["alive"] and n["resources"].get(WORKER_RESOURCE):
+                    self.nodes[node_id] = {"k": k, "tempDir": temp_dir, "port": ports[0]}
+                    log(f"worker node {k} up as {node_id} in {time.time() - t0:.1f} s")
+                    return node_id
+            if time.time() > deadline:
+                raise BridgeError(f"worker node {k} started but the GCS does not show it alive after 60 s")
+            time.sleep(0.1)
+
+    def kill_node(self, node_id):
+        """SIGKILLs every process of a worker node (its raylet, its agents, its workers)."""
+        info = self.nodes.get(node_id)
+        if info is None:
+            raise BridgeError(f"killNode: no worker node {node_id!r} (the head cannot be killed)")
+        answer = self.keeper_command(f"kill {info['k']}")
+        log(f"killNode {node_id}: {answer}")
+
+    def kill_nodes(self):
+        """Kills every worker node (reset); waits for the GCS to see them dead, so that no later actor lands there."""
+        if not self.nodes:
+            return
+        gone = list(self.nodes)
+        self.keeper_command("killnodes")
+        self.nodes = {}
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            table = self.node_table()
+            if not any(table.get(n, {}).get("alive") for n in gone):
+                return
+            time.sleep(0.05)
+        log("reset: the GCS still shows killed worker nodes alive after 30 s")
 
     def tables(self, job_ids, with_jobs=False):
         """The GCS actor table of these jobs by actor id (and their job table entries)."""

@@ -118,3 +118,23 @@ def death_reason(ctx):
         return ctx.Reason.Name(ctx.reason)
     except Exception:  # noqa: BLE001
         return str(ctx.reason)
+
+
+def address_node_id(address):
+    """The node id (hex) of an rpc Address: `node_id` (2.5x+) or `raylet_id` (before); "" when unset."""
+    fields = type(address).DESCRIPTOR.fields_by_name
+    for name in ("node_id", "raylet_id"):
+        if name in fields:
+            value = getattr(address, name)
+            return bytes(value).hex() if value else ""
+    return ""
+
+
+def drain_reason(reason):
+    """The DrainNodeReason value and message for the format's "preemption" / "idle"."""
+    from ray.core.generated import autoscaler_pb2
+
+    names = {"preemption": "DRAIN_NODE_REASON_PREEMPTION", "idle": "DRAIN_NODE_REASON_IDLE_TERMINATION"}
+    if reason not in names:
+        raise ValueError(f"unknown drain reason {reason!r}")
+    return autoscaler_pb2.DrainNodeReason.Value(names[reason]), reason

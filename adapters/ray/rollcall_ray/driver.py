@@ -70,10 +70,15 @@ def send(obj):
         _proto_out.flush()
 
 
-def connect(namespace=None, default_lifetime=None, address=None):
+def connect(namespace=None, default_lifetime=None, address=None, temp_dir=None):
     from ray.job_config import JobConfig
 
     kwargs = {}
+    if temp_dir is not None:
+        # On one machine every node is 127.0.0.1: ray.init picks the node whose temp dir
+        # this is (get_node_to_connect_for_driver filters by temp_dir), so the driver's
+        # core worker joins that node's raylet and Ray sees the driver on that node.
+        kwargs["_temp_dir"] = temp_dir
     if default_lifetime is not None:
         kwargs["job_config"] = JobConfig(default_actor_lifetime=default_lifetime)
     if os.environ.get("ROLLCALL_RAY_CLUSTER"):
@@ -96,6 +101,7 @@ def connect(namespace=None, default_lifetime=None, address=None):
         "jobId": ctx.get_job_id(),
         "workerId": compat.worker_id(ctx),
         "pid": os.getpid(),
+        "nodeId": ctx.get_node_id(),
     }
 
 
@@ -105,7 +111,7 @@ def connect(namespace=None, default_lifetime=None, address=None):
 def op_init(req):
     step = req["step"]
     try:
-        info = connect(step.get("namespace"), step.get("defaultLifetime"), req.get("address"))
+        info = connect(step.get("namespace"), step.get("defaultLifetime"), req.get("address"), req.get("tempDir"))
     except Exception as e:  # noqa: BLE001
         return steps.error_reply(e)
     return {"ok": True, "result": info}
@@ -186,8 +192,12 @@ def _actor_record(data):
     dc = data.death_cause
     cause = dc.WhichOneof("context") if dc is not None else None
     reason = None
+    message = ""
     if cause == "actor_died_error_context":
         reason = compat.death_reason(dc.actor_died_error_context)
+        message = dc.actor_died_error_context.error_message
+    elif cause is not None:
+        message = getattr(getattr(dc, cause), "error_message", "")
     return {
         "id": binary_to_hex(data.actor_id),
         "state": gcs_pb2.ActorTableData.ActorState.Name(data.state),
@@ -202,7 +212,10 @@ def _actor_record(data):
         "maxRestarts": data.max_restarts,
         "deathCause": cause,
         "deathReason": reason,
+        "deathMessage": message[:2000],
         "className": data.class_name,
+        "nodeId": compat.address_node_id(data.address),
+        "preempted": bool(getattr(data, "preempted", False)),
     }
 
 
@@ -279,6 +292,41 @@ def op_kill(req):
     return {"ok": True, "result": {"killed": done, "failed": failed}}
 
 
+def op_nodes(req):
+    """The GCS node table: [{"id", "alive", "isHead", "port", "resources", "deathReason", "deathMessage"}]."""
+    out = []
+    for n in ray.nodes():
+        res = n.get("Resources") or {}
+        out.append({
+            "id": n["NodeID"],
+            "alive": bool(n["Alive"]),
+            "isHead": "node:__internal_head__" in res or bool(n.get("is_head_node")),
+            "port": n.get("NodeManagerPort"),
+            "resources": res,
+            "deathReason": n.get("DeathReason"),
+            "deathMessage": n.get("DeathReasonMessage"),
+        })
+    return {"ok": True, "result": {"nodes": out}}
+
+
+_gcs_client = []
+
+
+def op_drain(req):
+    """GcsClient.drain_node, as Ray's test_draining.py calls it: {"accepted", "rejection"}."""
+    try:
+        reason, message = compat.drain_reason(req["reason"])
+        if not _gcs_client:
+            from ray._raylet import GcsClient
+
+            _gcs_client.append(GcsClient(address=ray.get_runtime_context().gcs_address))
+        deadline_ms = int(time.time() * 1000) if req.get("deadlineNow", True) else 0
+        accepted, rejection = _gcs_client[0].drain_node(req["node"], reason, message, deadline_ms)
+        return {"ok": True, "result": {"accepted": bool(accepted), "rejection": rejection}}
+    except Exception as e:  # noqa: BLE001
+        return steps.err(steps.KIND_INTERNAL, f"drain_node failed: {type(e).__name__}: {e}")
+
+
 def op_forget(req):
     for actor_id in req.get("actors", []):
         _weak.pop(actor_id, None)
@@ -306,6 +354,8 @@ OPS = {
     "lookup": op_lookup,
     "kill": op_kill,
     "forget": op_forget,
+    "nodes": op_nodes,
+    "drain": op_drain,
     "ping": op_ping,
     "connect": op_connect,
 }

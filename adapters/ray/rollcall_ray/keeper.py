@@ -9,6 +9,20 @@ it SIGKILLs every process below it (ray start, gcs_server, raylet, the
 agents, every worker: orphans are re-parented to it because it is a
 subreaper) until none is left, prints `STOPPED` and exits.
 
+Worker nodes (scenario format version 2) are its children too, so the same
+teardown covers them. The bridge asks for them on stdin, one command at a
+time, each answered by one line:
+
+- `node <k> <json {"argv", "log"}>`: runs the worker node's `ray start
+  --address=... --block ...` (argv, its output to the file log) in a session of its own, with ROLLCALL_NODE_TAG set in
+  its environment (every process of the node inherits it), and answers
+  `NODE <k> OK` once `ray start` says the node is up, else `NODE <k> FAILED`;
+- `kill <k>`: SIGKILLs every process of node k at once (the processes below
+  its `ray start`, found before any is killed, and every process whose
+  environment has its tag: Ray's workers are in process groups of their
+  own), until none is left; answers `KILLED <k> <count>`;
+- `killnodes`: the same for every worker node; answers `KILLED * <count>`.
+
 Usage: keeper.py <ray executable> <temp dir> <port> <num cpus> [<dir to remove at the end>]
 """
 
@@ -64,6 +78,84 @@ def descendants(root):
             out.append(c)
             todo.append(c)
     return out
+
+
+def tagged(tag):
+    """Every live process whose environment has ROLLCALL_NODE_TAG=tag."""
+    want = ("ROLLCALL_NODE_TAG=" + tag).encode()
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if want in f.read().split(b"\0"):
+                    out.append(int(entry))
+        except OSError:
+            continue
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read().decode("latin-1")
+        return data[data.rindex(")") + 2:].split()[0] != "Z"
+    except (OSError, ValueError):
+        return False
+
+
+def kill_node(proc, tag):
+    """SIGKILLs every process of one worker node, all in one sweep, until none is left."""
+    killed = set()
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        procs = set(descendants(proc.pid)) | set(tagged(tag))
+        if proc.poll() is None:
+            procs.add(proc.pid)
+        procs = {p for p in procs if alive(p)}
+        if not procs:
+            break
+        for p in procs:
+            try:
+                os.kill(p, signal.SIGKILL)
+                killed.add(p)
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        time.sleep(0.02)
+        reap()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        log(f"node {tag}: ray start (pid {proc.pid}) did not die")
+    return len(killed)
+
+
+def start_node(k, spec, nodes):
+    """Starts worker node k (spec: {"argv": `ray start ... --block`, "log": its output file}); (up, why)."""
+    tag = f"{os.getpid()}-{k}"
+    env = dict(os.environ, ROLLCALL_NODE_TAG=tag)
+    argv, log_path = spec["argv"], spec["log"]
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    nodes[k] = (proc, tag)
+    started = time.time()
+    while time.time() - started < 120:
+        try:
+            with open(log_path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        if "Ray runtime started" in text:
+            return True, ""
+        if proc.poll() is not None:
+            return False, f"ray start exited with status {proc.returncode}: {text[-1500:]!r}"
+        time.sleep(0.05)
+    return False, "ray start did not come up within 120 s"
 
 
 def reap():
@@ -140,10 +232,36 @@ def main():
     log("starting: " + " ".join(cmd))
     stop = threading.Event()
 
+    nodes = {}  # k -> (ray start process, tag)
+
     def watch_stdin():
+        import json
+
         for line in sys.stdin:
-            if line.strip() == "stop":
+            words = line.strip().split(" ", 2)
+            if words[0] == "stop":
                 break
+            try:
+                if words[0] == "node":
+                    up, why = start_node(words[1], json.loads(words[2]), nodes)
+                    if not up:
+                        log(f"worker node {words[1]} did not start: {why}")
+                        kill_node(*nodes.pop(words[1]))
+                    say(f"NODE {words[1]} {'OK' if up else 'FAILED'}")
+                elif words[0] == "kill":
+                    entry = nodes.pop(words[1], None)
+                    say(f"KILLED {words[1]} {kill_node(*entry) if entry else 0}")
+                elif words[0] == "killnodes":
+                    n = 0
+                    for k in list(nodes):
+                        n += kill_node(*nodes.pop(k))
+                    say(f"KILLED * {n}")
+                elif words[0]:
+                    log(f"unknown command {line.strip()!r}")
+                    say("UNKNOWN")
+            except Exception as e:  # noqa: BLE001 - the keeper must go on (and answer)
+                log(f"command {line.strip()[:200]!r} failed: {e!r}")
+                say(f"ERROR {e!r}")
         stop.set()
 
     threading.Thread(target=watch_stdin, daemon=True).start()

@@ -13,10 +13,14 @@ import time
 
 PROTOCOL = 1
 REQUEST_TYPES = ("hello", "reset", "step", "settle", "shutdown")
-STEP_KINDS = ("init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "crash")
+STEP_KINDS = ("init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "crash",
+              "addNode", "killNode", "drainNode", "deathCause", "placement")  # the last five: format version 2
 # Steps whose `actor` field names the actor operated on (a handle id).
-ACTOR_STEPS = ("call", "kill", "drop", "state", "crash")
-ERROR_KINDS = ("NameTaken", "NotFound", "ActorDied", "InvalidArgument", "Internal")
+ACTOR_STEPS = ("call", "kill", "drop", "state", "crash", "deathCause", "placement")
+# Steps without a caller (the cluster's own events).
+NO_CALLER_STEPS = ("crash", "addNode", "killNode", "drainNode")
+DRAIN_REASONS = ("preemption", "idle")
+ERROR_KINDS = ("NameTaken", "NotFound", "ActorDied", "InvalidArgument", "Internal", "ActorUnschedulable")
 
 
 def log(msg):
@@ -109,9 +113,9 @@ def check_step(req, rid):
     if do not in STEP_KINDS:
         raise ProtocolError(f"field 'do' must be one of {', '.join(STEP_KINDS)}, got {json.dumps(do)[:60] if 'do' in req else 'none'}", rid)
     caller = req.get("caller")
-    if do == "crash":
+    if do in NO_CALLER_STEPS:
         if caller is not None:
-            raise ProtocolError("a crash step has no caller", rid)
+            raise ProtocolError(f"a {do} step has no caller", rid)
     else:
         if not isinstance(caller, dict) or len(caller) != 1 or not (
                 isinstance(caller.get("driver"), str) or isinstance(caller.get("actor"), str)):
@@ -120,6 +124,14 @@ def check_step(req, rid):
             raise ProtocolError("only a driver runs init", rid)
     if do in ACTOR_STEPS and not isinstance(req.get("actor"), str):
         raise ProtocolError(f"step {do!r} needs field 'actor' (a handle id)", rid)
+    if do in ("killNode", "drainNode") and not isinstance(req.get("node"), str):
+        raise ProtocolError(f"step {do!r} needs field 'node' (a node id)", rid)
+    if do == "drainNode" and req.get("reason") not in DRAIN_REASONS:
+        raise ProtocolError(f"step 'drainNode' needs field 'reason': one of {', '.join(DRAIN_REASONS)}", rid)
+    if do in ("init", "create") and "node" in req and not isinstance(req["node"], str):
+        raise ProtocolError(f"field 'node' must be a node id (a string), got {_describe(req['node'])}", rid)
+    if "soft" in req and not isinstance(req["soft"], bool):
+        raise ProtocolError(f"field 'soft' must be a boolean, got {_describe(req['soft'])}", rid)
     if do == "call" and not isinstance(req.get("method"), str):
         raise ProtocolError("step 'call' needs field 'method' (a string)", rid)
     if "args" in req and not isinstance(req["args"], list):

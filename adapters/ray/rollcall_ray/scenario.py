@@ -37,6 +37,12 @@ class Scenario:
         self.released = set()  # dead actors seen without their name
         self.propagated = set()  # dead actors every live process has seen die
         self.created = set()  # actors a create returned: settle waits until the GCS table has each
+        # format version 2 (nodes)
+        self.nodes = {}  # Ray node id -> {"dead": bool, "draining": bool}, the worker nodes addNode started
+        self.worker_mode = False  # since the first addNode: actors go to worker nodes only
+        self.node_kills = []  # nodes killed since the last settle
+        self.node_table = None  # the GCS node table of the last settle poll (settle.py reads it)
+        self.head = None  # the head's Ray node id, once asked for
 
     def real_namespace(self, ns):
         """The namespace Ray sees for the scenario's `ns`."""
@@ -99,6 +105,28 @@ class Scenario:
         self.drops.clear()
         self.actor_exits.clear()
         self.driver_exits.clear()
+        self.node_kills.clear()
+
+
+# What deathCause answers for each of Ray's ActorDiedErrorContext.Reason names.
+DEATH_REASONS = ("RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "NODE_DIED")
+
+
+def death_cause(rec):
+    """The format's death cause of an actor record (driver.py's _actor_record), None while it is not DEAD."""
+    if rec is None or rec["state"] != "DEAD":
+        return None
+    context = rec.get("deathCause")
+    if context == "actor_unschedulable_context":
+        return "UNSCHEDULABLE"
+    if context == "actor_died_error_context":
+        reason = rec.get("deathReason")
+        if reason == "WORKER_DIED" and "INTENDED_USER_EXIT" in (rec.get("deathMessage") or ""):
+            return "INTENDED_USER_EXIT"
+        if reason in DEATH_REASONS:
+            return reason
+    raise BridgeError(f"deathCause: Ray's death cause of actor {rec['id']} has no name in the format: "
+                      f"{context} {rec.get('deathReason')} {rec.get('deathMessage', '')[:300]!r}")
 
 
 def protocol_step(req):
@@ -141,6 +169,7 @@ class Session:
         self.cluster.ensure()
         if self.scenario is not None:
             self.clear()
+        self.cluster.kill_nodes()  # a reset throws the worker nodes away
         self.gen += 1
         self.scenario = Scenario(f"rc{self.token}-{self.gen}-")
         log(f"reset #{self.gen} done in {time.time() - t0:.2f} s")
@@ -197,6 +226,22 @@ class Session:
             step["namespace"] = sc.real_namespace(step["namespace"])
         if do == "crash":
             return self.crash(step["actor"])
+        if do in ("addNode", "killNode", "drainNode"):
+            return self.node_step(do, step)
+        if do in ("deathCause", "placement"):
+            rec = self.record(step["actor"])
+            if rec is None:
+                raise BridgeError(f"{do}: the GCS has no actor {step['actor']} in this scenario")
+            if do == "deathCause":
+                return {"cause": death_cause(rec)}
+            return {"node": self.node_name(rec["nodeId"]) if rec["state"] == "ALIVE" and rec.get("nodeId") else None}
+        if do == "create":
+            if step.get("node"):
+                step["node"] = self.ray_node(step["node"])
+            if sc.worker_mode:
+                from rollcall_ray.cluster import WORKER_RESOURCE
+
+                step["_workerResource"] = WORKER_RESOURCE
         caller = req.get("caller") or {}
         if "driver" in caller:
             return self.driver_step(caller["driver"], do, step)
@@ -209,9 +254,19 @@ class Session:
         if do == "init":
             if label in sc.drivers:
                 raise BridgeError(f"driver {label!r} already started")
+            node = step.pop("node", None)
+            temp_dir = None
+            if node is not None and node != "head":
+                node = self.ray_node(node)
+                if node != self.head_id():
+                    temp_dir = self.cluster.nodes[node]["tempDir"]
             sub = self.cluster.new_driver(label)
+            sub.node = node if temp_dir else None
             sc.drivers[label] = sub
-            info = unwrap(sub.request("init", step=step, address=self.cluster.address)) or {}
+            where = {"tempDir": temp_dir} if temp_dir else {}
+            info = unwrap(sub.request("init", step=step, address=self.cluster.address, **where)) or {}
+            if temp_dir and info.get("nodeId") != node:
+                raise BridgeError(f"init: driver {label} should run on node {node} but Ray put it on {info.get('nodeId')}")
             sub.info = info
             return sc.note_init(info)
         sub = sc.drivers.get(label)
@@ -238,6 +293,57 @@ class Session:
             return {}
         sc.note_after(do, step, before, caller_worker=caller_rec["workerId"] if caller_rec else None)
         return sc.present(do, step, result)
+
+    # ---------------------------------------------------------------- nodes
+
+    def head_id(self):
+        sc = self.scenario
+        if sc.head is None:
+            sc.head = self.cluster.head_node_id()
+        return sc.head
+
+    def ray_node(self, node):
+        """The Ray node id of a protocol node id ("head" or an id addNode answered)."""
+        if node == "head":
+            return self.head_id()
+        if node not in self.scenario.nodes:
+            raise BridgeError(f"no node {node!r} in this scenario (node ids are those addNode answered, and \"head\")")
+        return node
+
+    def node_name(self, ray_node_id):
+        """The protocol's id of a Ray node: "head", or the id addNode answered (the Ray node id)."""
+        return "head" if ray_node_id == self.head_id() else ray_node_id
+
+    def node_step(self, do, step):
+        sc = self.scenario
+        if do == "addNode":
+            node_id = self.cluster.add_node()
+            sc.nodes[node_id] = {"dead": False, "draining": False}
+            sc.worker_mode = True
+            return {"node": node_id}
+        node_id = step.get("node")
+        if node_id == "head" or (sc.head is not None and node_id == sc.head):
+            raise BridgeError(f"{do}: the head node cannot be killed or drained")
+        node_id = self.ray_node(node_id)
+        if do == "killNode":
+            if sc.nodes[node_id]["dead"]:
+                return {}
+            self.cluster.kill_node(node_id)
+            sc.nodes[node_id]["dead"] = True
+            sc.node_kills.append(node_id)
+            # The node's death ends the drivers that run on it: their processes die with it.
+            for label, d in sc.drivers.items():
+                if getattr(d, "node", None) == node_id and not d.exited:
+                    d.kill()
+                    d.exited = True
+                    log(f"killNode {node_id}: driver {label} (pid {d.proc.pid}) ran there: killed")
+            return {}
+        res = self.cluster.controller.result("drain", node=node_id, reason=step.get("reason"), timeout=60)
+        if res["accepted"] and not sc.nodes[node_id]["dead"]:
+            sc.nodes[node_id]["draining"] = True
+        if not res["accepted"]:
+            log(f"drainNode {node_id} ({step.get('reason')}): rejected: {res.get('rejection')}")
+        return {"accepted": res["accepted"]}
 
     def before(self, do, step):
         if do == "kill":
@@ -276,9 +382,11 @@ class Session:
     def unsettled(self):
         """One poll: what is not quiescent yet (empty list: settled)."""
         sc = self.scenario
-        if not sc.job_ids:
+        if not sc.job_ids and not sc.node_kills:
             return []
-        actors, jobs = self.tables(with_jobs=bool(sc.driver_exits))
+        actors, jobs = self.tables(with_jobs=bool(sc.driver_exits)) if sc.job_ids else ({}, {})
+        if sc.worker_mode or sc.node_kills:
+            sc.node_table = self.cluster.node_table()
         snap = settling.snapshot(sc, actors, jobs)
         if snap is None:
             return settling.unsettled(sc, actors, jobs, self.lookup, self.probe)

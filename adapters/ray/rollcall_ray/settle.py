@@ -60,6 +60,18 @@ def _owner_live(a, drivers, actor_workers):
     return a["ownerWorkerId"] in drivers or a["ownerWorkerId"] in actor_workers
 
 
+def no_worker_node(sc):
+    """True when the scenario places actors on worker nodes only (format version 2, once it
+    has a worker node) and none is alive and not draining: a pending actor then waits for ever."""
+    if not getattr(sc, "worker_mode", False):
+        return False
+    table = getattr(sc, "node_table", None) or {}
+    for node_id, mine in getattr(sc, "nodes", {}).items():
+        if not mine.get("dead") and not mine.get("draining") and table.get(node_id, {}).get("alive"):
+            return False
+    return True
+
+
 def table_waits(sc, actors, jobs):
     """What the actor and job tables show is still in progress (conditions 1-5).
 
@@ -75,9 +87,19 @@ def table_waits(sc, actors, jobs):
     for actor_id in sorted(getattr(sc, "created", ())):
         if actor_id not in actors:
             waiting.append(f"created actor {actor_id} is not in the GCS actor table yet")
-    # Creations and restarts done.
+    # Killed nodes dead in the GCS, and their death processed: no actor ALIVE there.
+    node_table = getattr(sc, "node_table", None) or {}
+    for node_id in getattr(sc, "node_kills", ()):
+        if node_table.get(node_id, {}).get("alive", True):
+            waiting.append(f"killed node {node_id} is not dead in the GCS yet")
+    dead_nodes = {n for n, info in node_table.items() if not info["alive"]}
     for a in actors.values():
-        if a["state"] in PENDING_STATES:
+        if a["state"] == "ALIVE" and a.get("nodeId") in dead_nodes:
+            waiting.append(f"actor {a['id']} ({a['name'] or 'unnamed'}) is ALIVE on the dead node {a['nodeId']}")
+    # Creations and restarts done, unless no node can take the actor (it waits for one for ever).
+    nowhere = no_worker_node(sc)
+    for a in actors.values():
+        if a["state"] in PENDING_STATES and not nowhere:
             waiting.append(f"actor {a['id']} ({a['name'] or 'unnamed'}) is {a['state']}")
     # Exited drivers: process gone, job finished.
     for label in sc.driver_exits:
@@ -136,7 +158,8 @@ def names_to_release(sc, actors):
         if a["state"] != "DEAD" or not a["name"] or a["id"] in sc.released:
             continue
         owner_dead = (not a["detached"]) and not _owner_live(a, drivers, actor_workers)
-        if a["detached"] or owner_dead or a["id"] in sc.destroyed:
+        unschedulable = a.get("deathCause") == "actor_unschedulable_context"  # destroyed by the GCS
+        if a["detached"] or owner_dead or unschedulable or a["id"] in sc.destroyed:
             out.append(a)
     return out
 

@@ -80,6 +80,14 @@ def run(step, holder):
                 opts["get_if_exists"] = step["getIfExists"]
             if "maxRestarts" in step:
                 opts["max_restarts"] = step["maxRestarts"]
+            if step.get("node"):
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node_id=step["node"], soft=bool(step.get("soft", False)))
+            if step.get("_workerResource"):
+                # Format version 2, once the scenario has a worker node: only worker nodes have
+                # this resource (the bridge's cluster.WORKER_RESOURCE), so the actor goes to one.
+                opts["resources"] = {step["_workerResource"]: 1}
             args = step.get("args", [])
             cls = classes[cls_name]
             handle = (cls.options(**opts) if opts else cls).remote(*args)

@@ -44,6 +44,9 @@ class FakeCluster:
     def ensure(self):
         pass
 
+    def kill_nodes(self):
+        pass
+
     def controller_answer(self, op, payload):
         if op == "kill":
             for a in payload["actors"]:
