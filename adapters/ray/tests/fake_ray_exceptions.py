@@ -24,6 +24,10 @@ class ActorUnavailableError(RayActorError):
     pass
 
 
+class ActorUnschedulableError(RayError):  # not a RayActorError
+    pass
+
+
 class ActorAlreadyExistsError(ValueError, RayError):
     pass
 

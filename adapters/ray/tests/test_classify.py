@@ -17,6 +17,8 @@ CASES = [
     (rex.ActorDiedError("The actor died unexpectedly before finishing this task."), "ActorDied"),
     (rex.ActorUnavailableError("The actor is temporarily unavailable: RpcError"), "ActorDied"),
     (rex.RayActorError("The actor died"), "ActorDied"),
+    # Hard node affinity that cannot be met (format version 2).
+    (rex.ActorUnschedulableError("The actor is not schedulable: The node specified via NodeAffinitySchedulingStrategy doesn't exist any more or is infeasible, and soft=False was specified."), "ActorUnschedulable"),
     # Invalid options and arguments.
     (ValueError("Actor name cannot be an empty string."), "InvalidArgument"),
     (ValueError("get_if_exists=True requires the actor to be named."), "InvalidArgument"),
