@@ -259,6 +259,10 @@ class Session:
             if node is not None and node != "head":
                 node = self.ray_node(node)
                 if node != self.head_id():
+                    if sc.nodes[node]["dead"]:
+                        # ray.init would look for that node's raylet among the live ones for a minute, then fail.
+                        raise BridgeError(f"init: driver {label} cannot run on node {node}: the node is dead, and Ray "
+                                          "connects a driver only to a live node's raylet (ray.init finds none with its temp dir)")
                     temp_dir = self.cluster.nodes[node]["tempDir"]
             sub = self.cluster.new_driver(label)
             sub.node = node if temp_dir else None

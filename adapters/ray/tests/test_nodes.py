@@ -148,6 +148,15 @@ def test_a_driver_on_a_node_joins_that_nodes_raylet_and_dies_with_it(nsession):
     assert nsession.cluster.killed == [N1]
 
 
+def test_a_driver_cannot_start_on_a_dead_node(nsession):
+    step(nsession, None, do="addNode")
+    step(nsession, None, do="killNode", node=N1)
+    with pytest.raises(BridgeError, match="the node is dead") as e:
+        step(nsession, {"driver": "d1"}, do="init", node=N1)
+    assert e.value.kind == "Internal"
+    assert nsession.cluster.subs == []
+
+
 def test_the_head_cannot_be_killed_or_drained(nsession):
     for do in ("killNode", "drainNode"):
         with pytest.raises(BridgeError, match="the head node cannot be killed or drained"):
