@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { LAWS, MUTANTS, MUTANT_NAMES, type MutantName } from "../model/index.js";
+import { LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { check, chartEdges } from "./explore.js";
 import { eventsToItf } from "./itf.js";
 import { checkMutant, checkProfile } from "./mutant.js";
-import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
+import { DEFAULT_UNIVERSE, NODE_UNIVERSE, type Universe } from "./universe.js";
 
 const small: Universe = { ...DEFAULT_UNIVERSE, namespaces: 1, driverOps: undefined, ops: 1, maxRestarts: 1 };
 
@@ -20,7 +20,9 @@ describe("rollcall check: the reference search", () => {
     const r = check(DEFAULT_UNIVERSE);
     expect(r.verdict).toBe("ok");
     expect([r.states, r.transitions, r.depth]).toEqual([98040, 254846, 29]);
-    for (const law of LAWS) expect(r.companions[law.name], law.name).not.toBeNull();
+    // Every law but the laws of nodes, which need worker nodes (below).
+    expect(Object.keys(r.companions).sort()).toEqual(LAWS.filter((l) => !NODE_LAWS.includes(l)).map((l) => l.name).sort());
+    for (const law of LAWS) if (!NODE_LAWS.includes(law)) expect(r.companions[law.name], law.name).not.toBeNull();
     expect(Object.keys(r.coverage)).toEqual(chartEdges());
     expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
   });
@@ -43,8 +45,14 @@ describe("rollcall check: the reference search", () => {
   });
 });
 
-// The mutants a safety law catches (the others break a liveness law: checker/liveness.test.ts).
-const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law));
+// The seeded bugs of nodes, found in the node universe (rollcall check --nodes 2), with their shortest lengths.
+const NODE_SHORTEST: Partial<Record<MutantName, number>> = {
+  "owner-node-one-child": 6,
+  "detached-killed-with-creator": 6,
+  "preemption-restart-counted": 7,
+};
+// The mutants a safety law catches under the default bounds (the others break a liveness law: checker/liveness.test.ts).
+const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law) && !NODE_MUTANT_NAMES.includes(m));
 
 // The length (model events) of each mutant's shortest counterexample under the default bounds.
 const SHORTEST: Partial<Record<MutantName, number>> = {
@@ -79,6 +87,44 @@ describe("seeded bugs: the checker finds each, and writes a scenario that passes
       expect(onBug.incomplete).toBeUndefined();
     });
   }
+});
+
+describe("nodes (rollcall check --nodes 2): node faults, the node laws, the node bugs", () => {
+  it("the node universe: ok, every node law's companion reached, every chart transition covered (counts pinned)", () => {
+    const r = check(NODE_UNIVERSE);
+    expect(r.verdict).toBe("ok");
+    expect([r.states, r.transitions, r.depth]).toEqual([340220, 775382, 21]);
+    for (const law of ["node-orphans-destroyed", "detached-survive-other-node", "preemption-restart-free"]) expect(r.companions[law], law).not.toBeNull();
+    expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
+  }, 120_000);
+
+  it("without nodes the node laws are not judged (nothing to reach); with nodes every law is", () => {
+    expect(Object.keys(check(small).companions)).not.toContain("node-orphans-destroyed");
+    expect(Object.keys(check({ ...small, nodes: 1, drivers: 1, ops: 1, driverOps: undefined }).companions).sort()).toEqual(LAWS.map((l) => l.name).sort());
+  });
+
+  it("every node bug is pinned here", () => expect(Object.keys(NODE_SHORTEST).sort()).toEqual([...NODE_MUTANT_NAMES].sort()));
+  for (const mutant of NODE_MUTANT_NAMES) {
+    it(`${mutant}: found with a version-2 scenario that passes on the model and fails on the bug`, () => {
+      const m = checkMutant(NODE_UNIVERSE, mutant);
+      expect(m.result.verdict).toBe("violation");
+      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
+      expect(m.shortest).toBe(NODE_SHORTEST[mutant]);
+      expect(m.scenario, "a scenario was written").not.toBeNull();
+      expect(m.scenario!.scenario.version).toBe(2);
+      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
+      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
+      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
+      // Without nodes the bug is not there to find.
+      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+    }, 120_000);
+  }
+
+  it("the profile ray-2.49 counts preemption restarts: preemption-restart-free does not apply to it", () => {
+    const r = check({ ...NODE_UNIVERSE, profile: "ray-2.49", faults: true }, { maxStates: 50_000 });
+    expect(r.violation?.law).not.toBe("preemption-restart-free");
+    expect(r.companions["preemption-restart-free"]).toBeNull();
+  });
 });
 
 describe("symmetry reduction", () => {

@@ -1,4 +1,4 @@
-import { isJobId, type Command, type ModelEvent, type MutantName, type ProfileName } from "../model/index.js";
+import { isJobId, transition, type Command, type ModelEvent, type MutantName, type ProfileName } from "../model/index.js";
 import { compact } from "../sim/compact.js";
 import { toStep } from "../sim/generate.js";
 import { runSettled, settle } from "../sim/settle.js";
@@ -6,7 +6,7 @@ import { Store } from "../sim/store.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { isParallel, type Item, type Scenario, type Step } from "../sim/scenario/types.js";
-import { NAMES, namespaceName, type Universe } from "./universe.js";
+import { NAMES, namespaceName, universeRoot, type Universe } from "./universe.js";
 
 /**
  * Turns a checker counterexample (a trace of model events that breaks a law
@@ -31,23 +31,57 @@ export interface CounterexampleScenario {
   readonly failsWith: string;
 }
 
-type Move = { readonly kind: "command"; readonly command: Exclude<Command, { type: "continue" }> } | { readonly kind: "crash"; readonly actor: string };
+type Move =
+  | { readonly kind: "command"; readonly command: Exclude<Command, { type: "continue" }> }
+  | { readonly kind: "crash"; readonly actor: string }
+  | { readonly kind: "killNode"; readonly node: string };
 
-/** The commands and crashes of a trace, in order. */
-export function movesOf(trace: readonly ModelEvent[]): Move[] {
+/**
+ * The commands and faults of a trace, in order. With nodes, a create whose
+ * actor the trace placed on a node asks for that node (soft affinity), so
+ * the settled scenario puts it where the trace did (a settled run takes the
+ * first node that can take an actor).
+ */
+export function movesOf(trace: readonly ModelEvent[], universe?: Universe, unplacedTo?: string): Move[] {
   const inits: Move[] = [];
   const out: Move[] = [];
-  for (const e of trace) {
+  const placed = universe !== undefined && (universe.nodes ?? 0) > 0 ? placements(universe, trace) : new Map<number, string>();
+  trace.forEach((e, i) => {
     if (e.type === "actor.crashed") out.push({ kind: "crash", actor: e.actor });
+    else if (e.type === "node.died") out.push({ kind: "killNode", node: e.node });
     else if (e.type === "init") inits.push({ kind: "command", command: e });
+    else if (e.type === "create" && e.node === undefined && (placed.has(i) || unplacedTo !== undefined)) out.push({ kind: "command", command: { ...e, node: placed.get(i) ?? unplacedTo!, soft: true } });
     else if (isCommandEvent(e)) out.push({ kind: "command", command: e });
-  }
+  });
   // Drivers start first, in the trace's order: a start changes nothing another driver can see.
   return [...inits, ...out];
 }
 
 function isCommandEvent(e: ModelEvent): e is Exclude<Command, { type: "continue" }> {
-  return ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state"].includes(e.type);
+  return ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "drainNode"].includes(e.type);
+}
+
+/** For each create of the trace (by index) whose actor was placed on a worker node, that node. */
+function placements(universe: Universe, trace: readonly ModelEvent[]): Map<number, string> {
+  const creating = new Map<string, number>(); // caller → index of its create in flight
+  const createdBy = new Map<string, number>(); // actor → index of the create that made it
+  const out = new Map<number, string>();
+  let state = universeRoot(universe);
+  trace.forEach((e, i) => {
+    if (e.type === "create") creating.set(e.caller, i);
+    const t = transition(state, e);
+    for (const o of t.observations) {
+      const at = creating.get(o.caller);
+      if (at !== undefined && o.result.kind === "handle" && !createdBy.has(o.result.actor)) createdBy.set(o.result.actor, at);
+      if (at !== undefined) creating.delete(o.caller);
+    }
+    if ((e.type === "actor.created" || e.type === "actor.restarted") && e.node !== undefined) {
+      const at = createdBy.get(e.actor);
+      if (at !== undefined && !out.has(at)) out.set(at, e.node);
+    }
+    state = t.state;
+  });
+  return out;
 }
 
 /**
@@ -62,20 +96,32 @@ export interface Bug {
 }
 
 export function counterexampleScenario(universe: Universe, bug: Bug, trace: readonly ModelEvent[], title: string, about: string): CounterexampleScenario | null {
-  const moves = movesOf(trace);
+  const found = fromMoves(universe, bug, movesOf(trace, universe), title, about);
+  if (found !== null) return found;
+  // With nodes, the creates the trace never placed (their actors were not scheduled yet) may have to run on a
+  // given node for the difference to show: each worker node in turn, as soft affinity.
+  for (let w = 1; w <= (universe.nodes ?? 0); w++) {
+    const placed = fromMoves(universe, bug, movesOf(trace, universe, `n${w}`), title, about);
+    if (placed !== null) return placed;
+  }
+  return null;
+}
+
+function fromMoves(universe: Universe, bug: Bug, moves: readonly Move[], title: string, about: string): CounterexampleScenario | null {
   const profile = universe.profile;
-  const judge = (steps: Item[]): string | null => discriminates({ title, about, profile, steps }, bug);
+  const version = (universe.nodes ?? 0) > 0 ? { version: 2 as const } : {};
+  const judge = (steps: Item[]): string | null => discriminates({ ...version, title, about, profile, steps }, bug);
   const lastInit = moves.reduce((k, m, i) => (m.kind === "command" && m.command.type === "init" ? i : k), -1);
   for (let k = moves.length; k > lastInit; k--) {
     const suffix = moves.slice(k);
-    if (suffix.some((m) => m.kind === "crash")) continue;
+    if (suffix.some((m) => m.kind !== "command")) continue;
     if (k < moves.length && new Set(suffix.map((m) => (m as { command: { caller: string } }).command.caller)).size < 2) continue;
     const steps = buildSteps(universe, moves, k);
     if (steps === null) continue;
     if (judge(steps) === null) continue;
     const reduced = reduce(steps, judge);
     return {
-      scenario: { title, about, profile, steps: reduced },
+      scenario: { ...version, title, about, profile, steps: reduced },
       shape: k === moves.length ? "settled" : "parallel",
       failsWith: judge(reduced) as string,
     };
@@ -89,7 +135,7 @@ export function counterexampleScenario(universe: Universe, bug: Bug, trace: read
     const steps = buildSteps(universe, order, order.length);
     if (steps === null || judge(steps) === null) continue;
     const reduced = reduce(steps, judge);
-    return { scenario: { title, about, profile, steps: reduced }, shape: "settled", failsWith: judge(reduced) as string };
+    return { scenario: { ...version, title, about, profile, steps: reduced }, shape: "settled", failsWith: judge(reduced) as string };
   }
   return null;
 }
@@ -100,7 +146,7 @@ const MAX_REORDERINGS = 5_000;
 function* reorderings(moves: readonly Move[], start: number): Generator<Move[]> {
   const head = moves.slice(0, start);
   const rest = moves.slice(start);
-  const key = (m: Move): string => (m.kind === "crash" ? `crash${rest.indexOf(m)}` : "caller" in m.command ? m.command.caller : "");
+  const key = (m: Move): string => (m.kind !== "command" ? `fault${rest.indexOf(m)}` : "caller" in m.command ? m.command.caller : "");
   const used = rest.map(() => false);
   const out: Move[] = [];
   function* go(): Generator<Move[]> {
@@ -134,14 +180,23 @@ function buildSteps(universe: Universe, moves: readonly Move[], k: number): Item
   const steps: Step[] = [];
   let drivers = 0;
   try {
+    // The universe's worker nodes, first (format version 2): n1, n2, … as the model names them.
+    for (let w = 0; w < (universe.nodes ?? 0); w++) {
+      const seen = runSettled(store, { type: "addNode", caller: "" });
+      const node = seen[0]?.result.kind === "node" ? seen[0].result.node : null;
+      if (node === null || node === undefined) throw new Error("addNode failed");
+      labelOf.set(node, node);
+      steps.push({ do: "addNode", node });
+    }
     for (const move of moves) steps.push(runMove(store, move, labelOf, () => `d${++drivers}`));
     steps.push(...probes(universe, store, labelOf));
   } catch {
     return null; // the trace does not replay settled (a command on an actor the settled run never made)
   }
+  const n = universe.nodes ?? 0;
   if (k === moves.length) return steps;
-  const prefix: Item[] = steps.slice(0, k);
-  const block = steps.slice(k, moves.length);
+  const prefix: Item[] = steps.slice(0, n + k);
+  const block = steps.slice(n + k, n + moves.length);
   const bound = new Set(block.map((s) => s.as).filter((x): x is string => x !== undefined));
   const lists = new Map<string, Step[]>();
   for (const s of block) {
@@ -152,11 +207,18 @@ function buildSteps(universe: Universe, moves: readonly Move[], k: number): Item
     list.push(step);
     lists.set(s.by as string, list);
   }
-  return [...prefix, { parallel: [...lists.values()] }, ...steps.slice(moves.length)];
+  return [...prefix, { parallel: [...lists.values()] }, ...steps.slice(n + moves.length)];
 }
 
 /** Runs one move settled on the model's store and writes it as a step expecting what the model saw. */
 function runMove(store: Store, move: Move, labelOf: Map<string, string>, newDriver: () => string): Step {
+  if (move.kind === "killNode") {
+    const label = labelOf.get(move.node);
+    if (label === undefined || store.state.nodes?.[move.node]?.alive !== true) throw new Error(`no live node ${move.node}`);
+    store.dispatch({ type: "node.died", node: move.node });
+    settle(store);
+    return { do: "killNode", node: label };
+  }
   if (move.kind === "crash") {
     const label = labelOf.get(move.actor);
     if (label === undefined || store.state.actors[move.actor] === undefined) throw new Error(`no actor ${move.actor}`);
@@ -165,7 +227,7 @@ function runMove(store: Store, move: Move, labelOf: Map<string, string>, newDriv
     return { do: "crash", actor: label };
   }
   const command = move.command;
-  if (command.type !== "init") {
+  if (command.type !== "init" && command.type !== "drainNode") {
     if (!labelOf.has(command.caller)) throw new Error(`no caller ${command.caller}`);
     if ("actor" in command && !labelOf.has(command.actor)) throw new Error(`no actor ${command.actor}`);
     if (isJobId(command.caller) && store.state.jobs[command.caller] === undefined) throw new Error(`${command.caller} has exited`);
@@ -177,7 +239,7 @@ function runMove(store: Store, move: Move, labelOf: Map<string, string>, newDriv
     if (answer === undefined || answer.result.kind !== "driver") throw new Error("init failed");
     const label = newDriver();
     labelOf.set(answer.result.job, label);
-    return compact({ by: label, do: "init" as const, namespace: command.namespace, defaultLifetime: command.defaultLifetime });
+    return compact({ by: label, do: "init" as const, namespace: command.namespace, defaultLifetime: command.defaultLifetime, node: command.node });
   }
   const answer = seen.find((o) => o.caller === command.caller);
   if (answer === undefined) throw new Error("no answer");
@@ -202,6 +264,20 @@ function probes(universe: Universe, store: Store, labelOf: Map<string, string>):
   for (const id of [...labelOf.keys()]) {
     if (!isJobId(id) || store.state.jobs[id] === undefined) continue;
     for (const actor of Object.keys(store.state.handles[id] ?? {})) steps.push(run({ type: "state", caller: id, actor }));
+  }
+  // With nodes: each live actor a driver holds crashes once, and its state is asked: what a restart left of
+  // max_restarts shows (a preemption restart must not have used one up).
+  if ((universe.nodes ?? 0) > 0) {
+    for (const id of [...labelOf.keys()]) {
+      if (!isJobId(id) || store.state.jobs[id] === undefined) continue;
+      for (const actor of Object.keys(store.state.handles[id] ?? {})) {
+        if (store.state.actors[actor]?.lifecycle !== "ALIVE") continue;
+        store.dispatch({ type: "actor.crashed", actor });
+        settle(store);
+        steps.push({ do: "crash", actor: labelOf.get(actor)! });
+        steps.push(run({ type: "state", caller: id, actor }));
+      }
+    }
   }
   for (let n = 0; n < universe.namespaces; n++) {
     const namespace = namespaceName(n);

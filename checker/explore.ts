@@ -1,8 +1,8 @@
 import {
-  ACTOR_CHART_EVENTS, ACTOR_STATES, LAWS, initialState, nextActorState, transition,
+  ACTOR_CHART_EVENTS, ACTOR_STATES, nextActorState, transition,
   type Actor, type Command, type Law, type LawStep, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
-import { driverCommands, type DriverSlot, type Universe } from "./universe.js";
+import { driverCommands, nodeFaults, universeLaws, universeRoot, type DriverSlot, type Universe } from "./universe.js";
 import { symmetricKey } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
 import { movesOf, search, type TableFigures, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
@@ -105,7 +105,7 @@ export function check(universe: Universe, options: CheckOptions = {}): CheckResu
 
 /** `check` as paced work: it pauses once per time slice (sim/pace.ts), so a command line running it with `drainAsync` stays interruptible. */
 export function* checkPaced(universe: Universe, options: CheckOptions = {}): Paced<CheckResult> {
-  const laws = options.laws ?? LAWS;
+  const laws = options.laws ?? universeLaws(universe);
   const companions: Record<string, number | null> = {};
   for (const law of laws) companions[law.name] = null;
   const coverage: Record<string, boolean> = {};
@@ -223,6 +223,7 @@ export interface Move {
  */
 export function universeSpace(universe: Universe, symmetry = false): Space<readonly DriverSlot[], Violation> {
   const symmetric = symmetry ? symmetricKey(universe) : null;
+  const nodeLane = universe.faults && (universe.nodes ?? 0) > 0;
   // A started driver's commands depend only on the handles it holds and its operations: listed once per
   // (driver, operations, handles record) — immer keeps a record's identity while it is unchanged.
   const cache: WeakMap<object, Command[]>[][] = [];
@@ -238,7 +239,7 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
     return commands;
   };
   return {
-    root: initialState(universe.profile, universe.mutant),
+    root: universeRoot(universe),
     start: Array.from({ length: universe.drivers }, () => ({ job: null, ops: 0 })),
     crashes: universe.faults,
     pureAdvance: true,
@@ -247,10 +248,15 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
         if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
         out.push({ lane: i, caller: slot.job, commands: () => commandsOf(state, slot, i) });
       });
+      // The cluster's lane (with nodes and faults): a node's death, its drain for preemption.
+      if (nodeLane) {
+        const faults = nodeFaults(universe, state);
+        if (faults.length > 0) out.push({ lane: slots.length, caller: null, commands: faults });
+      }
     },
     advance(step) {
       const { move, pos: slots } = step;
-      if (move.kind !== "command" || move.lane === null) return { pos: slots };
+      if (move.kind !== "command" || move.lane === null || move.lane >= slots.length) return { pos: slots };
       const i = move.lane;
       // The job init gave, from its answer (an init refused makes none).
       if (move.event.type === "init") {
@@ -281,7 +287,7 @@ export function successors(universe: Universe, node: Node): Move[] {
 
 /** Replays a trace from the initial state, collecting each event's observations. */
 export function observationsOf(universe: Universe, trace: readonly ModelEvent[]): Observation[][] {
-  let state = initialState(universe.profile, universe.mutant);
+  let state = universeRoot(universe);
   const out: Observation[][] = [];
   for (const event of trace) {
     const t = transition(state, event);

@@ -5,7 +5,7 @@ import { LAWS } from "../model/index.js";
 import { chartEdges, observationsOf, universeSpace, type CheckOptions, type CheckResult, type Violation } from "./explore.js";
 import { fingerprinter, replayPath } from "../sim/search.js";
 import { collisionOdds, hashOut } from "../sim/table.js";
-import type { Universe } from "./universe.js";
+import { universeLaws, type Universe } from "./universe.js";
 import type { FromWorker, Level, ToWorker } from "./worker.js";
 
 /**
@@ -38,7 +38,7 @@ export async function checkParallel(universe: Universe, workers: number, options
   if (options.observer !== undefined || options.reduction !== undefined) {
     throw new Error("checkParallel: an observer (liveness laws) or a reduction (--por) needs the sequential search");
   }
-  const laws = options.laws ?? LAWS;
+  const laws = options.laws ?? universeLaws(universe);
   const lawNames = laws.map((law) => {
     if (!LAWS.includes(law)) throw new Error(`checkParallel checks the model's own laws (${law.name} is not one)`);
     return law.name;

@@ -1,6 +1,6 @@
-import { LAWS, PROFILES, type Law, type ModelEvent, type State } from "../model/index.js";
+import { PROFILES, type Law, type ModelEvent, type State } from "../model/index.js";
 import { footprint, keysMeet, ownerKey } from "../model/footprint.js";
-import { driverCommands, opsOf, type DriverSlot, type Universe } from "./universe.js";
+import { driverCommands, opsOf, universeLaws, type DriverSlot, type Universe } from "./universe.js";
 import { checkPaced, type CheckOptions, type CheckResult } from "./explore.js";
 import type { Move, Reduction } from "../sim/search.js";
 import { drainSync, type Paced } from "../sim/pace.js";
@@ -115,7 +115,7 @@ const write = (k: Keys, key: string): void => {
 };
 
 /** The reduction for a universe, or one that never reduces when something it cannot reason about is present. */
-export function porReduction(universe: Universe, laws: readonly Law[] = LAWS): PorReduction {
+export function porReduction(universe: Universe, laws: readonly Law[] = universeLaws(universe)): PorReduction {
   const unknown = laws.some((l) => !KNOWN_LAWS.has(l.name));
   return {
     acyclic: true,

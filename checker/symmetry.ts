@@ -98,6 +98,8 @@ function renamed(
       f.op === "call" ? { ...f, actor: id(f.actor) } : { op: f.op, next: f.next, request: { ...f.request, name: name(f.request.name), namespace: ns(f.request.namespace) } }),
     kills: state.kills.map((k) => ({ actor: id(k.actor), noRestart: k.noRestart, by: id(k.by) })),
     waiting,
+    // Worker nodes are not renamed (format version 2; absent without them).
+    ...(state.nodes === undefined ? {} : { nodes: state.nodes }),
   });
 }
 

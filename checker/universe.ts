@@ -1,4 +1,4 @@
-import type { Command, MutantName, ProfileName, State } from "../model/index.js";
+import { LAWS, NODE_LAWS, initialState, transition, type Law, type Command, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
 
 /**
  * The operations a driver of the checker's universe may issue. Each stands for
@@ -43,6 +43,14 @@ export interface Universe {
   readonly operations: readonly Operation[];
   /** A seeded bug to run the model with (model/mutants.ts), or none. */
   readonly mutant?: MutantName;
+  /**
+   * Worker nodes n1..nN, there from the start (format version 2; absent or
+   * 0: the head alone, every count as before). Drivers may start on one;
+   * actors are placed on the worker nodes, on any that can take them. With
+   * faults, each node may die once and be drained for preemption once, at
+   * any point.
+   */
+  readonly nodes?: number;
 }
 
 /**
@@ -62,6 +70,27 @@ export const DEFAULT_UNIVERSE: Universe = {
   maxRestarts: 2,
   faults: true,
   operations: OPERATIONS,
+};
+
+/**
+ * The default bounds with worker nodes (`rollcall check --nodes N`, other
+ * flags changing them): one driver with two operations, one namespace, two
+ * names (a driver on a node owning two actors), max_restarts 0 or 1, crashes
+ * and node faults on. With two nodes every node law's companion is reached
+ * and each node bug is found in seconds; wider bounds grow fast (each
+ * create may land on either node, each node may be drained and die at any
+ * point).
+ */
+export const NODE_UNIVERSE: Universe = {
+  profile: "ray",
+  drivers: 1,
+  namespaces: 1,
+  names: 2,
+  ops: 2,
+  maxRestarts: 1,
+  faults: true,
+  operations: OPERATIONS,
+  nodes: 2,
 };
 
 export const NAMES = ["a", "b", "c", "d", "e", "f", "g", "h"] as const;
@@ -84,7 +113,10 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
     // leaves out only renamings of the same runs.
     const out: Command[] = [];
     const open = Math.min(universe.namespaces, namespacesInUse(state) + 1);
-    for (let n = 0; n < open; n++) out.push({ type: "init", namespace: namespaceName(n) });
+    for (let n = 0; n < open; n++) {
+      out.push({ type: "init", namespace: namespaceName(n) });
+      for (let w = 1; w <= (universe.nodes ?? 0); w++) out.push({ type: "init", namespace: namespaceName(n), node: `n${w}` });
+    }
     return out;
   }
   const caller = slot.job;
@@ -120,6 +152,31 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
   return out;
 }
 
+/** The cluster's node faults the universe allows in a state: each live worker node's death, and its drain for preemption if not draining yet. */
+export function nodeFaults(universe: Universe, state: State): ModelEvent[] {
+  if (!universe.faults || (universe.nodes ?? 0) === 0) return [];
+  const out: ModelEvent[] = [];
+  for (const id in state.nodes ?? {}) {
+    const node = state.nodes![id]!;
+    if (!node.alive) continue;
+    out.push({ type: "node.died", node: id });
+    if (node.drain === undefined) out.push({ type: "drainNode", caller: "", node: id, reason: "preemption" });
+  }
+  return out;
+}
+
+/** The safety laws a universe is judged by: every law, the laws of nodes only with worker nodes. */
+export function universeLaws(universe: Universe): readonly Law[] {
+  return (universe.nodes ?? 0) > 0 ? LAWS : LAWS.filter((law) => !NODE_LAWS.includes(law));
+}
+
+/** The universe's first state: a fresh cluster under its profile (and bug) with its worker nodes added. */
+export function universeRoot(universe: Universe): State {
+  let state = initialState(universe.profile, universe.mutant);
+  for (let w = 0; w < (universe.nodes ?? 0); w++) state = transition(state, { type: "addNode", caller: "" }).state;
+  return state;
+}
+
 /** How many operations driver `i` (from 0) may issue. */
 export function opsOf(universe: Universe, i: number): number {
   return universe.driverOps?.[i] ?? universe.ops;
@@ -152,5 +209,6 @@ export function validateUniverse(u: Universe): void {
     for (const n of u.driverOps) within(n, "--ops", 0, 8);
   }
   within(u.maxRestarts, "--max-restarts", 0, 4);
+  if (u.nodes !== undefined) within(u.nodes, "--nodes", 0, 3);
   if (u.operations.length === 0) throw new RangeError("--operations must name at least one operation");
 }

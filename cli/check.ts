@@ -1,10 +1,10 @@
-import { LAWS, MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
+import { MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
 import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
 import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
 import { checkParallel } from "../checker/parallel.js";
 import type { CounterexampleScenario } from "../checker/counterexample.js";
-import { DEFAULT_UNIVERSE, OPERATIONS, OPERATION_HELP, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
+import { DEFAULT_UNIVERSE as BASE_UNIVERSE, NODE_UNIVERSE, OPERATIONS, OPERATION_HELP, universeLaws, validateUniverse, type Operation, type Universe } from "../checker/universe.js";
 import { traceToItf } from "../checker/itf.js";
 import { checkLivenessPaced, type LivenessCheck } from "../checker/liveness.js";
 import { livenessReport, printLivenessViolation, type LivenessViolationRow } from "./liveness.js";
@@ -36,10 +36,15 @@ export interface CheckFlags {
   readonly liveness?: boolean;
   readonly por?: boolean;
   readonly workers?: string;
+  /** Worker nodes (--nodes; absent: the head alone). */
+  readonly nodes?: string;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
 export function universeFromFlags(flags: CheckFlags): Universe {
+  // With worker nodes the defaults are the node universe's (smaller: node faults multiply the interleavings).
+  const nodes = flags.nodes === undefined ? 0 : parseCount(flags.nodes, "--nodes");
+  const DEFAULT_UNIVERSE: Universe = nodes > 0 ? { ...NODE_UNIVERSE, nodes } : BASE_UNIVERSE;
   const drivers = flags.drivers === undefined ? undefined : parseCount(flags.drivers, "--drivers", 1);
   let ops: number = DEFAULT_UNIVERSE.ops;
   let driverOps: readonly number[] | undefined = DEFAULT_UNIVERSE.driverOps;
@@ -69,6 +74,7 @@ export function universeFromFlags(flags: CheckFlags): Universe {
     maxRestarts: flags.maxRestarts === undefined ? DEFAULT_UNIVERSE.maxRestarts : parseCount(flags.maxRestarts, "--max-restarts"),
     faults: flags.faults ?? DEFAULT_UNIVERSE.faults,
     operations,
+    ...(nodes > 0 ? { nodes } : {}),
   };
   try {
     validateUniverse(universe);
@@ -185,7 +191,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     bug: bugSearch === null ? null : mutant !== undefined ? { mutant } : { profile: universe.profile },
     ...(mutant === undefined ? {} : { mutant }), out: flags.out, ...(flags.itf === undefined || result.violation !== undefined ? {} : { itf: flags.itf }),
   });
-  const laws = [...LAWS.map((law) => {
+  const laws = [...universeLaws(universe).map((law) => {
     const reached = result.companions[law.name] ?? null;
     const verdict = result.violation?.law === law.name ? "violated" : result.verdict === "incomplete" ? "unknown" : reached === null ? "vacuous" : "held";
     return { name: law.name, kind: law.kind, verdict, companion: law.companion, reachedAtDepth: reached };
@@ -251,7 +257,7 @@ function round(x: number, digits: number): number {
 export function describeUniverse(u: Universe): string {
   const ops = u.driverOps === undefined ? `${u.ops} operations each` : `${u.driverOps.join(", ")} operations`;
   const alphabet = u.operations.length === OPERATIONS.length ? "every operation" : `operations ${u.operations.join(", ")}`;
-  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}, ${alphabet}`;
+  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}${(u.nodes ?? 0) > 0 ? `, ${u.nodes} worker node${u.nodes === 1 ? "" : "s"}${u.faults ? " (each may die and be drained for preemption)" : ""}` : ""}, ${alphabet}`;
 }
 
 type Report = {

@@ -17,9 +17,16 @@ export const MUTANT_NAMES = [
   "list-shows-dead",
   "kill-lost-after-restart",
   "restart-never-completes",
+  // Nodes (format version 2): found by `rollcall check --nodes 2`.
+  "owner-node-one-child",
+  "detached-killed-with-creator",
+  "preemption-restart-counted",
 ] as const;
 
 export type MutantName = (typeof MUTANT_NAMES)[number];
+
+/** The seeded bugs of nodes: they show only in a universe with worker nodes (`rollcall check --nodes 2`). */
+export const NODE_MUTANT_NAMES: readonly MutantName[] = ["owner-node-one-child", "detached-killed-with-creator", "preemption-restart-counted"];
 
 /** True when `name` names a mutant. */
 export function isMutantName(name: string): name is MutantName {

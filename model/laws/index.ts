@@ -2,11 +2,13 @@ import type { Law } from "./law.js";
 import { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
 import { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
+import { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
 
 export type { AnyLaw, Law, LivenessLaw, Step as LawStep } from "./law.js";
 export { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
 export { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
+export { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
 export {
   LIVENESS_LAWS, callEventuallyAnswered, killEventuallyProcessed, killedNameEventuallyFree, orphanEventuallyDead, restartEventuallyEnds,
 } from "./liveness.js";
@@ -25,11 +27,18 @@ export const LAWS: readonly Law[] = [
   nameReusableAfterKill,
   handlesNeverMove,
   namespacesIsolate,
+  // Nodes: judged on the node's death itself, before the laws that look at the settled cluster.
+  nodeOrphansDestroyed,
+  detachedSurviveOtherNode,
+  preemptionRestartFree,
   ownedDieWithOwner,
   restartKeepsName,
   getIfExistsFindsOrCreates,
   listShowsLiveNames,
 ];
+
+/** The laws of nodes: judged only where there are worker nodes (a universe without them leaves them out). */
+export const NODE_LAWS: readonly Law[] = [nodeOrphansDestroyed, detachedSurviveOtherNode, preemptionRestartFree];
 
 /** The first law a step breaks, with its message, or null. */
 export function checkLaws(step: Parameters<Law["check"]>[0], laws: readonly Law[] = LAWS): { law: Law; message: string } | null {

@@ -1,4 +1,5 @@
 import { selectOwnerAlive, type Actor, type State } from "../state.js";
+import { placements } from "../events/actor-created.js";
 import type { LivenessLaw } from "./law.js";
 
 /*
@@ -23,7 +24,8 @@ function owesSomething(owed: (state: State) => readonly string[]): (state: State
 const kills = (state: State): string[] => state.kills.map((k) => `kill:${k.actor}:${k.noRestart ? "no_restart" : "restart"}:${k.by}`);
 const orphans = (state: State): string[] => actorsWhere(state, "orphan", (a) => a.owner !== null && a.lifecycle !== "DEAD" && !selectOwnerAlive(state, a.owner));
 const inflight = (state: State): string[] => Object.keys(state.inflight).map((caller) => `inflight:${caller}`);
-const restarting = (state: State): string[] => actorsWhere(state, "restart", (a) => a.lifecycle === "RESTARTING");
+// With worker nodes, a restart waits while no node can take the actor (every worker node dead or draining), as Ray's does: not owed then.
+const restarting = (state: State): string[] => actorsWhere(state, "restart", (a) => a.lifecycle === "RESTARTING" && placements(state, a)?.length !== 0);
 
 /** A sent kill is eventually processed. */
 export const killEventuallyProcessed: LivenessLaw = {
@@ -94,7 +96,7 @@ export const callEventuallyAnswered: LivenessLaw = {
 export const restartEventuallyEnds: LivenessLaw = {
   kind: "eventually",
   name: "restart-eventually-ends",
-  sentence: "An actor that is RESTARTING is eventually ALIVE again or DEAD.",
+  sentence: "An actor that is RESTARTING is eventually ALIVE again or DEAD (with worker nodes: while some node can take it).",
   owed: restarting,
   companion: "an actor is RESTARTING",
   reached: owesSomething(restarting),
