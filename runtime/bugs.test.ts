@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 // The fuzzer and the runtime run from the built files (`npm test` builds first).
 const MAIN = join(process.cwd(), "dist", "cli", "main.js");
@@ -39,12 +39,45 @@ const BUDGETS: Record<string, { runs: number; seed: number; race?: boolean }> = 
  * scenario of the corpus that passes on the model and on the runtime without
  * the bug, and fails with it at that step.
  */
-const SCENARIOS: Record<string, { file: string; step: string; observed: RegExp }> = {
-  // Only c1 of p's three children is destroyed when p's node dies: c2 is still there.
-  "owner-node-one-child": { file: "scenarios/14-nodes/05-owner-on-dead-node.json", step: "steps[10] (d1 get)", observed: /expected error NotFound\n\s+observed a handle to 'c2'/ },
-  // kept, detached, created by maker on the node that dies, is killed with it: its name is gone.
-  "detached-killed-with-creator": { file: "scenarios/14-nodes/06-detached-child-survives-owner-node.json", step: "steps[7] (d1 get)", observed: /expected a handle to 'kept'\n\s+observed error NotFound/ },
+const SCENARIOS: Record<string, { file: string; step: string; observed: RegExp }[]> = {
+  "owner-node-one-child": [
+    // Only c1 of the three children of the actor p is destroyed when p's node dies: c2 is still there.
+    { file: "scenarios/14-nodes/05-owner-on-dead-node.json", step: "steps[10] (d1 get)", observed: /expected error NotFound\n\s+observed a handle to 'c2'/ },
+    // The same with a driver as the owner (the model's mutant of that name fails this one too).
+    { file: writeScenario("driver-owner-on-dead-node.json", {
+      version: 2,
+      title: "A driver on a node that dies owned two actors on another node: both are destroyed",
+      about: "runtime/bugs.test.ts: the seeded bug owner-node-one-child with a driver as the owner (docs/semantics.md#node.ownerDied)",
+      steps: [
+        { do: "addNode", node: "w1" },
+        { do: "addNode", node: "w2" },
+        { by: "d1", do: "init", namespace: "svc" },
+        { by: "d2", do: "init", namespace: "svc", node: "w1" },
+        { by: "d2", do: "create", class: "Counter", name: "a", maxRestarts: 1, node: "w2", as: "a" },
+        { by: "d2", do: "create", class: "Counter", name: "b", maxRestarts: 1, node: "w2", as: "b" },
+        { do: "killNode", node: "w1" },
+        { by: "d1", do: "get", name: "a", expect: { error: "NotFound" } },
+        { by: "d1", do: "get", name: "b", expect: { error: "NotFound" } },
+        { by: "d1", do: "list", expect: { names: [] } },
+      ],
+    }), step: "steps[8] (d1 get)", observed: /expected error NotFound\n\s+observed a handle to 'b'/ },
+  ],
+  "detached-killed-with-creator": [
+    // kept, detached, created by the actor maker on the node that dies, is killed with it: its name is gone.
+    { file: "scenarios/14-nodes/06-detached-child-survives-owner-node.json", step: "steps[7] (d1 get)", observed: /expected a handle to 'kept'\n\s+observed error NotFound/ },
+    // free, detached, created by the driver d2 on the node that dies.
+    { file: "scenarios/14-nodes/07-driver-on-dead-node.json", step: "steps[8] (d1 get)", observed: /expected a handle to 'free'\n\s+observed error NotFound/ },
+  ],
 };
+
+/** Writes a scenario of this file's own into a temporary folder (removed after the tests); its path. */
+function writeScenario(name: string, scenario: object): string {
+  const dir = mkdtempSync(join(tmpdir(), "rollcall-bug-scenario-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(scenario, null, 2));
+  return file;
+}
 
 /** How long the fuzzer may shrink a difference: enough to write a scenario, short enough for the file's time budget. */
 const SHRINK_SECONDS = 2;
@@ -132,8 +165,8 @@ describe("the seeded bugs of the Node runtime", () => {
       child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
       child.on("exit", (status) => resolve({ status, stdout }));
     }));
-    for (const [bug, { file, step, observed }] of Object.entries(SCENARIOS)) {
-      it(`${bug}: ${file} at ${step}`, async () => {
+    for (const [bug, shown] of Object.entries(SCENARIOS)) for (const { file, step, observed } of shown) {
+      it(`${bug}: ${file.replace(/^.*rollcall-bug-scenario-[^/]*\//, "")} at ${step}`, async () => {
         const [withBug, without, model] = await Promise.all([run(["--target", "node", "--bug", bug, file]), run(["--target", "node", file]), run([file])]);
         expect(withBug.status, withBug.stdout).toBe(1);
         expect(withBug.stdout).toContain(`FAIL ${file}`);
