@@ -1,12 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LAWS, nameUniqueness, type ProfileName } from "../model/index.js";
+import { LAWS, NODE_LAWS, nameUniqueness, type ProfileName } from "../model/index.js";
+import { DEFAULT_SPACE } from "../sim/programs.js";
 import { arbProgram, checkLawOn, type Mode } from "./program.js";
 
 // Pinned seeds: CI runs the same programs every time. A failure prints the
 // seed and the path (fast-check's), which replay it: fc.assert(..., { seed, path }).
 const SEED = 20261126;
 const RUNS = 150;
+// The laws of nodes are judged on programs with worker nodes (up to three; node faults on).
+const NODE_SPACE = { ...DEFAULT_SPACE, nodes: 3 };
 
 describe.each(["ray", "seed"] as ProfileName[])("laws under the %s profile", (profile) => {
   for (const mode of ["settled", "interleaved"] as Mode[]) {
@@ -15,9 +18,9 @@ describe.each(["ray", "seed"] as ProfileName[])("laws under the %s profile", (pr
         let reached = 0;
         fc.assert(
           fc.property(arbProgram(), (moves) => {
-            if (checkLawOn(law, profile, moves, mode)) reached++;
+            if (checkLawOn(law, profile, moves, mode, NODE_LAWS.includes(law) ? NODE_SPACE : DEFAULT_SPACE)) reached++;
           }),
-          { seed: SEED, numRuns: RUNS },
+          { seed: SEED, numRuns: NODE_LAWS.includes(law) ? RUNS * 4 : RUNS },
         );
         // The companion: the law's interesting case happened, so it did not hold vacuously.
         expect(reached, `companion never reached: ${law.companion}`).toBeGreaterThan(0);

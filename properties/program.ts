@@ -55,12 +55,12 @@ export function runProgram(
 }
 
 /** Checks a law on a program; returns whether its companion was reached. Throws on a violation. */
-export function checkLawOn(law: Law, profile: ProfileName, moves: readonly (readonly number[])[], mode: Mode): boolean {
+export function checkLawOn(law: Law, profile: ProfileName, moves: readonly (readonly number[])[], mode: Mode, space: ProgramSpace = DEFAULT_SPACE): boolean {
   let reached = false;
   runProgram(profile, moves, mode, (step) => {
     const message = law.check(step);
     if (message !== null) throw new Error(`${law.name} (${law.sentence}) broken by ${JSON.stringify(step.event)}: ${message}`);
     if (law.reached(step)) reached = true;
-  });
+  }, space);
   return reached;
 }
