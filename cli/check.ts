@@ -1,4 +1,4 @@
-import { MUTANTS, MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
+import { MUTANTS, MUTANT_NAMES, NODE_MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
 import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
 import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
@@ -100,7 +100,10 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     if (!isMutantName(flags.mutant)) throw new InputError(`--mutant: unknown mutant '${flags.mutant}' (rollcall check --list-mutants lists them)`);
     mutant = flags.mutant;
   }
-  const universe = universeFromFlags(flags);
+  // A bug of node deaths shows only with worker nodes: without --nodes, it is checked with two.
+  const nodeBug = mutant !== undefined && NODE_MUTANT_NAMES.includes(mutant) && flags.nodes === undefined;
+  const universe = universeFromFlags(nodeBug ? { ...flags, nodes: "2" } : flags);
+  if (nodeBug && flags.json !== true) console.log(`(${mutant} is a bug of node deaths: checked with --nodes 2)`);
   const maxStates = flags.maxStates === undefined ? undefined : parseCount(flags.maxStates, "--max-states", 1);
   const maxSeconds = flags.maxSeconds === undefined ? undefined : parseCount(flags.maxSeconds, "--max-seconds", 1);
   const human = flags.json !== true;

@@ -314,6 +314,20 @@ describe("rollcall check", () => {
     expect(story.out).toContain("Step 1.");
   });
 
+  it("--mutant of a node bug without --nodes is checked with two worker nodes, and its counterexample fails on the bug", () => {
+    const out = join(dir, "cx-node");
+    const human = rollcall("check", "--mutant", "owner-node-one-child", "--out", out, "--quiet");
+    expect(human.code).toBe(1);
+    expect(human.out).toContain("(owner-node-one-child is a bug of node deaths: checked with --nodes 2)");
+    const r = rollcall("check", "--mutant", "owner-node-one-child", "--out", out, "--json", "--quiet");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(report.verdict).toBe("violation");
+    expect(report.violations[0].law).toBe("node-orphans-destroyed");
+    expect(rollcall("run", report.violations[0].scenario).code).toBe(0);
+    expect(rollcall("run", "--mutant", "owner-node-one-child", report.violations[0].scenario).code).toBe(1);
+  });
+
   it("--workers 2 explores the same states and transitions, and finds a mutant at the same length", () => {
     const r = rollcall("check", "--workers", "2", "--ops", "2,1", "--namespaces", "1", "--json", "--quiet");
     const s = rollcall("check", "--ops", "2,1", "--namespaces", "1", "--json", "--quiet");
