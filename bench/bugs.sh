@@ -2,7 +2,8 @@
 # Runs the fuzzer against every seeded bug of the Node runtime (runtime/bugs.ts)
 # and prints a Markdown table: programs until found, shrunk length, seconds, command.
 # Usage: bench/bugs.sh [bug ...]   (env: RUNS=200 SEED=1 SHRINK=60 OUT=/tmp/fz)
-# get-or-create-no-retry is a race bug: it is fuzzed with --race.
+# get-or-create-no-retry is a race bug: it is fuzzed with --race; the bugs of worker
+# nodes (owner-node-one-child, detached-killed-with-creator) with --nodes 2.
 set -u
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-200}; SEED=${SEED:-1}; SHRINK=${SHRINK:-60}; OUT=${OUT:-/tmp/fz}
@@ -14,6 +15,7 @@ echo "| bug | found | programs until found | shrunk steps | seconds | command |"
 echo "|---|---|---|---|---|---|"
 for bug in "${BUGS[@]}"; do
   race=""; [ "$bug" = "get-or-create-no-retry" ] && race=" --race"
+  case "$bug" in owner-node-one-child|detached-killed-with-creator) race=" --nodes 2" ;; esac
   cmd="npx rollcall fuzz --target node --bug $bug --runs $RUNS --seed $SEED --shrink-time $SHRINK$race --out $OUT-$bug"
   rm -rf "$OUT-$bug"
   start=$(date +%s.%N)

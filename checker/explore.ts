@@ -171,7 +171,7 @@ export function lawEvaluators(laws: readonly Law[]): ((step: LawStep) => unknown
   const edges = chartEdges();
   const taken = (step: LawStep): number[] => {
     const coverage: Record<string, boolean> = {};
-    noteCoverage(step.before, step.after, coverage);
+    noteCoverage(step.before, step.after, coverage, step.event);
     return Object.keys(coverage).map((e) => edges.indexOf(e));
   };
   return [taken, ...laws.map((law) => (step: LawStep): LawValue => ({ reached: law.reached(step), broken: law.check(step) }))];
@@ -312,23 +312,25 @@ export function chartEdges(): string[] {
 }
 
 /** Marks the chart edge each actor's lifecycle took in this transition. */
-export function noteCoverage(before: State, after: State, coverage: Record<string, boolean>): void {
+export function noteCoverage(before: State, after: State, coverage: Record<string, boolean>, event?: ModelEvent): void {
+  // ray.kill(no_restart=False) kills the worker (or cancels a creation: the actor then dies of RAY_KILL, as a destroy does).
+  const workerKilled = event?.type === "kill.processed" && !event.noRestart ? event.actor : null;
   for (const id in before.actors) {
     const was = before.actors[id]!;
     const now: Actor | undefined = after.actors[id] ?? after.destroyed[id];
     if (now === undefined) continue;
-    const edge = edgeOf(was, now);
+    const edge = edgeOf(was, now, id === workerKilled);
     if (edge !== null) coverage[edge] = true;
   }
 }
 
-function edgeOf(was: Actor, now: Actor): string | null {
+function edgeOf(was: Actor, now: Actor, workerKilled: boolean): string | null {
   const from = was.lifecycle;
   const to = now.lifecycle;
   if (from === to) return from === "RESTARTING" && now.numRestarts > was.numRestarts ? "RESTARTING -worker.died-> RESTARTING" : null;
   const event = to === "PENDING_CREATION" ? "dependencies.resolved"
     : to === "ALIVE" ? "creation.succeeded"
     : to === "RESTARTING" ? "worker.died"
-    : now.deathCause === "WORKER_DIED" || now.deathCause === "INTENDED_USER_EXIT" ? "worker.died" : "actor.destroyed";
+    : workerKilled || now.deathCause === "WORKER_DIED" || now.deathCause === "INTENDED_USER_EXIT" ? "worker.died" : "actor.destroyed";
   return `${from} -${event}-> ${to}`;
 }

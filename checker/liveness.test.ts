@@ -201,8 +201,8 @@ describe("liveness laws on the model", () => {
     const { result: safety, liveness } = checkLiveness(DEFAULT_UNIVERSE);
     expect(safety.verdict).toBe("ok");
     const result = liveness!;
-    expect(result.graph.states).toBe(98040);
-    expect(result.graph.edges).toBe(254846);
+    expect(result.graph.states).toBe(97733);
+    expect(result.graph.edges).toBe(254572);
     expect(LIVENESS_LAWS.length).toBeGreaterThanOrEqual(4);
     for (const l of result.laws) {
       expect(l.verdict, l.law).toBe("held");

@@ -284,8 +284,8 @@ describe("rollcall check", () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report.verdict).toBe("ok");
-    expect(report.states).toBe(98040);
-    expect(report.transitions).toBe(254846);
+    expect(report.states).toBe(97733);
+    expect(report.transitions).toBe(254572);
     expect(report.depth).toBe(29);
     expect(report.violations).toEqual([]);
     expect(report.vacuous).toEqual([]);

@@ -158,10 +158,17 @@ export class Registry {
     if (noRestart) this.destroy(a, "RAY_KILL");
     else if (a.proc !== null && a.proc.fate === null) {
       this.killedByRay.add(a.id);
-      this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+      // An actor not created yet (its constructor has not returned) dies of the kill itself, as in Ray's KillActor.
+      this.signal(a.proc, { kind: "died", cause: a.state === "ALIVE" ? "WORKER_DIED" : "RAY_KILL", restartable: true });
     }
     // The process is already dying of an earlier such kill: this one hits the restarted process, using another restart.
     else if (a.proc?.fate?.kind === "died" && a.proc.fate.restartable) a.queuedKills += 1;
+    // Not placed yet (waiting for a node to take it): its scheduling is cancelled and it restarts if it may, using a
+    // restart up, or is DEAD (GcsActorManager::KillActor: "hasn't been created yet, cancel scheduling", then RestartActor).
+    else if (a.proc === null && (a.state === "PENDING_CREATION" || a.state === "RESTARTING")) {
+      this.killedByRay.add(a.id);
+      this.workerDied(a, "RAY_KILL", true);
+    }
     this.changed();
   }
 
@@ -276,13 +283,14 @@ export class Registry {
   /**
    * `DrainNode` (format version 2): preemption is always accepted and marks
    * the node's ALIVE actors preempted; idle termination is rejected while the
-   * node runs an actor or a driver; a dead node's drain is accepted and
+   * node runs an actor or a driver, unless it is already draining; a dead node's drain is accepted and
    * changes nothing. A draining node takes no new actors.
    */
   drain(nodeId: string, reason: DrainReason): boolean {
     const n = this.node(nodeId);
     if (!n.alive) return true;
-    if (reason === "idle") {
+    // A node already draining takes an idle drain whatever runs there (as Ray 2.60.0 does).
+    if (reason === "idle" && n.drain === null) {
       for (const a of this.actors.values()) if (a.state !== "DEAD" && a.proc !== null && a.proc.node === n.id) return false;
       for (const j of this.jobs.values()) if (j.running && j.node === n.id) return false;
     } else {

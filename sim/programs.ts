@@ -35,7 +35,10 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
  * programs toward the first choices: init, then plain creates).
  */
 export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
-  if (space.nodes !== undefined && space.nodes > 0 && choose(5) === 0) {
+  const withNodes = space.nodes !== undefined && space.nodes > 0;
+  // With nodes, a program mostly begins by adding one, and starts more drivers.
+  if (withNodes && state.nodes === undefined && choose(3) !== 0) return { type: "addNode", caller: "" };
+  if (withNodes && choose(3) === 0) {
     const node = nodeCommand(state, choose, space);
     if (node !== null) return node;
   }
@@ -43,11 +46,29 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   const alive: string[] = [];
   for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
   if (running.length === 0 || (running.length < space.drivers && choose(8) === 0)) {
-    return compact({ type: "init", namespace: maybe(choose, space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined });
+    // With nodes, a driver starts on a live worker node half the time (what its node's death does to what it owns is the point).
+    // Only on a node alive and not being drained: Ray 2.60's ray.init on a draining node does not return.
+    const live = space.nodes !== undefined && space.nodes > 0 ? Object.keys(state.nodes ?? {}).filter((id) => state.nodes![id]!.alive && state.nodes![id]!.drain === undefined) : [];
+    const node = live.length > 0 && choose(2) === 0 ? pick(choose, live) : undefined;
+    return compact({ type: "init", namespace: maybe(choose, space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined, node });
   }
   if (space.faults && alive.length > 0 && choose(20) === 0) return { type: "actor.crashed", actor: pick(choose, alive) };
-  const caller = alive.length > 0 && choose(5) === 0 ? pick(choose, alive) : pick(choose, running);
-  const command = nextCommandBy(state, caller, choose, space);
+  // With nodes, drivers on worker nodes act two times in three when there are some: what they own is what a node's death puts to the test.
+  const onNodes = withNodes ? running.filter((j) => state.jobs[j]!.node !== undefined) : [];
+  const drivers = onNodes.length > 0 && onNodes.length < running.length && choose(3) !== 0 ? onNodes : running;
+  const caller = alive.length > 0 && choose(5) === 0 ? pick(choose, alive) : pick(choose, drivers);
+  // With nodes, a third of the moves of drivers are creations, so they own something when their node dies.
+  const command = onNodes.length > 0 && isJobId(caller) && choose(3) === 0 ? createCommand(caller, choose, space) : nextCommandBy(state, caller, choose, space);
+  // With nodes, a creation where several worker nodes could take the actor names one (soft affinity, mostly a
+  // node other than the creator's): a real cluster's scheduler would pick by load, the model the first added.
+  if (withNodes && command.type === "create" && command.node === undefined) {
+    const usable = Object.keys(state.nodes ?? {}).filter((id) => state.nodes![id]!.alive && state.nodes![id]!.drain === undefined);
+    if (usable.length > 1) {
+      const own = isJobId(caller) ? state.jobs[caller]?.node : state.actors[caller]?.node;
+      const others = usable.filter((id) => id !== own);
+      return { ...command, node: others.length > 0 && choose(4) !== 0 ? pick(choose, others) : pick(choose, usable), soft: true };
+    }
+  }
   // With nodes an actor may wait for a node for ever (none alive to take it), and a call to it
   // would never return: ask its state instead. Without nodes every wait ends when the cluster settles.
   if (space.nodes !== undefined && space.nodes > 0 && command.type === "call" && !commandEnabled(state, command)) return { type: "state", caller, actor: command.actor };
@@ -141,14 +162,26 @@ export function nodeCommand(state: State, choose: Choose, space: ProgramSpace): 
   const live = ids.filter((id) => nodes[id]!.alive);
   const running = Object.keys(state.jobs);
   const options: (() => Command | Fault | null)[] = [];
-  if (ids.length < (space.nodes ?? 0)) options.push(() => ({ type: "addNode", caller: "" }), () => ({ type: "addNode", caller: "" }));
+  // Nodes come early (three chances in the first choices while there is room for one).
+  if (ids.length < (space.nodes ?? 0)) options.push(() => ({ type: "addNode", caller: "" }), () => ({ type: "addNode", caller: "" }), () => ({ type: "addNode", caller: "" }));
   if (live.length > 0) {
-    options.push(() => ({ type: "node.died", node: pick(choose, live) }));
+    // A node's death mostly strikes one that hosts a driver owning actors (a nemesis aims at what can break).
+    const owning = live.filter((n) => running.some((j) => state.jobs[j]!.node === n && Object.values(state.actors).some((a) => a.owner?.caller === j && a.lifecycle !== "DEAD")));
+    options.push(() => ({ type: "node.died", node: owning.length > 0 && choose(3) !== 0 ? pick(choose, owning) : pick(choose, live) }));
     options.push(() => ({ type: "drainNode", caller: "", node: pick(choose, live), reason: choose(3) === 0 ? "idle" : "preemption" }));
   }
-  if (ids.length > 0 && running.length < space.drivers) options.push(() => compact({ type: "init" as const, namespace: maybe(choose, space.namespaces), node: pick(choose, ids) }));
+  const joinable = live.filter((id) => nodes[id]!.drain === undefined);
+  if (joinable.length > 0 && running.length < space.drivers) options.push(() => compact({ type: "init" as const, namespace: maybe(choose, space.namespaces), node: pick(choose, joinable) }));
   if (ids.length > 0 && running.length > 0) {
+    // Affinity mostly to a node other than the creator's own: what a node's death then does to the
+    // creator's actors elsewhere is where implementations go wrong (issue #40864).
     options.push(() => {
+      const base = createCommand(pick(choose, running), choose, space);
+      const own = state.jobs[base.caller]?.node;
+      const others = ids.filter((id) => id !== own);
+      const node = others.length > 0 && choose(4) !== 0 ? pick(choose, others) : pick(choose, ids);
+      return compact({ ...base, node, soft: choose(2) === 0 ? true : undefined });
+    }, () => {
       const base = createCommand(pick(choose, running), choose, space);
       return compact({ ...base, node: pick(choose, ids), soft: choose(2) === 0 ? true : undefined });
     });

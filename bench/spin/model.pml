@@ -237,7 +237,9 @@ inline killProcessed(p) {
   if
   :: !aReg[sX - 1] -> skip
   :: aReg[sX - 1] && sY -> destroy(sX - 1, RAY_KILL)
-  :: aReg[sX - 1] && !sY && (aLife[sX - 1] == LA || aLife[sX - 1] == LP) -> workerDied(sX - 1, WORKER_DIED)
+  :: aReg[sX - 1] && !sY && aLife[sX - 1] == LA -> workerDied(sX - 1, WORKER_DIED)
+  /* not created yet: its scheduling cancelled, it dies of the kill (GcsActorManager::KillActor) */
+  :: aReg[sX - 1] && !sY && aLife[sX - 1] == LP -> workerDied(sX - 1, RAY_KILL)
   :: else -> skip
   fi;
   sQ = 0; sX = 0; sY = 0

@@ -32,10 +32,12 @@ function apply(d: D, event: KillProcessed, fx: Effects, keepName = false): void 
     destroy(d, actor, "RAY_KILL", fx, keepName);
     fx.rules.push("kill.destroy");
   } else if (actor.lifecycle === "ALIVE" || actor.lifecycle === "PENDING_CREATION" || actor.lifecycle === "RESTARTING") {
-    // The worker is force-exited (or its scheduling cancelled); the restart
-    // (if any) uses one up. With none left the death cause is WORKER_DIED,
-    // not RAY_KILL (GcsActorManager::KillActor).
-    fx.rules.push(workerDied(d, actor, "WORKER_DIED", true, fx) ?? "kill.restart");
+    // The worker is force-exited (or, not created yet, its scheduling
+    // cancelled); the restart (if any) uses one up. With none left the death
+    // cause is WORKER_DIED for an ALIVE actor (its worker's death), RAY_KILL
+    // for one not created yet (GcsActorManager::KillActor restarts it with
+    // the kill's death cause; seen on Ray 2.60.0).
+    fx.rules.push(workerDied(d, actor, actor.lifecycle === "ALIVE" ? "WORKER_DIED" : "RAY_KILL", true, fx) ?? "kill.restart");
   } else {
     fx.rules.push("kill.noop");
   }

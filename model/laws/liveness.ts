@@ -52,8 +52,11 @@ export const orphanEventuallyDead: LivenessLaw = {
  * A name freed by a processed kill can eventually be taken: once a ray.kill
  * (no_restart=True) of a named actor is processed, the registry eventually
  * stops mapping the name to the killed actor, so a create of the name
- * registers. Owed while the registry maps a name to a registered actor that
- * is DEAD because of a ray.kill.
+ * registers. Owed while the registry maps a name to an actor destroyed by a
+ * ray.kill (DEAD of RAY_KILL, its record kept out of scope: what a destroy
+ * that keeps the name leaves). Not owed for an owned actor that died of a
+ * ray.kill(no_restart=False) before it was created (also RAY_KILL): like any
+ * failed owned actor it keeps its name while its owner holds it.
  */
 export const killedNameEventuallyFree: LivenessLaw = {
   kind: "eventually",
@@ -65,7 +68,7 @@ export const killedNameEventuallyFree: LivenessLaw = {
       const names = state.names[ns]!;
       for (const name in names) {
         const a = state.actors[names[name]!];
-        if (a !== undefined && a.lifecycle === "DEAD" && a.deathCause === "RAY_KILL") out.push(`name:${ns}/${name}:${a.id}`);
+        if (a !== undefined && a.lifecycle === "DEAD" && a.deathCause === "RAY_KILL" && a.outOfScope) out.push(`name:${ns}/${name}:${a.id}`);
       }
     }
     return out;

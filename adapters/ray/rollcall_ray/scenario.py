@@ -263,6 +263,10 @@ class Session:
                         # ray.init would look for that node's raylet among the live ones for a minute, then fail.
                         raise BridgeError(f"init: driver {label} cannot run on node {node}: the node is dead, and Ray "
                                           "connects a driver only to a live node's raylet (ray.init finds none with its temp dir)")
+                    if sc.nodes[node]["draining"]:
+                        # Seen on Ray 2.60.0: ray.init on a node being drained gives no answer (55 s and more).
+                        raise BridgeError(f"init: driver {label} cannot run on node {node}: the node is being drained, and "
+                                          "ray.init on a draining node's raylet does not return (Ray 2.60.0)")
                     temp_dir = self.cluster.nodes[node]["tempDir"]
             sub = self.cluster.new_driver(label)
             sub.node = node if temp_dir else None
