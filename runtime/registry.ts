@@ -283,7 +283,7 @@ export class Registry {
   /**
    * `DrainNode` (format version 2): preemption is always accepted and marks
    * the node's ALIVE actors preempted; idle termination is rejected while the
-   * node runs an actor or a driver, unless it is already draining; a dead node's drain is accepted and
+   * node runs an actor (not for a driver, as in Ray 2.60.0), unless it is already draining; a dead node's drain is accepted and
    * changes nothing. A draining node takes no new actors.
    */
   drain(nodeId: string, reason: DrainReason): boolean {
@@ -292,7 +292,6 @@ export class Registry {
     // A node already draining takes an idle drain whatever runs there (as Ray 2.60.0 does).
     if (reason === "idle" && n.drain === null) {
       for (const a of this.actors.values()) if (a.state !== "DEAD" && a.proc !== null && a.proc.node === n.id) return false;
-      for (const j of this.jobs.values()) if (j.running && j.node === n.id) return false;
     } else {
       // SetPreemptedAndPublish: every actor running on the node.
       for (const a of this.actors.values()) if (a.registered && a.state === "ALIVE" && a.proc?.node === n.id) a.preempted = true;

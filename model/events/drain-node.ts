@@ -9,12 +9,13 @@ import { defineCommand } from "./define.js";
  * actors on it keep running until it dies. A preemption drain is always
  * accepted and marks the actors on the node preempted, so a restart after
  * the node's death is free (node-died.ts); an idle-termination drain is
- * rejected while anything runs there, unless the node is already draining. Draining a dead node is accepted and
+ * rejected while an actor runs there (a driver does not count: it holds no
+ * resources), unless the node is already draining. Draining a dead node is accepted and
  * changes nothing; a later drain replaces the earlier one.
  */
 export const rules = {
   "node.drainAccepted": ["The GCS accepted the drain: the node takes no new actors; after a preemption drain its actors are marked preempted.", "docs/semantics.md#node.drainAccepted"],
-  "node.drainRejected": ["An idle-termination drain of a node that still runs an actor or a driver is rejected, unless the node is already being drained.", "docs/semantics.md#node.drainRejected"],
+  "node.drainRejected": ["An idle-termination drain of a node that still runs an actor is rejected, unless the node is already being drained (a driver there does not count).", "docs/semantics.md#node.drainRejected"],
   "node.drainDead": ["A drain of a node that is already dead is accepted and changes nothing.", "docs/semantics.md#node.drainDead"],
 } as const;
 
@@ -32,7 +33,6 @@ export const drainNode = defineCommand({
     if (cmd.reason === "idle") {
       let busy = false;
       for (const id in d.actors) if (d.actors[id].node === cmd.node && d.actors[id].lifecycle !== "DEAD") busy = true;
-      for (const id in d.jobs) if (d.jobs[id].node === cmd.node) busy = true;
       // A node already being drained takes an idle drain whatever runs there (seen on Ray 2.60.0: the request
       // replaces the earlier one; the preempted marks a preemption drain set stay).
       if (busy && node.drain === undefined) {

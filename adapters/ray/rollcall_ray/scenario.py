@@ -286,6 +286,10 @@ class Session:
             sub.end(30)
             sc.driver_exits.append(label)
             return {}
+        if do == "create" and getattr(sub, "node", None) is not None and sc.nodes.get(sub.node, {}).get("drain") == "idle":
+            # Seen on Ray 2.60.0: the actor stays pending (its worker is leased through the creator's raylet).
+            raise BridgeError(f"create: driver {label} runs on node {sub.node}, which is being drained for idle termination, "
+                              "and Ray leaves an actor created from there pending (not modelled)")
         before = self.before(do, step)
         result = unwrap(sub.request("step", step=step)) or {}
         sc.note_after(do, step, before, caller_worker=sub.info["workerId"])
@@ -349,6 +353,7 @@ class Session:
         res = self.cluster.controller.result("drain", node=node_id, reason=step.get("reason"), timeout=60)
         if res["accepted"] and not sc.nodes[node_id]["dead"]:
             sc.nodes[node_id]["draining"] = True
+            sc.nodes[node_id]["drain"] = step.get("reason")
         if not res["accepted"]:
             log(f"drainNode {node_id} ({step.get('reason')}): rejected: {res.get('rejection')}")
         return {"accepted": res["accepted"]}

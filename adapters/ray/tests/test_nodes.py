@@ -157,6 +157,22 @@ def test_a_driver_cannot_start_on_a_dead_node(nsession):
     assert nsession.cluster.subs == []
 
 
+def test_a_driver_cannot_start_on_a_draining_node_nor_create_from_an_idle_drained_one(nsession):
+    step(nsession, None, do="addNode")
+    step(nsession, None, do="addNode")
+    step(nsession, {"driver": "d1"}, do="init", node=N1)
+    step(nsession, {"driver": "d2"}, do="init", node=N2)
+    assert step(nsession, None, do="drainNode", node=N1, reason="idle") == {"accepted": True}
+    assert step(nsession, None, do="drainNode", node=N2, reason="preemption") == {"accepted": True}
+    with pytest.raises(BridgeError, match="being drained for idle termination") as e:
+        step(nsession, {"driver": "d1"}, do="create", **{"class": "Counter"}, name="c")
+    assert e.value.kind == "Internal"
+    step(nsession, {"driver": "d2"}, do="create", **{"class": "Counter"}, name="c")  # after a preemption drain: placed elsewhere
+    with pytest.raises(BridgeError, match="the node is being drained"):
+        step(nsession, {"driver": "d3"}, do="init", node=N2)
+    assert len(nsession.cluster.subs) == 2
+
+
 def test_the_head_cannot_be_killed_or_drained(nsession):
     for do in ("killNode", "drainNode"):
         with pytest.raises(BridgeError, match="the head node cannot be killed or drained"):
@@ -170,7 +186,7 @@ def test_drain_answers_accepted_and_marks_the_node_draining(nsession):
     nsession.cluster.drain_accepts = False
     assert step(nsession, None, do="drainNode", node=N2, reason="idle") == {"accepted": False}
     assert nsession.cluster.drains == [(N1, "preemption"), (N2, "idle")]
-    assert nsession.scenario.nodes == {N1: {"dead": False, "draining": True}, N2: {"dead": False, "draining": False}}
+    assert nsession.scenario.nodes == {N1: {"dead": False, "draining": True, "drain": "preemption"}, N2: {"dead": False, "draining": False}}
 
 
 def test_placement_and_death_cause_come_from_the_actor_table(nsession):
