@@ -25,6 +25,17 @@ describe("the swimlanes' sequence", () => {
     ]);
   });
 
+  it("draws nodes: a node joining, a drain and its answer, a node's death, and the node each constructor runs on", () => {
+    const t = scenarioTimeline(loadScenarioFile("scenarios/14-nodes/11-preemption-restarts-are-free.json"));
+    const texts = all(t).rows.filter((r): r is Exclude<Row, { kind: "step" }> => r.kind !== "step").map((r) => (r.kind === "arrow" ? `${r.from}→${r.to} ${r.text}` : `[${r.lane}] ${r.text}`));
+    expect(texts).toContain("[registry] node w1 joins");
+    expect(texts).toContain("[registry] drain w1 (preemption)");
+    expect(texts).toContain("[registry] drain accepted");
+    expect(texts).toContain("[registry] node w1 dies");
+    expect(texts.some((x) => / constructor runs on w1$/.test(x))).toBe(true);
+    expect(texts.some((x) => / constructor runs again on w2$/.test(x))).toBe(true);
+  });
+
   it("gives every arrow and mark a lane, one row for each step's start, for a whole simulated log", () => {
     const sim = simulate({ seed: 5, steps: 200, profile: "ray" });
     const source = readSource("s.jsonl", formatLog(sim.log));

@@ -27,7 +27,8 @@ export interface Sequence {
  * actor and one for the registry; each command an arrow from its caller,
  * each answer an arrow back, the cluster's events arrows from the registry;
  * births, deaths, restarts, crashes and names taken or freed marked on their
- * lanes.
+ * lanes; nodes joining, drained and dying marked on the registry's lane, and
+ * the node each constructor runs on.
  */
 export function sequenceOf(steps: readonly { readonly index: number; readonly scene: Scene }[]): Sequence {
   const rows: Row[] = [];
@@ -49,6 +50,8 @@ export function sequenceOf(steps: readonly { readonly index: number; readonly sc
       const r = e.record;
       if (r.type === "observation") {
         const caller = r.observation.caller;
+        // The GCS's answer to a drain (the autoscaler's request, no caller's lane).
+        if (caller === "" && r.observation.result.kind === "drain") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${r.observation.result.accepted ? "accepted" : "rejected"}`, style: "cluster" });
         if (caller === "") continue; // a refused init has no driver to answer
         rows.push({ kind: "arrow", step, from: waiting.get(caller) ?? REGISTRY, to: touch(caller), text: describeResult(r.observation.result, labels), style: "reply" });
         continue;
@@ -57,6 +60,10 @@ export function sequenceOf(steps: readonly { readonly index: number; readonly sc
         const c = r.command;
         const arrow = c.type === "exit" ? null : requestArrow(c, e.before, e.after, name);
         if (c.type === "exit") rows.push({ kind: "mark", step, lane: touch(c.caller), text: "exits", style: "exit" });
+        else if (c.type === "addNode") {
+          const node = Object.keys(e.after.nodes ?? {}).find((id) => e.before.nodes?.[id] === undefined);
+          if (node !== undefined) rows.push({ kind: "mark", step, lane: REGISTRY, text: `node ${name(node)} joins`, style: "start" });
+        } else if (c.type === "drainNode") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${name(c.node)} (${c.reason})`, style: "cluster" });
         else if (arrow !== null) {
           waiting.set(touch(arrow.from), touch(arrow.to));
           rows.push({ kind: "arrow", step, from: arrow.from, to: arrow.to, text: arrow.text, style: "request" });
@@ -100,8 +107,8 @@ function clusterRow(e: InternalEvent | Fault, step: number, name: (id: string) =
   const lane = touch(e.actor);
   switch (e.type) {
     case "actor.crashed": return { kind: "mark", step, lane, text: "process crashes", style: "crash" };
-    case "actor.created": return { kind: "mark", step, lane, text: "constructor runs", style: "cluster" };
-    case "actor.restarted": return { kind: "mark", step, lane, text: "constructor runs again", style: "restart" };
+    case "actor.created": return { kind: "mark", step, lane, text: `constructor runs${e.node === undefined ? "" : ` on ${name(e.node)}`}`, style: "cluster" };
+    case "actor.restarted": return { kind: "mark", step, lane, text: `constructor runs again${e.node === undefined ? "" : ` on ${name(e.node)}`}`, style: "restart" };
     case "actor.scheduled": return { kind: "arrow", step, from: REGISTRY, to: lane, text: "schedules", style: "cluster" };
     case "kill.processed": return { kind: "arrow", step, from: REGISTRY, to: lane, text: `kill processed${e.noRestart ? "" : " (restart)"}`, style: "cluster" };
     case "owner.death.processed": return { kind: "arrow", step, from: REGISTRY, to: lane, text: "owner died", style: "cluster" };
