@@ -119,6 +119,12 @@ def ray_env(base, python, handles):
     )
     for k, v in HEALTH_CHECK_ENV.items():
         env.setdefault(k, v)
+    if not env.get("ROLLCALL_RAY_CLUSTER"):
+        # Ray 2.60's `ray start --head` turns token authentication on when it finds a token
+        # (~/.ray/auth_token, which a local ray.init() writes), and the bridge's drivers then
+        # fail with AuthenticationError. Its own cluster listens on 127.0.0.1 only: opt out,
+        # as Ray's warning says, unless the user set a mode. (A user's cluster keeps its own.)
+        env.setdefault("RAY_AUTH_MODE", "disabled")
     return env
 
 

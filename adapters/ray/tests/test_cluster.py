@@ -85,3 +85,12 @@ def test_ray_processes_find_the_bridges_package_and_report_to_it():
     assert env["RAY_USAGE_STATS_ENABLED"] == "0"
     assert env["KEEP"] == "1"
     assert os.path.isfile(os.path.join(env["PYTHONPATH"].split(os.pathsep)[0], "rollcall_ray", "driver.py"))
+
+
+def test_the_bridges_own_cluster_opts_out_of_token_auth_unless_the_user_chose_a_mode():
+    # A ~/.ray/auth_token (written by a local ray.init() on Ray 2.60) would turn token auth on for
+    # the bridge's head, and its drivers would fail with AuthenticationError.
+    assert cluster.ray_env({}, "/py", "/tmp/h")["RAY_AUTH_MODE"] == "disabled"
+    assert cluster.ray_env({"RAY_AUTH_MODE": "token"}, "/py", "/tmp/h")["RAY_AUTH_MODE"] == "token"
+    # A user's own cluster (--address) keeps whatever mode the user's environment has.
+    assert "RAY_AUTH_MODE" not in cluster.ray_env({"ROLLCALL_RAY_CLUSTER": "127.0.0.1:6379"}, "/py", "/tmp/h")
