@@ -48,7 +48,7 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   if (running.length === 0 || (running.length < space.drivers && choose(8) === 0)) {
     // With nodes, a driver starts on a live worker node half the time (what its node's death does to what it owns is the point).
     // Only on a node alive and not being drained: Ray 2.60's ray.init on a draining node does not return.
-    const live = space.nodes !== undefined && space.nodes > 0 ? Object.keys(state.nodes ?? {}).filter((id) => state.nodes![id]!.alive && state.nodes![id]!.drain === undefined) : [];
+    const live = withNodes ? usableNodes(state) : [];
     const node = live.length > 0 && choose(2) === 0 ? pick(choose, live) : undefined;
     return compact({ type: "init", namespace: maybe(choose, space.namespaces), defaultLifetime: choose(6) === 0 ? "detached" : undefined, node });
   }
@@ -62,20 +62,17 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   if (withNodes && command.type === "create") {
     const kept = notFromDrainingNode(state, command);
     if (kept !== command) return kept;
-  }
-  // With nodes, a creation where several worker nodes could take the actor names one (soft affinity, mostly a
-  // node other than the creator's): a real cluster's scheduler would pick by load, the model the first added.
-  if (withNodes && command.type === "create" && command.node === undefined) {
-    const usable = Object.keys(state.nodes ?? {}).filter((id) => state.nodes![id]!.alive && state.nodes![id]!.drain === undefined);
-    if (usable.length > 1) {
-      const own = isJobId(caller) ? state.jobs[caller]?.node : state.actors[caller]?.node;
-      const others = usable.filter((id) => id !== own);
+    // A creation where several worker nodes could take the actor names one (soft affinity, mostly a node
+    // other than the creator's): a real cluster's scheduler would pick by load, the model the first added.
+    const usable = usableNodes(state);
+    if (command.node === undefined && usable.length > 1) {
+      const others = usable.filter((id) => id !== callerNode(state, caller));
       return { ...command, node: others.length > 0 && choose(4) !== 0 ? pick(choose, others) : pick(choose, usable), soft: true };
     }
   }
   // With nodes an actor may wait for a node for ever (none alive to take it), and a call to it
   // would never return: ask its state instead. Without nodes every wait ends when the cluster settles.
-  if (space.nodes !== undefined && space.nodes > 0 && command.type === "call" && !commandEnabled(state, command)) return { type: "state", caller, actor: command.actor };
+  if (withNodes && command.type === "call" && !commandEnabled(state, command)) return { type: "state", caller, actor: command.actor };
   return command;
 }
 
@@ -159,9 +156,20 @@ function maybe<T>(choose: Choose, items: readonly T[]): T | undefined {
  */
 function notFromDrainingNode(state: State, command: Command | Fault): Command | Fault {
   if (command.type !== "create") return command;
-  const node = isJobId(command.caller) ? state.jobs[command.caller]?.node : state.actors[command.caller]?.node;
+  const node = callerNode(state, command.caller);
   if (node === undefined || state.nodes?.[node]?.drain !== "idle") return command;
   return { type: "list", caller: command.caller };
+}
+
+/** The worker nodes alive and not being drained: where an actor may be placed and a driver may start. */
+function usableNodes(state: State): string[] {
+  const nodes = state.nodes ?? {};
+  return Object.keys(nodes).filter((id) => nodes[id]!.alive && nodes[id]!.drain === undefined);
+}
+
+/** The node a caller (a driver or an actor) runs on; undefined for the head. */
+function callerNode(state: State, caller: string): string | undefined {
+  return isJobId(caller) ? state.jobs[caller]?.node : state.actors[caller]?.node;
 }
 
 /**
@@ -187,7 +195,7 @@ export function nodeCommand(state: State, choose: Choose, space: ProgramSpace): 
     options.push(() => ({ type: "node.died", node: owning.length > 0 && choose(3) !== 0 ? pick(choose, owning) : pick(choose, live) }));
     options.push(() => ({ type: "drainNode", caller: "", node: pick(choose, live), reason: choose(3) === 0 ? "idle" : "preemption" }));
   }
-  const joinable = live.filter((id) => nodes[id]!.drain === undefined);
+  const joinable = usableNodes(state);
   if (joinable.length > 0 && running.length < space.drivers) options.push(() => compact({ type: "init" as const, namespace: maybe(choose, space.namespaces), node: pick(choose, joinable) }));
   if (ids.length > 0 && running.length > 0) {
     // Affinity mostly to a node other than the creator's own: what a node's death then does to the

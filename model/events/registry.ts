@@ -75,10 +75,10 @@ const QUEUE_EVENTS: readonly QueueEventDef[] = [killProcessed.killProcessed] as 
 
 const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed, nodeDied.nodeDied] as readonly FaultDef[];
 
-/** Every event type the registry knows: the commands, then the internal events in their order, then the faults. */
 /** Where the GCS may place an actor now (several nodes: a real cluster picks one of them). */
 export { placements } from "./actor-created.js";
 
+/** Every event type the registry knows: the commands, then the internal events in their order, then the faults. */
 export const EVENT_TYPES: readonly ModelEvent["type"][] = [
   ...(Object.keys(COMMANDS) as CommandType[]), ...ACTOR_EVENTS.map((d) => d.type), ...QUEUE_EVENTS.map((d) => d.type), ...FAULTS.map((d) => d.type),
 ];
