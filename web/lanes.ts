@@ -50,8 +50,10 @@ export function sequenceOf(steps: readonly { readonly index: number; readonly sc
       const r = e.record;
       if (r.type === "observation") {
         const caller = r.observation.caller;
-        // The GCS's answer to a drain (the autoscaler's request, no caller's lane).
-        if (caller === "" && r.observation.result.kind === "drain") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${r.observation.result.accepted ? "accepted" : "rejected"}`, style: "cluster" });
+        // The GCS's answers to the cluster's own requests (no caller's lane): a node joined, a drain's verdict.
+        const result = r.observation.result;
+        if (caller === "" && result.kind === "node" && result.node !== null) rows.push({ kind: "mark", step, lane: REGISTRY, text: `node ${name(result.node)} joins`, style: "start" });
+        if (caller === "" && result.kind === "drain") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${result.accepted ? "accepted" : "rejected"}`, style: "cluster" });
         if (caller === "") continue; // a refused init has no driver to answer
         rows.push({ kind: "arrow", step, from: waiting.get(caller) ?? REGISTRY, to: touch(caller), text: describeResult(r.observation.result, labels), style: "reply" });
         continue;
@@ -60,10 +62,7 @@ export function sequenceOf(steps: readonly { readonly index: number; readonly sc
         const c = r.command;
         const arrow = c.type === "exit" ? null : requestArrow(c, e.before, e.after, name);
         if (c.type === "exit") rows.push({ kind: "mark", step, lane: touch(c.caller), text: "exits", style: "exit" });
-        else if (c.type === "addNode") {
-          const node = Object.keys(e.after.nodes ?? {}).find((id) => e.before.nodes?.[id] === undefined);
-          if (node !== undefined) rows.push({ kind: "mark", step, lane: REGISTRY, text: `node ${name(node)} joins`, style: "start" });
-        } else if (c.type === "drainNode") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${name(c.node)} (${c.reason})`, style: "cluster" });
+        else if (c.type === "drainNode") rows.push({ kind: "mark", step, lane: REGISTRY, text: `drain ${name(c.node)} (${c.reason})`, style: "cluster" });
         else if (arrow !== null) {
           waiting.set(touch(arrow.from), touch(arrow.to));
           rows.push({ kind: "arrow", step, from: arrow.from, to: arrow.to, text: arrow.text, style: "request" });
