@@ -3,6 +3,7 @@ import { ALL_METHODS, HEAD, commandEnabled, firstInternalEvent, isProfileName, s
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { compact } from "../sim/compact.js";
 import { Store } from "../sim/store.js";
+import { FEATURES } from "../sim/scenario/features.js";
 import { PROTOCOL_VERSION, type CallerRef, type Reply, type Request, type StepRequest } from "./protocol.js";
 import { BAD_REQUEST, requestProblem } from "./schema.js";
 import { TargetError, TargetRefusedError, type Target } from "./target.js";
@@ -45,7 +46,7 @@ export class ModelServer {
     if (problem !== null) return err(problem.id, BAD_REQUEST, problem.message);
     const req = value as Request;
     switch (req.type) {
-      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented], formats: [1, 2] });
+      case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented], formats: [1, 2], features: [...FEATURES] });
       case "reset":
         if (!isProfileName(req.profile) || !this.implemented.includes(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile} (this server implements ${this.implemented.join(", ")})`);
         this.store = new Store(this.forced ?? req.profile);
@@ -143,7 +144,7 @@ export class ModelServer {
     const actor = req.actor ?? "";
     switch (req.do) {
       case "init": return compact({ type: "init" as const, namespace, defaultLifetime: req.defaultLifetime, node: req.node === HEAD ? undefined : req.node });
-      case "create": return compact({ type: "create" as const, caller, cls: req.class ?? "", args: req.args, name: req.name, namespace, lifetime: req.lifetime, getIfExists: req.getIfExists, maxRestarts: req.maxRestarts, node: req.node, soft: req.soft });
+      case "create": return compact({ type: "create" as const, caller, cls: req.class ?? "", args: req.args, name: req.name, namespace, lifetime: req.lifetime, getIfExists: req.getIfExists, maxRestarts: req.maxRestarts, node: req.node, soft: req.soft, initFails: req.initFails });
       case "addNode": return { type: "addNode", caller: "" };
       case "killNode": return { type: "node.died", node: req.node ?? "" };
       case "drainNode": return { type: "drainNode", caller: "", node: req.node ?? "", reason: req.reason ?? "preemption" };
@@ -253,9 +254,9 @@ export class InProcessModelTarget implements Target {
     this.server = new ModelServer(forced, implemented);
   }
 
-  async hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[] }> {
+  async hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[]; features?: readonly string[] }> {
     const r = this.server.handle({ id: ++this.id, type: "hello", protocol: PROTOCOL_VERSION });
-    return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [], ...(r.result.formats === undefined ? {} : { formats: r.result.formats }) } : { name: "?", version: "?", profiles: [] };
+    return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [], ...(r.result.formats === undefined ? {} : { formats: r.result.formats }), ...(r.result.features === undefined ? {} : { features: r.result.features }) } : { name: "?", version: "?", profiles: [] };
   }
 
   async reset(profile: string): Promise<void> {

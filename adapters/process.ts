@@ -98,7 +98,7 @@ export class ProcessTarget implements Target {
   }
 
   /** The implementation's hello, checked against the protocol's schema; an error reply is a refusal. */
-  async hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[] }> {
+  async hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[]; features?: readonly string[] }> {
     const reply = await this.request({ type: "hello", protocol: PROTOCOL_VERSION }, this.options.stepTimeoutMs, "hello");
     if (!reply.ok) {
       // Remembered: whoever goes on without the hello gets the refusal at reset.
@@ -110,7 +110,7 @@ export class ProcessTarget implements Target {
       this.refusal = new TargetRefusedError(`the target ${this.description} runs release ${String(r.version)}, not ${this.options.release}${this.logNote()}`);
       throw this.refusal;
     }
-    return { name: r.name as string, version: r.version as string, profiles: r.profiles as string[], ...((r as { formats?: unknown }).formats === undefined ? {} : { formats: (r as { formats: number[] }).formats }) };
+    return { name: r.name as string, version: r.version as string, profiles: r.profiles as string[], ...((r as { formats?: unknown }).formats === undefined ? {} : { formats: (r as { formats: number[] }).formats }), ...((r as { features?: unknown }).features === undefined ? {} : { features: (r as { features: string[] }).features }) };
   }
 
   /** A fresh cluster; an error reply is a refusal (an unknown bug, a profile it does not implement): TargetRefusedError. */

@@ -26,6 +26,8 @@ export interface StepRequest {
   /** Format version 2: a node id (one `addNode` returned, or "head") on `init`, `create`, `killNode`, `drainNode`. */
   readonly node?: string;
   readonly soft?: boolean;
+  /** Format version 2 (feature `initFails`): the constructor raises, or exits with sys.exit(1) or sys.exit(0). */
+  readonly initFails?: "raise" | "exit" | "exit0";
   readonly reason?: "preemption" | "idle";
 }
 
@@ -47,6 +49,8 @@ export interface StepResult {
   readonly version?: string;
   readonly profiles?: readonly string[];
   readonly formats?: readonly number[];
+  /** The parts of format version 2 after nodes it runs (sim/scenario/features.ts): `initFails`, `gcs`. */
+  readonly features?: readonly string[];
   /** `addNode` (the new node's id) and `placement` (null when the actor is not ALIVE). */
   readonly node?: string | null;
   /** `drainNode`: whether the drain was accepted. */

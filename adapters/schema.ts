@@ -48,7 +48,7 @@ export const STEP_REQUEST_SCHEMAS: Readonly<Record<string, object>> = {
   init: step("init", [], { caller: driverOnly, namespace, defaultLifetime: { type: "string" }, node: nonEmpty }),
   create: step("create", ["class"], {
     class: nonEmpty, args: { type: "array" }, name: { type: "string" }, namespace, lifetime: { type: "string" },
-    getIfExists: { type: "boolean" }, maxRestarts: { type: "integer" }, node: nonEmpty, soft: { type: "boolean" },
+    getIfExists: { type: "boolean" }, maxRestarts: { type: "integer" }, node: nonEmpty, soft: { type: "boolean" }, initFails: { enum: ["raise", "exit", "exit0"] },
   }),
   get: step("get", ["name"], { name: { type: "string" }, namespace }),
   call: step("call", ["actor", "method"], { actor: nonEmpty, method: nonEmpty, args: { type: "array" } }),
@@ -105,7 +105,7 @@ const anyJson = {};
  * `allNamespaces` is `list-all`). Fields not listed here are allowed and ignored.
  */
 export const RESULT_SCHEMAS: Readonly<Record<string, object>> = {
-  hello: result(["name", "version", "profiles"], { name: nonEmpty, version: { type: "string" }, profiles: { type: "array", items: nonEmpty }, formats: { type: "array", items: { enum: [1, 2] } } }),
+  hello: result(["name", "version", "profiles"], { name: nonEmpty, version: { type: "string" }, profiles: { type: "array", items: nonEmpty }, formats: { type: "array", items: { enum: [1, 2] } }, features: { type: "array", items: nonEmpty } }),
   reset: result([], {}),
   settle: result([], {}),
   shutdown: result([], {}),

@@ -57,7 +57,7 @@ export interface Target {
   readonly description: string;
   /** Identifies the implementation. */
   /** `formats`: the scenario format versions it runs (absent: version 1 only). */
-  hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[] }>;
+  hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[]; features?: readonly string[] }>;
   /** A fresh cluster with this semantics. */
   reset(profile: string): Promise<void>;
   /** Runs one step; several may be in flight at once (parallel blocks). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
+import { INIT_LAWS, INIT_MUTANT_NAMES, LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { check, chartEdges } from "./explore.js";
@@ -20,9 +20,10 @@ describe("rollcall check: the reference search", () => {
     const r = check(DEFAULT_UNIVERSE);
     expect(r.verdict).toBe("ok");
     expect([r.states, r.transitions, r.depth]).toEqual([97733, 254572, 29]);
-    // Every law but the laws of nodes, which need worker nodes (below).
-    expect(Object.keys(r.companions).sort()).toEqual(LAWS.filter((l) => !NODE_LAWS.includes(l)).map((l) => l.name).sort());
-    for (const law of LAWS) if (!NODE_LAWS.includes(law)) expect(r.companions[law.name], law.name).not.toBeNull();
+    // Every law but the laws of nodes and of failing constructors, which need worker nodes and --init-fails (below).
+    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l) && !INIT_LAWS.includes(l));
+    expect(Object.keys(r.companions).sort()).toEqual(judged.map((l) => l.name).sort());
+    for (const law of judged) expect(r.companions[law.name], law.name).not.toBeNull();
     expect(Object.keys(r.coverage)).toEqual(chartEdges());
     expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
   });
@@ -52,7 +53,7 @@ const NODE_SHORTEST: Partial<Record<MutantName, number>> = {
   "preemption-restart-counted": 7,
 };
 // The mutants a safety law catches under the default bounds (the others break a liveness law: checker/liveness.test.ts).
-const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law) && !NODE_MUTANT_NAMES.includes(m));
+const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law) && !NODE_MUTANT_NAMES.includes(m) && !INIT_MUTANT_NAMES.includes(m));
 
 // The length (model events) of each mutant's shortest counterexample under the default bounds.
 const SHORTEST: Partial<Record<MutantName, number>> = {
@@ -98,9 +99,9 @@ describe("nodes (rollcall check --nodes 2): node faults, the node laws, the node
     expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
   }, 120_000);
 
-  it("without nodes the node laws are not judged (nothing to reach); with nodes every law is", () => {
+  it("without nodes the node laws are not judged (nothing to reach); with nodes every law is (but those of failing constructors)", () => {
     expect(Object.keys(check(small).companions)).not.toContain("node-orphans-destroyed");
-    expect(Object.keys(check({ ...small, nodes: 1, drivers: 1, ops: 1, driverOps: undefined }).companions).sort()).toEqual(LAWS.map((l) => l.name).sort());
+    expect(Object.keys(check({ ...small, nodes: 1, drivers: 1, ops: 1, driverOps: undefined }).companions).sort()).toEqual(LAWS.filter((l) => !INIT_LAWS.includes(l)).map((l) => l.name).sort());
   });
 
   it("every node bug is pinned here", () => expect(Object.keys(NODE_SHORTEST).sort()).toEqual([...NODE_MUTANT_NAMES].sort()));
@@ -125,6 +126,33 @@ describe("nodes (rollcall check --nodes 2): node faults, the node laws, the node
     expect(r.violation?.law).not.toBe("preemption-restart-free");
     expect(r.companions["preemption-restart-free"]).toBeNull();
   });
+});
+
+describe("failing constructors (rollcall check --init-fails): their law and their bug", () => {
+  const INIT_UNIVERSE: Universe = { ...DEFAULT_UNIVERSE, initFails: true };
+  it("the default bounds with constructors that raise or exit: ok, every law's companion reached (counts pinned)", () => {
+    const r = check(INIT_UNIVERSE);
+    expect(r.verdict).toBe("ok");
+    expect([r.states, r.transitions, r.depth]).toEqual([356680, 945852, 29]);
+    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l));
+    expect(Object.keys(r.companions).sort()).toEqual(judged.map((l) => l.name).sort());
+    for (const law of judged) expect(r.companions[law.name], law.name).not.toBeNull();
+    expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
+  }, 120_000);
+
+  it("every bug of failing constructors is found in 5 events, with a version-2 scenario that passes on the model and fails on the bug, and not without --init-fails", () => {
+    expect(INIT_MUTANT_NAMES).toEqual(["init-error-alive"]);
+    for (const mutant of INIT_MUTANT_NAMES) {
+      const m = checkMutant(INIT_UNIVERSE, mutant);
+      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
+      expect(m.shortest).toBe(5);
+      expect(m.scenario!.scenario.version).toBe(2);
+      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
+      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
+      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
+      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+    }
+  }, 120_000);
 });
 
 describe("symmetry reduction", () => {

@@ -109,7 +109,7 @@ export function counterexampleScenario(universe: Universe, bug: Bug, trace: read
 
 function fromMoves(universe: Universe, bug: Bug, moves: readonly Move[], title: string, about: string): CounterexampleScenario | null {
   const profile = universe.profile;
-  const version = (universe.nodes ?? 0) > 0 ? { version: 2 as const } : {};
+  const version = (universe.nodes ?? 0) > 0 || universe.initFails === true ? { version: 2 as const } : {};
   const judge = (steps: Item[]): string | null => discriminates({ ...version, title, about, profile, steps }, bug);
   const lastInit = moves.reduce((k, m, i) => (m.kind === "command" && m.command.type === "init" ? i : k), -1);
   for (let k = moves.length; k > lastInit; k--) {

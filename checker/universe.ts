@@ -1,4 +1,4 @@
-import { LAWS, NODE_LAWS, initialState, transition, type Law, type Command, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
+import { INIT_LAWS, LAWS, NODE_LAWS, initialState, transition, type Law, type Command, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
 
 /**
  * The operations a driver of the checker's universe may issue. Each stands for
@@ -51,6 +51,13 @@ export interface Universe {
    * any point.
    */
   readonly nodes?: number;
+  /**
+   * Constructors that fail (format version 2's initFails; `--init-fails`):
+   * creates may also ask for a Counter whose constructor raises, or calls
+   * sys.exit(1), with max_restarts the bound (and get-or-create for one
+   * that raises). Absent: every count as before.
+   */
+  readonly initFails?: boolean;
 }
 
 /**
@@ -135,6 +142,12 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
           // get-or-create asks for Counter(1), a plain create for Counter(): so get-or-create meets actors made with other arguments.
           out.push({ type: "create", caller, cls: "Counter", args: getIfExists ? [1] : [], name, lifetime, maxRestarts, ...(getIfExists ? { getIfExists } : {}) });
         }
+        if (universe.initFails === true) {
+          const failing = getIfExists ? (["raise"] as const) : (["raise", "exit"] as const);
+          for (const initFails of failing) {
+            out.push({ type: "create", caller, cls: "Counter", args: getIfExists ? [1] : [], name, lifetime, maxRestarts: getIfExists ? 0 : universe.maxRestarts, initFails, ...(getIfExists ? { getIfExists } : {}) });
+          }
+        }
       }
     }
     if (ops.has("get")) out.push({ type: "get", caller, name });
@@ -165,9 +178,9 @@ export function nodeFaults(universe: Universe, state: State): ModelEvent[] {
   return out;
 }
 
-/** The safety laws a universe is judged by: every law, the laws of nodes only with worker nodes. */
+/** The safety laws a universe is judged by: every law, the laws of nodes only with worker nodes, those of failing constructors only with them. */
 export function universeLaws(universe: Universe): readonly Law[] {
-  return (universe.nodes ?? 0) > 0 ? LAWS : LAWS.filter((law) => !NODE_LAWS.includes(law));
+  return LAWS.filter((law) => ((universe.nodes ?? 0) > 0 || !NODE_LAWS.includes(law)) && (universe.initFails === true || !INIT_LAWS.includes(law)));
 }
 
 /** The universe's first state: a fresh cluster under its profile (and bug) with its worker nodes added. */

@@ -1,4 +1,4 @@
-import { MUTANTS, MUTANT_NAMES, NODE_MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
+import { INIT_MUTANT_NAMES, MUTANTS, MUTANT_NAMES, NODE_MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
 import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
 import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
@@ -38,6 +38,8 @@ export interface CheckFlags {
   readonly workers?: string;
   /** Worker nodes (--nodes; absent: the head alone). */
   readonly nodes?: string;
+  /** Constructors that fail (--init-fails). */
+  readonly initFails?: boolean;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
@@ -75,6 +77,7 @@ export function universeFromFlags(flags: CheckFlags): Universe {
     faults: flags.faults ?? DEFAULT_UNIVERSE.faults,
     operations,
     ...(nodes > 0 ? { nodes } : {}),
+    ...(flags.initFails === true ? { initFails: true } : {}),
   };
   try {
     validateUniverse(universe);
@@ -102,8 +105,11 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   }
   // A bug of node deaths shows only with worker nodes: without --nodes, it is checked with two.
   const nodeBug = mutant !== undefined && NODE_MUTANT_NAMES.includes(mutant) && flags.nodes === undefined;
-  const universe = universeFromFlags(nodeBug ? { ...flags, nodes: "2" } : flags);
+  // A bug of failing constructors shows only where constructors fail: it is checked with --init-fails.
+  const initBug = mutant !== undefined && INIT_MUTANT_NAMES.includes(mutant) && flags.initFails !== true;
+  const universe = universeFromFlags({ ...flags, ...(nodeBug ? { nodes: "2" } : {}), ...(initBug ? { initFails: true } : {}) });
   if (nodeBug && flags.json !== true) console.log(`(${mutant} is a bug of node deaths: checked with --nodes 2)`);
+  if (initBug && flags.json !== true) console.log(`(${mutant} is a bug of failing constructors: checked with --init-fails)`);
   const maxStates = flags.maxStates === undefined ? undefined : parseCount(flags.maxStates, "--max-states", 1);
   const maxSeconds = flags.maxSeconds === undefined ? undefined : parseCount(flags.maxSeconds, "--max-seconds", 1);
   const human = flags.json !== true;
@@ -260,7 +266,7 @@ function round(x: number, digits: number): number {
 export function describeUniverse(u: Universe): string {
   const ops = u.driverOps === undefined ? `${u.ops} operations each` : `${u.driverOps.join(", ")} operations`;
   const alphabet = u.operations.length === OPERATIONS.length ? "every operation" : `operations ${u.operations.join(", ")}`;
-  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}${(u.nodes ?? 0) > 0 ? `, ${u.nodes} worker node${u.nodes === 1 ? "" : "s"}${u.faults ? " (each may die and be drained for preemption)" : ""}` : ""}, ${alphabet}`;
+  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}${(u.nodes ?? 0) > 0 ? `, ${u.nodes} worker node${u.nodes === 1 ? "" : "s"}${u.faults ? " (each may die and be drained for preemption)" : ""}` : ""}${u.initFails === true ? ", constructors that raise or exit" : ""}, ${alphabet}`;
 }
 
 type Report = {

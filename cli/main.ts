@@ -56,6 +56,7 @@ function program(): Command {
     .option("--max-restarts <n>", "creates ask for max_restarts 0 or this (default 2)")
     .option("--no-faults", "no crashes (default: an ALIVE actor may crash at any point)")
     .option("--nodes <n>", "worker nodes n1..nN (0-3, default 0: the head alone): drivers may start on one, actors are placed on them, and with faults each may die and be drained for preemption at any point (counterexamples are format-2 scenarios)")
+    .option("--init-fails", "constructors that fail: creates may also ask for a Counter whose constructor raises or calls sys.exit(1) (counterexamples are format-2 scenarios)")
     .option("--operations <list>", `the operations drivers may use, comma-separated (default all): ${OPERATIONS_HELP}`)
     .option("--mutant <name>", "check the model with a seeded bug; the counterexample is written as a scenario that passes on the model and fails on the bug")
     .option("--list-mutants", "list the seeded bugs and exit")

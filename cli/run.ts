@@ -9,6 +9,7 @@ import { loadScenarioFile } from "../sim/scenario/load.js";
 import { describeFailure, runScenarioPaced, type ScenarioResult, type StepFailure } from "../sim/scenario/run.js";
 import { drainAsync } from "../sim/pace.js";
 import { formatStepPath, isParallel, type LoadedScenario } from "../sim/scenario/types.js";
+import { scenarioFeatures } from "../sim/scenario/features.js";
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK, InputError } from "./errors.js";
 import { scenarioFiles } from "./files.js";
 import { checkOutDir } from "./output.js";
@@ -165,6 +166,7 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
   let running: Target | null = null;
   let profiles: readonly string[] | null = null;
   let formats: readonly number[] = [1];
+  let features: readonly string[] = [];
   try {
     for (const scenario of loaded) {
       // Starting the target (its hello) is timed with the scenario that starts it.
@@ -176,6 +178,7 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
           const hello = await running.hello();
           profiles = hello.profiles;
           formats = hello.formats ?? [1];
+          features = hello.features ?? [];
         } catch {
           profiles = null; // its verdict comes with the scenario's own run
         }
@@ -188,6 +191,11 @@ export async function runOnProcessTarget(loaded: readonly LoadedScenario[], targ
       const version = scenario.scenario.version ?? 1;
       if (!formats.includes(version)) {
         report({ file: scenario.file, title: scenario.scenario.title, profile: (profile ?? scenario.scenario.profile ?? "ray") as ProfileName, status: "SKIP", note: `format version ${version} (nodes): this target runs format ${formats.join(", ")} only` });
+        continue;
+      }
+      const missing = scenarioFeatures(scenario.scenario).filter((f) => !features.includes(f));
+      if (missing.length > 0) {
+        report({ file: scenario.file, title: scenario.scenario.title, profile: (profile ?? scenario.scenario.profile ?? "ray") as ProfileName, status: "SKIP", note: `uses ${missing.join(", ")} (format version 2): this target's hello does not list ${missing.length === 1 ? "it" : "them"} in its features` });
         continue;
       }
       const wanted = profile ?? scenario.scenario.profile ?? "ray";

@@ -1,4 +1,5 @@
 import type { Json } from "./json.js";
+import type { InitFailure } from "./state.js";
 
 /**
  * Commands: what a caller (a driver, or code running inside an actor) asks for,
@@ -22,6 +23,8 @@ export type Command =
       /** Hard node affinity (`NodeAffinitySchedulingStrategy(node, soft=False)`), or soft with `soft`. */
       readonly node?: string;
       readonly soft?: boolean;
+      /** The constructor fails (format version 2): it raises, or exits with `sys.exit(1)` or `sys.exit(0)`. */
+      readonly initFails?: InitFailure;
     }
   | { readonly type: "get"; readonly caller: string; readonly name: string; readonly namespace?: string }
   | { readonly type: "call"; readonly caller: string; readonly actor: string; readonly method: string; readonly args?: readonly Json[] }

@@ -60,6 +60,7 @@ export function deathMessage(actor: Actor): string {
     case "REF_DELETED": return `${head} The actor is dead because all references to the actor were removed including lineage ref count.`;
     case "INTENDED_USER_EXIT": return `${head} The actor is dead because its worker process has died. Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor() is called.`;
     case "NODE_DIED": return `${head} The actor died because its node has died.`;
+    case "CREATION_TASK_ERROR": return `The actor died because of an error raised in its creation task, ray::${actor.cls}.__init__() (pid=0, ip=127.0.0.1, actor_id=${actor.id}) ValueError: the constructor raised (initFails)`;
     case "UNSCHEDULABLE": return "The actor is not schedulable: The node specified via NodeAffinitySchedulingStrategy doesn't exist any more or is infeasible, and soft=False was specified.";
     default: return `${head} The actor is dead because its worker process has died. Worker exit type: SYSTEM_ERROR`;
   }

@@ -21,12 +21,17 @@ export const MUTANT_NAMES = [
   "owner-node-one-child",
   "detached-killed-with-creator",
   "preemption-restart-counted",
+  // Failing constructors (format version 2): found by `rollcall check --init-fails`.
+  "init-error-alive",
 ] as const;
 
 export type MutantName = (typeof MUTANT_NAMES)[number];
 
 /** The seeded bugs of nodes: they show only in a universe with worker nodes (`rollcall check --nodes 2`). */
 export const NODE_MUTANT_NAMES: readonly MutantName[] = ["owner-node-one-child", "detached-killed-with-creator", "preemption-restart-counted"];
+
+/** The seeded bugs of failing constructors: they show only in a universe where constructors fail (`rollcall check --init-fails`). */
+export const INIT_MUTANT_NAMES: readonly MutantName[] = ["init-error-alive"];
 
 /** True when `name` names a mutant. */
 export function isMutantName(name: string): name is MutantName {

@@ -99,10 +99,23 @@ export type DeathCause =
   /** Its node died (the reason NODE_DIED of Ray's ActorDiedErrorContext). */
   | "NODE_DIED"
   /** It could not be placed: its hard node affinity names a node that is dead or draining (Ray's actor_unschedulable_context). */
-  | "UNSCHEDULABLE";
+  | "UNSCHEDULABLE"
+  /** Its constructor raised (Ray's creation_task_failure_context): never restarted. */
+  | "CREATION_TASK_ERROR";
 
 /** Every death cause, in the order above (the scenario format's and the protocol's enum). */
-export const DEATH_CAUSES: readonly DeathCause[] = ["RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "INTENDED_USER_EXIT", "NODE_DIED", "UNSCHEDULABLE"];
+export const DEATH_CAUSES: readonly DeathCause[] = ["RAY_KILL", "OWNER_DIED", "OUT_OF_SCOPE", "REF_DELETED", "WORKER_DIED", "INTENDED_USER_EXIT", "NODE_DIED", "UNSCHEDULABLE", "CREATION_TASK_ERROR"];
+
+/**
+ * How an actor's constructor fails, every time it runs (format version 2's
+ * `initFails`): it raises an exception (`raise`: Ray's CreationTaskError,
+ * never retried), or its process exits from inside it, with `sys.exit(1)`
+ * (`exit`: a crash, restarted while restarts are left) or `sys.exit(0)`
+ * (`exit0`: an intended exit, not restarted).
+ */
+export type InitFailure = "raise" | "exit" | "exit0";
+
+export const INIT_FAILURES: readonly InitFailure[] = ["raise", "exit", "exit0"];
 
 /** Who owns an actor: a caller, in one incarnation (an actor's restart is a new process). */
 export interface Owner {
@@ -150,6 +163,8 @@ export interface Actor {
   readonly preempted?: true;
   /** Restarts caused by preemption (num_restarts_due_to_node_preemption): they do not count toward max_restarts. */
   readonly preemptionRestarts?: number;
+  /** Its constructor fails each time it runs, and how (`create`'s `initFails`); absent: it succeeds. */
+  readonly initFails?: InitFailure;
 }
 
 /** A command of several atomic steps, paused between two of them. */
@@ -178,6 +193,7 @@ export interface CreateRequest {
   readonly detached: boolean;
   readonly maxRestarts: number;
   readonly affinity?: Affinity;
+  readonly initFails?: InitFailure;
 }
 
 export interface PendingKill {

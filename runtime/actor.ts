@@ -20,6 +20,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const spec = JSON.parse(specJson) as ActorSpec;
+  // A constructor that fails (format version 2's initFails): sys.exit(0) or (1) ends the process from inside it;
+  // one that raises is a creation task error, which the process reports before it exits.
+  if (spec.initFails === "exit" || spec.initFails === "exit0") process.exit(spec.initFails === "exit0" ? 0 : 1);
+  if (spec.initFails === "raise") {
+    const rpc = await connectHead(socketPath);
+    await rpc.request("creationFailed", { actor: spec.actor, incarnation: spec.incarnation });
+    process.exit(1);
+  }
   const instance = construct(spec.cls, spec.args);
   const rpc = await connectHead(socketPath);
   const client = new Client(rpc, spec.job, spec.namespace, spec.defaultLifetime);

@@ -33,7 +33,7 @@ async function handle(request: Record<string, unknown>): Promise<object> {
   if (bad !== null) throw new RuntimeError("Internal", bad);
   switch (request.type) {
     case "hello":
-      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2] };
+      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2], features: ["initFails"] };
     case "reset": {
       const previous = resetDone;
       const done = previous.then(() => reset(String(request.profile)));

@@ -33,6 +33,8 @@ export interface ActorOptions {
   /** `NodeAffinitySchedulingStrategy(node, soft)` (format version 2). */
   readonly node?: string;
   readonly soft?: boolean;
+  /** The constructor raises or exits (format version 2's initFails: a test hook, not a Ray option). */
+  readonly initFails?: "raise" | "exit" | "exit0";
 }
 
 type HandleKind = "strong" | "weak";
@@ -82,6 +84,7 @@ export class ActorClass {
       const ref = await client.rpc.request<ActorRef>("register", {
         cls: this.cls, args, name, namespace, detached: lifetime === "detached", maxRestarts: o.maxRestarts ?? 0,
         ...(o.node === undefined ? {} : { node: o.node, soft: o.soft === true }),
+        ...(o.initFails === undefined ? {} : { initFails: o.initFails }),
       });
       if (name !== null) client.remember(namespace, name, ref);
       return client.hold(ref, "strong");

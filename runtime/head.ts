@@ -41,6 +41,12 @@ function serveConnection(registry: Registry, socket: Socket): void {
       return {};
     }
     if (node !== null) return nodeRequest(registry, node, method, p);
+    if (method === "creationFailed") {
+      // An actor process whose constructor raised, before it said hello.
+      if (caller !== null) throw new RuntimeError("Internal", "creationFailed after hello");
+      registry.creationFailed(String(p.actor), Number(p.incarnation));
+      return {};
+    }
     if (method === "hello") {
       registry.actorConnected(String(p.actor), Number(p.incarnation), rpc);
       caller = { kind: "actor", actor: String(p.actor), incarnation: Number(p.incarnation) };
@@ -78,6 +84,7 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
         cls: String(p.cls), args: (p.args ?? []) as unknown[], name: (p.name ?? null) as string | null,
         namespace: String(p.namespace), detached: p.detached === true, maxRestarts: Number(p.maxRestarts ?? 0),
         affinity: typeof p.node === "string" ? { node: p.node, soft: p.soft === true } : null,
+        initFails: p.initFails === "raise" || p.initFails === "exit" || p.initFails === "exit0" ? p.initFails : null,
       });
     case "lookup": return { actor: registry.lookup(caller, String(p.namespace), String(p.name), p.handle === true) };
     case "drop": return registry.drop(caller, String(p.actor));

@@ -9,7 +9,10 @@ import type { StepRequest } from "../adapters/protocol.js";
 export type ActorState = "DEPENDENCIES_UNREADY" | "PENDING_CREATION" | "ALIVE" | "RESTARTING" | "DEAD";
 
 /** Why an actor died, in Ray's words. */
-export type DeathCause = "RAY_KILL" | "OWNER_DIED" | "OUT_OF_SCOPE" | "REF_DELETED" | "WORKER_DIED" | "INTENDED_USER_EXIT" | "NODE_DIED" | "UNSCHEDULABLE";
+export type DeathCause = "RAY_KILL" | "OWNER_DIED" | "OUT_OF_SCOPE" | "REF_DELETED" | "WORKER_DIED" | "INTENDED_USER_EXIT" | "NODE_DIED" | "UNSCHEDULABLE" | "CREATION_TASK_ERROR";
+
+/** How a constructor fails (format version 2's initFails): it raises, or exits with sys.exit(1) or sys.exit(0). */
+export type InitFailure = "raise" | "exit" | "exit0";
 
 /** The error kinds of the scenario format (ActorUnschedulable: format version 2), plus Internal for anything else. */
 export type ErrorKind = "NameTaken" | "NotFound" | "ActorDied" | "InvalidArgument" | "ActorUnschedulable" | "Internal";
@@ -54,6 +57,8 @@ export interface ActorSpec {
   readonly job: string;
   readonly namespace: string;
   readonly defaultLifetime: Lifetime;
+  /** The constructor fails this way (format version 2), or it succeeds. */
+  readonly initFails?: InitFailure;
 }
 
 /**

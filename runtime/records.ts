@@ -1,5 +1,5 @@
 import type { Rpc } from "./rpc.js";
-import type { ActorState, DeathCause, DrainReason, Lifetime } from "./protocol.js";
+import type { ActorState, DeathCause, DrainReason, InitFailure, Lifetime } from "./protocol.js";
 
 /**
  * The head's records (the GCS tables): jobs, actors, and what each one's OS
@@ -88,6 +88,8 @@ export interface ActorRecord {
   readonly maxRestarts: number;
   /** Node affinity from its creation, or null (format version 2). */
   readonly affinity: Affinity | null;
+  /** Its constructor fails, and how (format version 2's initFails), or null. */
+  readonly initFails: InitFailure | null;
   state: ActorState;
   numRestarts: number;
   /** Restarts caused by the preemption of a drained node: they do not count toward max_restarts. */
@@ -124,6 +126,7 @@ export function deathMessage(actor: ActorRecord): string {
     case "REF_DELETED": return `${head} The actor is dead because all references to the actor were removed including lineage ref count.`;
     case "NODE_DIED": return `${head} The actor is dead because its node has died.`;
     case "UNSCHEDULABLE": return `The actor is not schedulable: the node specified via NodeAffinitySchedulingStrategy doesn't exist any more or is infeasible, and soft=False was specified. class_name: ${actor.cls} actor_id: ${actor.id}`;
+    case "CREATION_TASK_ERROR": return `The actor died because of an error raised in its creation task, ray::${actor.cls}.__init__() (actor_id=${actor.id}) ValueError: the constructor raised (initFails)`;
     case "INTENDED_USER_EXIT": return `${head} The actor is dead because its worker process has died. Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor() is called.`;
     default: return `${head} The actor is dead because its worker process has died. Worker exit type: SYSTEM_ERROR`;
   }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { Rpc } from "./rpc.js";
-import { HEAD, RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type Lifetime } from "./protocol.js";
+import { HEAD, RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type InitFailure, type Lifetime } from "./protocol.js";
 import { bugOn } from "./bugs.js";
 import { barrier, deathMessage, type ActorRecord, type Affinity, type Fate, type JobRecord, type NodeRecord, type OwnerRef, type ProcRecord } from "./records.js";
 
@@ -23,6 +23,8 @@ export interface RegisterRequest {
   readonly maxRestarts: number;
   /** Node affinity (format version 2), or null. */
   readonly affinity: Affinity | null;
+  /** The constructor fails this way (format version 2), or null. */
+  readonly initFails: InitFailure | null;
 }
 
 /** Where the GCS can place an actor now: on a node, nowhere yet (it waits for one), or nowhere ever (hard affinity to a dead or draining node). */
@@ -118,7 +120,7 @@ export class Registry {
       id, cls: req.cls, args: req.args, name: req.name, namespace: req.namespace, detached: req.detached,
       // Seeded bug detached-killed-at-job-exit: the creator is recorded as owner even for a detached actor.
       owner: req.detached && !bugOn("detached-killed-at-job-exit") ? null : creator, creator, job: this.callerJob(caller),
-      maxRestarts: req.maxRestarts, affinity: req.affinity, state: "DEPENDENCIES_UNREADY", numRestarts: 0, preemptionRestarts: 0, preempted: false, incarnation: 0, deathCause: null,
+      maxRestarts: req.maxRestarts, affinity: req.affinity, initFails: req.initFails, state: "DEPENDENCIES_UNREADY", numRestarts: 0, preemptionRestarts: 0, preempted: false, incarnation: 0, deathCause: null,
       registered: true, proc: null, conn: null, waiters: [], queuedKills: 0,
     };
     this.actors.set(id, actor);
@@ -213,6 +215,15 @@ export class Registry {
     const conn = await this.whenAlive(actorId);
     const r = await conn.request<{ value: unknown }>("invoke", { method, args });
     return r.value;
+  }
+
+  /**
+   * The actor's constructor raised (its process says so, then exits): a
+   * creation task error, which is never restarted, whatever max_restarts says.
+   */
+  creationFailed(actorId: string, incarnation: number): void {
+    const proc = this.actor(actorId).proc;
+    if (proc !== null && proc.incarnation === incarnation && proc.fate === null) proc.fate = { kind: "died", cause: "CREATION_TASK_ERROR", restartable: false };
   }
 
   /** exit_actor(): the actor's process is about to exit on purpose; it is never restarted. */
@@ -433,7 +444,7 @@ export class Registry {
     const job = this.jobs.get(a.job) as JobRecord;
     // Seeded bug restart-default-args: a restarted incarnation is started without the constructor's arguments.
     const args = a.incarnation > 0 && bugOn("restart-default-args") ? [] : a.args;
-    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args, node, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime };
+    const spec: ActorSpec = { actor: a.id, incarnation: a.incarnation, cls: a.cls, args, node, job: a.job, namespace: job.namespace, defaultLifetime: job.defaultLifetime, ...(a.initFails === null ? {} : { initFails: a.initFails }) };
     const { promise, resolve } = barrier();
     let proc: ProcRecord;
     if (node === HEAD) {

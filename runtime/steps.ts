@@ -11,7 +11,7 @@ export async function runStep(client: Client, step: StepMsg): Promise<StepResult
     case "create": {
       const cls = client.actorClass(String(step.class)).options({
         name: step.name, namespace: step.namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts,
-        node: step.node, soft: step.soft,
+        node: step.node, soft: step.soft, initFails: step.initFails,
       });
       return { handle: (await cls.remote(...(step.args ?? []))).id };
     }

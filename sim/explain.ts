@@ -285,6 +285,7 @@ export function askedText(s: Step): string {
         s.lifetime === undefined ? null : `lifetime=${JSON.stringify(s.lifetime)}`,
         s.getIfExists === undefined ? null : `get_if_exists=${s.getIfExists ? "True" : "False"}`,
         s.maxRestarts === undefined ? null : `max_restarts=${s.maxRestarts}`,
+        s.initFails === undefined ? null : `<constructor ${s.initFails === "raise" ? "raises" : s.initFails === "exit" ? "calls sys.exit(1)" : "calls sys.exit(0)"}>`,
         s.node === undefined ? null : `scheduling_strategy=NodeAffinitySchedulingStrategy(<${s.node}'s id>, soft=${s.soft === true ? "True" : "False"})`,
       ].filter((x) => x !== null);
       const args = (s.args ?? []).map((a) => JSON.stringify(a)).join(", ");

@@ -60,6 +60,19 @@ def formats(version, environ=os.environ):
     return [1]
 
 
+# The parts of format version 2 after nodes (rollcall's sim/scenario/features.ts) the bridge
+# runs, on the releases where scenarios/16-constructor-failures was seen to pass.
+INIT_FAILS_RELEASES = ("2.60.0",)
+
+
+def features(version, environ=os.environ):
+    """The features of format version 2 the bridge runs on Ray `version` (its hello's `features`)."""
+    out = []
+    if 2 in formats(version, environ) and version in INIT_FAILS_RELEASES:
+        out.append("initFails")
+    return out
+
+
 class Bridge:
     def __init__(self, out=None):
         self.out = ReplyWriter(out or sys.stdout)
@@ -77,7 +90,8 @@ class Bridge:
                 check_hello(req)
                 if self.version is None:
                     self.version = ray_version(self.cluster.python or find_ray_python())
-                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": list(PROFILES), "formats": formats(self.version)})
+                self.out.reply(rid, {"name": "ray-bridge", "version": self.version, "profiles": list(PROFILES), "formats": formats(self.version),
+                                     "features": features(self.version)})
             elif typ == "reset":
                 with self.admin_lock:
                     self.session.reset(req.get("profile"), PROFILES)

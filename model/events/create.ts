@@ -151,6 +151,7 @@ function validateOptions(d: D, cmd: Create, fx: Effects): CreateRequest | null {
     detached: lifetime === "detached",
     maxRestarts: cmd.maxRestarts ?? 0,
     ...(cmd.node === undefined ? {} : { affinity: { node: cmd.node, soft: cmd.soft ?? false } }),
+    ...(cmd.initFails === undefined ? {} : { initFails: cmd.initFails }),
   };
 }
 
@@ -184,6 +185,7 @@ function register(d: D, caller: string, request: CreateRequest, fx: Effects): bo
     outOfScope: false,
     data: null,
     ...(request.affinity === undefined ? {} : { affinity: request.affinity }),
+    ...(request.initFails === undefined ? {} : { initFails: request.initFails }),
   };
   if (request.name !== null) (d.names[request.namespace] ??= {})[request.name] = id;
   addHandle(d, caller, id, "strong");

@@ -95,7 +95,7 @@ export const EVENT_RULES = {
 /** Every seeded bug, from the module of the event (or the mechanics) it changes. */
 const BUG_DEFS: { readonly [name: string]: BugDef | (typeof DEATH_BUGS)[keyof typeof DEATH_BUGS] } = {
   ...create.bugs, ...get.bugs, ...call.bugs, ...list.bugs, ...killProcessed.bugs, ...actorRestarted.bugs,
-  ...ownerDeathProcessed.bugs, ...DEATH_BUGS, ...nodeDied.bugs,
+  ...ownerDeathProcessed.bugs, ...DEATH_BUGS, ...nodeDied.bugs, ...actorCreated.bugs,
 };
 
 /**

@@ -3,12 +3,14 @@ import { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./nam
 import { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 import { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
+import { failedConstructorNeverAlive } from "./constructors.js";
 
 export type { AnyLaw, Law, LivenessLaw, Step as LawStep } from "./law.js";
 export { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
 export { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMove, namespacesIsolate } from "./lookups.js";
 export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 export { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
+export { failedConstructorNeverAlive } from "./constructors.js";
 export {
   LIVENESS_LAWS, callEventuallyAnswered, killEventuallyProcessed, killedNameEventuallyFree, orphanEventuallyDead, restartEventuallyEnds,
 } from "./liveness.js";
@@ -35,10 +37,14 @@ export const LAWS: readonly Law[] = [
   restartKeepsName,
   getIfExistsFindsOrCreates,
   listShowsLiveNames,
+  failedConstructorNeverAlive,
 ];
 
 /** The laws of nodes: judged only where there are worker nodes (a universe without them leaves them out). */
 export const NODE_LAWS: readonly Law[] = [nodeOrphansDestroyed, detachedSurviveOtherNode, preemptionRestartFree];
+
+/** The laws of failing constructors: judged only where constructors may fail (a universe without them leaves them out). */
+export const INIT_LAWS: readonly Law[] = [failedConstructorNeverAlive];
 
 /** The first law a step breaks, with its message, or null. */
 export function checkLaws(step: Parameters<Law["check"]>[0], laws: readonly Law[] = LAWS): { law: Law; message: string } | null {

@@ -51,8 +51,10 @@ export const restartKeepsName: Law = {
   kind: "always",
   name: "restart-keeps-name",
   sentence: "A restarted actor keeps its id and its name, and its state is what its constructor makes of the original arguments.",
-  check({ event, after }) {
+  check({ event, before, after }) {
     if (event.type !== "actor.restarted") return null;
+    // A constructor that fails (initFails) does not complete the restart: its run ends the process again (failed-constructor-never-alive).
+    if (before.actors[event.actor]?.initFails !== undefined) return null;
     const a = after.actors[event.actor];
     if (a === undefined) return `${event.actor} was restarted but is not registered`;
     if (a.name !== null && after.names[a.namespace]?.[a.name] !== a.id) return `${a.id} lost its name ${a.namespace}/${a.name} in a restart`;

@@ -24,7 +24,7 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
     case "create":
       return compact({
         type: "create", caller, cls: step.class as string, args: step.args as Json[] | undefined, name: step.name,
-        namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts, node, soft: step.soft,
+        namespace, lifetime: step.lifetime, getIfExists: step.getIfExists, maxRestarts: step.maxRestarts, node, soft: step.soft, initFails: step.initFails,
       });
     case "addNode":
       return { type: "addNode", caller: "" };

@@ -127,6 +127,8 @@ function checkStep(file: string, scope: Scope, step: Step, path: StepPath, probl
     } else if (!scope.nodes.has(n)) problem(`'${n}' is not a node label (bind one with addNode first; the head is 'head')`, "node");
   }
   if (step.soft !== undefined && step.node === undefined) problem(`"soft" qualifies a node affinity: give "node" too`, "soft");
+  // A constructor that always exits, restarted without end, never settles.
+  if (step.initFails === "exit" && step.maxRestarts === -1) problem(`a constructor that always exits with unlimited restarts (maxRestarts -1) restarts forever: the cluster never settles; give a bound`, "initFails");
   if (step.expect !== undefined && "node" in step.expect && step.expect.node !== "head" && !scope.nodes.has(step.expect.node)) {
     problem(`'${step.expect.node}' is not a node label (bind one with addNode first; the head is 'head')`, "expect.node");
   }

@@ -6,7 +6,7 @@
  * and expectations, never a change of what a version-1 field means.
  */
 
-import { DEATH_CAUSES } from "../../model/state.js";
+import { DEATH_CAUSES, INIT_FAILURES } from "../../model/state.js";
 
 const json = {};
 const nonEmpty = { type: "string", minLength: 1 };
@@ -77,7 +77,7 @@ function stepSchemas(version: 1 | 2): Record<string, object> {
     maxRestarts: { type: "integer" },
     as: nonEmpty,
     ...node,
-    ...(version === 1 ? {} : { soft: { type: "boolean" } }),
+    ...(version === 1 ? {} : { soft: { type: "boolean" }, initFails: { enum: [...INIT_FAILURES] } }),
   }),
   get: op("get", ["name"], { name: { type: "string" }, namespace: namespaceRef, as: nonEmpty }),
   call: op("call", ["actor", "method"], { actor: nonEmpty, method: { type: "string" }, args: { type: "array" } }),
@@ -105,7 +105,7 @@ export const STEP_SCHEMAS: Record<1 | 2, Record<string, object>> = { 1: stepSche
 /** The operations, fields and expectations version 2 adds (for the hint a version-1 file that uses one gets). */
 export const V2_ONLY = {
   ops: ["addNode", "killNode", "drainNode", "deathCause", "placement"],
-  fields: ["node", "soft"],
+  fields: ["node", "soft", "initFails"],
   expectations: ["node", "drain", "cause"],
 } as const;
 

@@ -35,6 +35,8 @@ export interface Step {
   /** Version 2: a node label (`addNode` binds it; `init`, `create`, `killNode`, `drainNode` name one). */
   readonly node?: string;
   readonly soft?: boolean;
+  /** Version 2: the constructor raises (`raise`) or exits (`exit`: sys.exit(1); `exit0`: sys.exit(0)), every time it runs. */
+  readonly initFails?: "raise" | "exit" | "exit0";
   readonly reason?: "preemption" | "idle";
   readonly expect?: Expect;
 }

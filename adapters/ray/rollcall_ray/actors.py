@@ -44,6 +44,17 @@ def _publish_self_handle():
         f.write(str(os.getpid()))
 
 
+def _fail_init(how):
+    """A constructor that fails as format version 2's `initFails` says: it raises, or its process exits."""
+    if how is None:
+        return
+    if how == "raise":
+        raise ValueError("the constructor raised (initFails)")
+    import sys
+
+    sys.exit(0 if how == "exit0" else 1)
+
+
 class _Bridged:
     def _rollcall_init(self):
         self._rollcall_handles = {}
@@ -72,7 +83,8 @@ class _Bridged:
 
 @ray.remote
 class Counter(_Bridged):
-    def __init__(self, start=0):
+    def __init__(self, start=0, *, _rollcall_init_fails=None):
+        _fail_init(_rollcall_init_fails)
         self._rollcall_init()
         # Plain Python, as the model has it: any start is kept; incr() on one
         # that is not a number raises (the model's rule call.raised).
@@ -88,7 +100,8 @@ class Counter(_Bridged):
 
 @ray.remote
 class Greeter(_Bridged):
-    def __init__(self, greeting):
+    def __init__(self, greeting, *, _rollcall_init_fails=None):
+        _fail_init(_rollcall_init_fails)
         self._rollcall_init()
         self.greeting = greeting
 

@@ -20,6 +20,7 @@ ACTOR_STEPS = ("call", "kill", "drop", "state", "crash", "deathCause", "placemen
 # Steps without a caller (the cluster's own events).
 NO_CALLER_STEPS = ("crash", "addNode", "killNode", "drainNode")
 DRAIN_REASONS = ("preemption", "idle")
+INIT_FAILURES = ("raise", "exit", "exit0")  # format version 2: create's initFails
 ERROR_KINDS = ("NameTaken", "NotFound", "ActorDied", "InvalidArgument", "Internal", "ActorUnschedulable")
 
 
@@ -130,6 +131,8 @@ def check_step(req, rid):
         raise ProtocolError(f"step 'drainNode' needs field 'reason': one of {', '.join(DRAIN_REASONS)}", rid)
     if do in ("init", "create") and "node" in req and not isinstance(req["node"], str):
         raise ProtocolError(f"field 'node' must be a node id (a string), got {_describe(req['node'])}", rid)
+    if "initFails" in req and req["initFails"] not in INIT_FAILURES:
+        raise ProtocolError(f"field 'initFails' must be one of {', '.join(INIT_FAILURES)}, got {_describe(req['initFails'])}", rid)
     if "soft" in req and not isinstance(req["soft"], bool):
         raise ProtocolError(f"field 'soft' must be a boolean, got {_describe(req['soft'])}", rid)
     if do == "call" and not isinstance(req.get("method"), str):

@@ -119,6 +119,8 @@ def death_cause(rec):
     context = rec.get("deathCause")
     if context == "actor_unschedulable_context":
         return "UNSCHEDULABLE"
+    if context == "creation_task_failure_context":
+        return "CREATION_TASK_ERROR"
     if context == "actor_died_error_context":
         reason = rec.get("deathReason")
         if reason == "WORKER_DIED" and "INTENDED_USER_EXIT" in (rec.get("deathMessage") or ""):
@@ -172,6 +174,7 @@ class Session:
         self.cluster.kill_nodes()  # a reset throws the worker nodes away
         self.gen += 1
         self.scenario = Scenario(f"rc{self.token}-{self.gen}-")
+        self.scenario.handle_dir = self.cluster.env.get("ROLLCALL_RAY_HANDLE_DIR")
         log(f"reset #{self.gen} done in {time.time() - t0:.2f} s")
 
     def clear(self):

@@ -101,6 +101,15 @@ def table_waits(sc, actors, jobs):
     for a in actors.values():
         if a["state"] in PENDING_STATES and not nowhere:
             waiting.append(f"actor {a['id']} ({a['name'] or 'unnamed'}) is {a['state']}")
+    # A constructor that exits (format version 2's initFails "exit"): after a restart the GCS may
+    # show the actor ALIVE for a moment before its process's exit is seen. Every bridged actor
+    # publishes its self handle inside __init__ (actors.py), before it is ALIVE; ALIVE without
+    # it means the constructor never returned.
+    handle_dir = getattr(sc, "handle_dir", None)
+    if handle_dir:
+        for a in actors.values():
+            if a["state"] == "ALIVE" and not os.path.exists(os.path.join(handle_dir, a["id"])):
+                waiting.append(f"actor {a['id']} ({a['name'] or 'unnamed'}) is ALIVE but its constructor has not returned (no self handle published)")
     # Exited drivers: process gone, job finished.
     for label in sc.driver_exits:
         d = sc.drivers[label]

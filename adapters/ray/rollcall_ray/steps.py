@@ -90,7 +90,10 @@ def run(step, holder):
                 opts["resources"] = {step["_workerResource"]: 1}
             args = step.get("args", [])
             cls = classes[cls_name]
-            handle = (cls.options(**opts) if opts else cls).remote(*args)
+            # Format version 2's initFails: a keyword the constructor takes besides its own
+            # arguments (so their count is checked as before); a restart passes it again.
+            kwargs = {"_rollcall_init_fails": step["initFails"]} if step.get("initFails") else {}
+            handle = (cls.options(**opts) if opts else cls).remote(*args, **kwargs)
             actor_id = _keep(holder, handle)
             del handle
             return ok({"handle": actor_id})
