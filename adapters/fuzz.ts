@@ -97,7 +97,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   let refused: TargetRefusedError | null = null;
   try {
     target = options.target();
-    const implemented = await requireProfile(target, options.profile, (options.space?.nodes ?? 0) > 0 ? 2 : 1);
+    const space = options.space ?? DEFAULT_SPACE;
+    const implemented = await requireProfile(target, options.profile, (space.nodes ?? 0) > 0 || space.initFails === true ? 2 : 1, space.initFails === true ? ["initFails"] : []);
     // The other Ray profiles the target implements: a difference one of them explains is a known change between releases.
     const others = implemented.filter((p): p is ProfileName => isProfileName(p) && p !== options.profile && PROFILES[p].releases !== null);
     const explainedBy = async (moves: readonly number[][]): Promise<ProfileName | null> => {

@@ -32,13 +32,15 @@ export class TargetRefusedError extends InputError {
  * empty list means every profile). A target that misbehaves at hello is
  * unusable too: both are TargetRefusedError.
  */
-export async function requireProfile(target: Target, profile: string, format: 1 | 2 = 1): Promise<readonly string[]> {
+export async function requireProfile(target: Target, profile: string, format: 1 | 2 = 1, features: readonly string[] = []): Promise<readonly string[]> {
   let profiles: readonly string[];
   let formats: readonly number[];
+  let listed: readonly string[];
   try {
     const hello = await target.hello();
     profiles = hello.profiles;
     formats = hello.formats ?? [1];
+    listed = hello.features ?? [];
   } catch (e) {
     if (e instanceof TargetError) throw new TargetRefusedError(`the target ${target.description} cannot be used: ${e.verdict}: ${e.message}`);
     throw e;
@@ -48,6 +50,10 @@ export async function requireProfile(target: Target, profile: string, format: 1 
   }
   if (!formats.includes(format)) {
     throw new TargetRefusedError(`the target ${target.description} runs scenario format ${formats.join(", ")} only (its hello), and programs with nodes need format ${format}`);
+  }
+  const missing = features.filter((f) => !listed.includes(f));
+  if (missing.length > 0) {
+    throw new TargetRefusedError(`the target ${target.description} does not list ${missing.join(", ")} in its hello's features (it lists ${listed.length === 0 ? "none" : listed.join(", ")}), and these programs use ${missing.length === 1 ? "it" : "them"}`);
   }
   return profiles;
 }

@@ -22,6 +22,12 @@ export interface ProgramSpace {
    * and every program is what it was before nodes existed.
    */
   readonly nodes?: number;
+  /**
+   * Constructors that fail (format version 2's initFails): with it, one
+   * creation in four asks for a constructor that raises, calls sys.exit(1)
+   * or sys.exit(0). Absent: every program is what it was before.
+   */
+  readonly initFails?: boolean;
 }
 
 export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"], namespaces: ["ns1", "ns2"], faults: true };
@@ -121,14 +127,21 @@ export function createCommand(caller: string, choose: Choose, space: ProgramSpac
   const cls = pick(choose, CLASS_NAMES);
   const args: Json[] = cls === "Greeter" ? [pick(choose, GREETINGS)] : choose(3) === 0 ? [choose(10)] : [];
   const name = hot !== undefined ? hot.name : choose(12) === 0 ? "" : maybe(choose, space.names);
-  return compact({
-    type: "create", caller, cls, args, name,
+  const command = compact({
+    type: "create" as const, caller, cls, args, name,
     namespace: hot !== undefined ? hot.namespace : choose(4) === 0 ? pick(choose, space.namespaces) : undefined,
     lifetime: maybe(choose, LIFETIMES),
     getIfExists: hot !== undefined ? (choose(3) !== 0 ? true : undefined) : choose(3) === 0 ? true : undefined,
     maxRestarts: maybe(choose, MAX_RESTARTS),
   });
+  // Drawn only with failing constructors on, so other programs keep every draw they had.
+  if (space.initFails !== true || choose(4) !== 0) return command;
+  const initFails = pick(choose, INIT_FAILURES);
+  // A constructor that always exits, with unlimited restarts, restarts for ever (a file that says so is refused).
+  return { ...command, initFails, ...(initFails === "exit" && command.maxRestarts === -1 ? { maxRestarts: 1 } : {}) };
 }
+
+const INIT_FAILURES = ["raise", "raise", "exit", "exit0"] as const;
 
 const OPS = ["create", "create", "get", "list", "exit"] as const;
 const OPS_WITH_HANDLES = [...OPS, "call", "call", "call", "kill", "drop", "state"] as const;
