@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { INIT_LAWS, INIT_MUTANT_NAMES, LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
+import { GCS_LAWS, GCS_MUTANT_NAMES, INIT_LAWS, INIT_MUTANT_NAMES, LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { check, chartEdges } from "./explore.js";
@@ -21,7 +21,7 @@ describe("rollcall check: the reference search", () => {
     expect(r.verdict).toBe("ok");
     expect([r.states, r.transitions, r.depth]).toEqual([97733, 254572, 29]);
     // Every law but the laws of nodes and of failing constructors, which need worker nodes and --init-fails (below).
-    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l) && !INIT_LAWS.includes(l));
+    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l) && !INIT_LAWS.includes(l) && !GCS_LAWS.includes(l));
     expect(Object.keys(r.companions).sort()).toEqual(judged.map((l) => l.name).sort());
     for (const law of judged) expect(r.companions[law.name], law.name).not.toBeNull();
     expect(Object.keys(r.coverage)).toEqual(chartEdges());
@@ -53,7 +53,7 @@ const NODE_SHORTEST: Partial<Record<MutantName, number>> = {
   "preemption-restart-counted": 7,
 };
 // The mutants a safety law catches under the default bounds (the others break a liveness law: checker/liveness.test.ts).
-const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law) && !NODE_MUTANT_NAMES.includes(m) && !INIT_MUTANT_NAMES.includes(m));
+const SAFETY_MUTANTS = MUTANT_NAMES.filter((m) => LAWS.some((law) => law.name === MUTANTS[m].law) && !NODE_MUTANT_NAMES.includes(m) && !INIT_MUTANT_NAMES.includes(m) && !GCS_MUTANT_NAMES.includes(m));
 
 // The length (model events) of each mutant's shortest counterexample under the default bounds.
 const SHORTEST: Partial<Record<MutantName, number>> = {
@@ -101,7 +101,7 @@ describe("nodes (rollcall check --nodes 2): node faults, the node laws, the node
 
   it("without nodes the node laws are not judged (nothing to reach); with nodes every law is (but those of failing constructors)", () => {
     expect(Object.keys(check(small).companions)).not.toContain("node-orphans-destroyed");
-    expect(Object.keys(check({ ...small, nodes: 1, drivers: 1, ops: 1, driverOps: undefined }).companions).sort()).toEqual(LAWS.filter((l) => !INIT_LAWS.includes(l)).map((l) => l.name).sort());
+    expect(Object.keys(check({ ...small, nodes: 1, drivers: 1, ops: 1, driverOps: undefined }).companions).sort()).toEqual(LAWS.filter((l) => !INIT_LAWS.includes(l) && !GCS_LAWS.includes(l)).map((l) => l.name).sort());
   });
 
   it("every node bug is pinned here", () => expect(Object.keys(NODE_SHORTEST).sort()).toEqual([...NODE_MUTANT_NAMES].sort()));
@@ -134,7 +134,7 @@ describe("failing constructors (rollcall check --init-fails): their law and thei
     const r = check(INIT_UNIVERSE);
     expect(r.verdict).toBe("ok");
     expect([r.states, r.transitions, r.depth]).toEqual([356680, 945852, 29]);
-    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l));
+    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l) && !GCS_LAWS.includes(l));
     expect(Object.keys(r.companions).sort()).toEqual(judged.map((l) => l.name).sort());
     for (const law of judged) expect(r.companions[law.name], law.name).not.toBeNull();
     expect(Object.entries(r.coverage).filter(([, hit]) => !hit)).toEqual([]);
@@ -153,6 +153,34 @@ describe("failing constructors (rollcall check --init-fails): their law and thei
       expect(checkMutant(small, mutant).result.verdict).toBe("ok");
     }
   }, 120_000);
+});
+
+describe("GCS restarts (rollcall check --gcs): their laws and their bugs", () => {
+  const GCS_UNIVERSE: Universe = { ...DEFAULT_UNIVERSE, gcs: true };
+  it("the default bounds with a GCS (tables in Redis) that may stop once and start again: ok, every law's companion reached, the eventually laws held (counts pinned)", () => {
+    const r = check(GCS_UNIVERSE);
+    expect(r.verdict).toBe("ok");
+    expect([r.states, r.transitions, r.depth]).toEqual([507949, 1285600, 31]);
+    const judged = LAWS.filter((l) => !NODE_LAWS.includes(l) && !INIT_LAWS.includes(l));
+    expect(Object.keys(r.companions).sort()).toEqual(judged.map((l) => l.name).sort());
+    for (const law of judged) expect(r.companions[law.name], law.name).not.toBeNull();
+  }, 120_000);
+
+  const GCS_SHORTEST: Partial<Record<MutantName, number>> = { "gcs-restart-unkillable": 9, "gcs-reload-forgets-children": 8 };
+  it("every bug of GCS restarts is pinned here", () => expect(Object.keys(GCS_SHORTEST).sort()).toEqual([...GCS_MUTANT_NAMES].sort()));
+  for (const mutant of GCS_MUTANT_NAMES) {
+    it(`${mutant}: found with a version-2 scenario (gcsStorage redis) that passes on the model and fails on the bug, and not without --gcs`, () => {
+      const m = checkMutant(GCS_UNIVERSE, mutant);
+      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
+      expect(m.shortest).toBe(GCS_SHORTEST[mutant]);
+      expect(m.scenario!.scenario.version).toBe(2);
+      expect(m.scenario!.scenario.gcsStorage).toBe("redis");
+      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
+      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
+      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
+      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+    }, 120_000);
+  }
 });
 
 describe("symmetry reduction", () => {

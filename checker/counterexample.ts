@@ -58,7 +58,7 @@ export function movesOf(trace: readonly ModelEvent[], universe?: Universe, unpla
 }
 
 function isCommandEvent(e: ModelEvent): e is Exclude<Command, { type: "continue" }> {
-  return ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "drainNode"].includes(e.type);
+  return ["init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "drainNode", "stopGcs", "startGcs"].includes(e.type);
 }
 
 /** For each create of the trace (by index) whose actor was placed on a worker node, that node. */
@@ -109,8 +109,9 @@ export function counterexampleScenario(universe: Universe, bug: Bug, trace: read
 
 function fromMoves(universe: Universe, bug: Bug, moves: readonly Move[], title: string, about: string): CounterexampleScenario | null {
   const profile = universe.profile;
-  const version = (universe.nodes ?? 0) > 0 || universe.initFails === true ? { version: 2 as const } : {};
-  const judge = (steps: Item[]): string | null => discriminates({ ...version, title, about, profile, steps }, bug);
+  const version = (universe.nodes ?? 0) > 0 || universe.initFails === true || universe.gcs === true ? { version: 2 as const } : {};
+  const storage = universe.gcs === true ? { gcsStorage: "redis" as const } : {};
+  const judge = (steps: Item[]): string | null => discriminates({ ...version, title, about, profile, ...storage, steps }, bug);
   const lastInit = moves.reduce((k, m, i) => (m.kind === "command" && m.command.type === "init" ? i : k), -1);
   for (let k = moves.length; k > lastInit; k--) {
     const suffix = moves.slice(k);
@@ -121,7 +122,7 @@ function fromMoves(universe: Universe, bug: Bug, moves: readonly Move[], title: 
     if (judge(steps) === null) continue;
     const reduced = reduce(steps, judge);
     return {
-      scenario: { ...version, title, about, profile, steps: reduced },
+      scenario: { ...version, title, about, profile, ...storage, steps: reduced },
       shape: k === moves.length ? "settled" : "parallel",
       failsWith: judge(reduced) as string,
     };
@@ -135,7 +136,7 @@ function fromMoves(universe: Universe, bug: Bug, moves: readonly Move[], title: 
     const steps = buildSteps(universe, order, order.length);
     if (steps === null || judge(steps) === null) continue;
     const reduced = reduce(steps, judge);
-    return { scenario: { ...version, title, about, profile, steps: reduced }, shape: "settled", failsWith: judge(reduced) as string };
+    return { scenario: { ...version, title, about, profile, ...storage, steps: reduced }, shape: "settled", failsWith: judge(reduced) as string };
   }
   return null;
 }
@@ -175,7 +176,7 @@ function* reorderings(moves: readonly Move[], start: number): Generator<Move[]> 
  * the same way in every interleaving is refused later, when it runs.
  */
 function buildSteps(universe: Universe, moves: readonly Move[], k: number): Item[] | null {
-  const store = new Store(universe.profile);
+  const store = new Store(universe.profile, universeRoot({ ...universe, nodes: 0, mutant: undefined }));
   const labelOf = new Map<string, string>();
   const steps: Step[] = [];
   let drivers = 0;
@@ -189,6 +190,11 @@ function buildSteps(universe: Universe, moves: readonly Move[], k: number): Item
       steps.push({ do: "addNode", node });
     }
     for (const move of moves) steps.push(runMove(store, move, labelOf, () => `d${++drivers}`));
+    // A file does not end with the GCS stopped, and the probes need it.
+    if (store.state.gcsDown === true) {
+      runSettled(store, { type: "startGcs", caller: "" });
+      steps.push({ do: "startGcs" });
+    }
     steps.push(...probes(universe, store, labelOf));
   } catch {
     return null; // the trace does not replay settled (a command on an actor the settled run never made)
@@ -227,7 +233,7 @@ function runMove(store: Store, move: Move, labelOf: Map<string, string>, newDriv
     return { do: "crash", actor: label };
   }
   const command = move.command;
-  if (command.type !== "init" && command.type !== "drainNode") {
+  if (command.type !== "init" && command.type !== "drainNode" && command.type !== "stopGcs" && command.type !== "startGcs") {
     if (!labelOf.has(command.caller)) throw new Error(`no caller ${command.caller}`);
     if ("actor" in command && !labelOf.has(command.actor)) throw new Error(`no actor ${command.actor}`);
     if (isJobId(command.caller) && store.state.jobs[command.caller] === undefined) throw new Error(`${command.caller} has exited`);

@@ -223,7 +223,7 @@ export interface Move {
  */
 export function universeSpace(universe: Universe, symmetry = false): Space<readonly DriverSlot[], Violation> {
   const symmetric = symmetry ? symmetricKey(universe) : null;
-  const nodeLane = universe.faults && (universe.nodes ?? 0) > 0;
+  const nodeLane = (universe.faults && (universe.nodes ?? 0) > 0) || universe.gcs === true;
   // A started driver's commands depend only on the handles it holds and its operations: listed once per
   // (driver, operations, handles record) — immer keeps a record's identity while it is unchanged.
   const cache: WeakMap<object, Command[]>[][] = [];
@@ -248,7 +248,7 @@ export function universeSpace(universe: Universe, symmetry = false): Space<reado
         if (slot.job !== null && state.jobs[slot.job] === undefined) return; // exited
         out.push({ lane: i, caller: slot.job, commands: () => commandsOf(state, slot, i) });
       });
-      // The cluster's lane (with nodes and faults): a node's death, its drain for preemption.
+      // The cluster's lane (with nodes and faults: a node's death, its drain for preemption; with gcs: the GCS's stop and start).
       if (nodeLane) {
         const faults = nodeFaults(universe, state);
         if (faults.length > 0) out.push({ lane: slots.length, caller: null, commands: faults });

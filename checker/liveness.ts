@@ -15,8 +15,8 @@ import type { Universe } from "./universe.js";
  * Fairness is weak fairness of the cluster's internal events (one id per
  * event, its canonical text) and of each caller's command in flight (one id
  * per caller, `continue:<caller>`): a run may not leave such a move enabled
- * forever without taking it. A driver's new operations and crashes are never
- * forced. An instance of a law is violated when some reachable state owes it
+ * forever without taking it, and the GCS, once stopped, starts again. A
+ * driver's new operations and crashes are never forced. An instance of a law is violated when some reachable state owes it
  * and a fair run from there keeps it owed forever: either the run stops in a
  * state where no fair move is enabled (a stutter), or it stays forever in a
  * strongly connected set of states that owe it and that is fair (every fair
@@ -42,6 +42,8 @@ export function fairnessKey(m: ObservedMove): string | null {
     return e.noRestart === undefined ? `${e.type} ${e.actor}` : `${e.type} ${e.actor} ${e.noRestart}`;
   }
   if (m.kind === "continue") return `continue:${(m.event as { caller: string }).caller}`;
+  // A stopped GCS starts again: a run may not leave it stopped forever (its operator restarts it).
+  if (m.event.type === "startGcs") return "startGcs";
   return null;
 }
 

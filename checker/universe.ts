@@ -1,4 +1,4 @@
-import { INIT_LAWS, LAWS, NODE_LAWS, initialState, transition, type Law, type Command, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
+import { GCS_LAWS, INIT_LAWS, LAWS, NODE_LAWS, initialState, transition, type Law, type Command, type ModelEvent, type MutantName, type ProfileName, type State } from "../model/index.js";
 
 /**
  * The operations a driver of the checker's universe may issue. Each stands for
@@ -58,6 +58,13 @@ export interface Universe {
    * that raises). Absent: every count as before.
    */
   readonly initFails?: boolean;
+  /**
+   * GCS restarts (format version 2; `--gcs`): the GCS keeps its tables in
+   * Redis, and the cluster may stop it once, at any point, and start it
+   * again; while it is stopped drivers may only call, kill, drop and exit.
+   * Absent: every count as before.
+   */
+  readonly gcs?: boolean;
 }
 
 /**
@@ -165,10 +172,18 @@ export function driverCommands(universe: Universe, state: State, slot: DriverSlo
   return out;
 }
 
-/** The cluster's node faults the universe allows in a state: each live worker node's death, and its drain for preemption if not draining yet. */
+/**
+ * The cluster's faults the universe allows in a state besides crashes: each
+ * live worker node's death, and its drain for preemption if not draining
+ * yet; with `gcs`, the GCS's stop (once) and its start.
+ */
 export function nodeFaults(universe: Universe, state: State): ModelEvent[] {
-  if (!universe.faults || (universe.nodes ?? 0) === 0) return [];
   const out: ModelEvent[] = [];
+  if (universe.gcs === true) {
+    if (state.gcsDown === true) out.push({ type: "startGcs", caller: "" });
+    else if ((state.gcsRestarts ?? 0) === 0) out.push({ type: "stopGcs", caller: "" });
+  }
+  if (!universe.faults || (universe.nodes ?? 0) === 0) return out;
   for (const id in state.nodes ?? {}) {
     const node = state.nodes![id]!;
     if (!node.alive) continue;
@@ -180,12 +195,12 @@ export function nodeFaults(universe: Universe, state: State): ModelEvent[] {
 
 /** The safety laws a universe is judged by: every law, the laws of nodes only with worker nodes, those of failing constructors only with them. */
 export function universeLaws(universe: Universe): readonly Law[] {
-  return LAWS.filter((law) => ((universe.nodes ?? 0) > 0 || !NODE_LAWS.includes(law)) && (universe.initFails === true || !INIT_LAWS.includes(law)));
+  return LAWS.filter((law) => ((universe.nodes ?? 0) > 0 || !NODE_LAWS.includes(law)) && (universe.initFails === true || !INIT_LAWS.includes(law)) && (universe.gcs === true || !GCS_LAWS.includes(law)));
 }
 
 /** The universe's first state: a fresh cluster under its profile (and bug) with its worker nodes added. */
 export function universeRoot(universe: Universe): State {
-  let state = initialState(universe.profile, universe.mutant);
+  let state = initialState(universe.profile, universe.mutant, universe.gcs === true ? { gcsStorage: "redis" } : undefined);
   for (let w = 0; w < (universe.nodes ?? 0); w++) state = transition(state, { type: "addNode", caller: "" }).state;
   return state;
 }

@@ -1,4 +1,4 @@
-import { INIT_MUTANT_NAMES, MUTANTS, MUTANT_NAMES, NODE_MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
+import { GCS_MUTANT_NAMES, INIT_MUTANT_NAMES, MUTANTS, MUTANT_NAMES, NODE_MUTANT_NAMES, isMutantName, type MutantName } from "../model/index.js";
 import { checkPaced, type CheckOptions, type CheckProgress, type CheckResult } from "../checker/explore.js";
 import { drainAsync } from "../sim/pace.js";
 import { mutantSearch, profileSearch } from "../checker/mutant.js";
@@ -40,6 +40,8 @@ export interface CheckFlags {
   readonly nodes?: string;
   /** Constructors that fail (--init-fails). */
   readonly initFails?: boolean;
+  /** GCS restarts (--gcs). */
+  readonly gcs?: boolean;
 }
 
 /** The universe the flags describe: the defaults, changed by each flag given. */
@@ -78,6 +80,7 @@ export function universeFromFlags(flags: CheckFlags): Universe {
     operations,
     ...(nodes > 0 ? { nodes } : {}),
     ...(flags.initFails === true ? { initFails: true } : {}),
+    ...(flags.gcs === true ? { gcs: true } : {}),
   };
   try {
     validateUniverse(universe);
@@ -107,7 +110,10 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   const nodeBug = mutant !== undefined && NODE_MUTANT_NAMES.includes(mutant) && flags.nodes === undefined;
   // A bug of failing constructors shows only where constructors fail: it is checked with --init-fails.
   const initBug = mutant !== undefined && INIT_MUTANT_NAMES.includes(mutant) && flags.initFails !== true;
-  const universe = universeFromFlags({ ...flags, ...(nodeBug ? { nodes: "2" } : {}), ...(initBug ? { initFails: true } : {}) });
+  // A bug of GCS restarts shows only where the GCS restarts: it is checked with --gcs.
+  const gcsBug = mutant !== undefined && GCS_MUTANT_NAMES.includes(mutant) && flags.gcs !== true;
+  const universe = universeFromFlags({ ...flags, ...(nodeBug ? { nodes: "2" } : {}), ...(initBug ? { initFails: true } : {}), ...(gcsBug ? { gcs: true } : {}) });
+  if (gcsBug && flags.json !== true) console.log(`(${mutant} is a bug of GCS restarts: checked with --gcs)`);
   if (nodeBug && flags.json !== true) console.log(`(${mutant} is a bug of node deaths: checked with --nodes 2)`);
   if (initBug && flags.json !== true) console.log(`(${mutant} is a bug of failing constructors: checked with --init-fails)`);
   const maxStates = flags.maxStates === undefined ? undefined : parseCount(flags.maxStates, "--max-states", 1);
@@ -266,7 +272,7 @@ function round(x: number, digits: number): number {
 export function describeUniverse(u: Universe): string {
   const ops = u.driverOps === undefined ? `${u.ops} operations each` : `${u.driverOps.join(", ")} operations`;
   const alphabet = u.operations.length === OPERATIONS.length ? "every operation" : `operations ${u.operations.join(", ")}`;
-  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}${(u.nodes ?? 0) > 0 ? `, ${u.nodes} worker node${u.nodes === 1 ? "" : "s"}${u.faults ? " (each may die and be drained for preemption)" : ""}` : ""}${u.initFails === true ? ", constructors that raise or exit" : ""}, ${alphabet}`;
+  return `profile ${u.profile}, ${u.drivers} drivers (${ops}), ${u.namespaces} namespace${u.namespaces > 1 ? "s" : ""}, ${u.names} name${u.names > 1 ? "s" : ""}, max_restarts up to ${u.maxRestarts}, crashes ${u.faults ? "on" : "off"}${(u.nodes ?? 0) > 0 ? `, ${u.nodes} worker node${u.nodes === 1 ? "" : "s"}${u.faults ? " (each may die and be drained for preemption)" : ""}` : ""}${u.initFails === true ? ", constructors that raise or exit" : ""}${u.gcs === true ? ", the GCS (tables in Redis) may stop once and start again" : ""}, ${alphabet}`;
 }
 
 type Report = {

@@ -57,6 +57,7 @@ function program(): Command {
     .option("--no-faults", "no crashes (default: an ALIVE actor may crash at any point)")
     .option("--nodes <n>", "worker nodes n1..nN (0-3, default 0: the head alone): drivers may start on one, actors are placed on them, and with faults each may die and be drained for preemption at any point (counterexamples are format-2 scenarios)")
     .option("--init-fails", "constructors that fail: creates may also ask for a Counter whose constructor raises or calls sys.exit(1) (counterexamples are format-2 scenarios)")
+    .option("--gcs", "GCS restarts: the GCS keeps its tables in Redis and may stop once, at any point, and start again; while it is stopped drivers only call, kill, drop and exit (counterexamples are format-2 scenarios)")
     .option("--operations <list>", `the operations drivers may use, comma-separated (default all): ${OPERATIONS_HELP}`)
     .option("--mutant <name>", "check the model with a seeded bug; the counterexample is written as a scenario that passes on the model and fails on the bug")
     .option("--list-mutants", "list the seeded bugs and exit")

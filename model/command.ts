@@ -40,11 +40,20 @@ export type Command =
   | { readonly type: "drainNode"; readonly caller: ""; readonly node: string; readonly reason: "preemption" | "idle" }
   /** The state API's death cause of an actor. */
   | { readonly type: "cause"; readonly caller: string; readonly actor: string }
+  /** The GCS process is stopped (SIGKILL, as Ray's tests' kill_gcs_server); `caller` is "". */
+  | { readonly type: "stopGcs"; readonly caller: "" }
+  /** The GCS process is started again (start_gcs_server); `caller` is "". */
+  | { readonly type: "startGcs"; readonly caller: "" }
+  /** The GCS is stopped and started again at once; `caller` is "". */
+  | { readonly type: "restartGcs"; readonly caller: "" }
   /** The state API's node of an actor. */
   | { readonly type: "placement"; readonly caller: string; readonly actor: string };
 
 export type CommandType = Command["type"];
 
 export const COMMAND_TYPES: readonly CommandType[] = [
-  "init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "continue", "addNode", "drainNode", "cause", "placement",
+  "init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "continue", "addNode", "drainNode", "cause", "placement", "stopGcs", "startGcs", "restartGcs",
 ];
+
+/** The commands that need the GCS to answer: while it is stopped they block (they are not enabled). */
+export const NEEDS_GCS: readonly CommandType[] = ["init", "create", "get", "list", "state", "addNode", "drainNode", "cause", "placement", "stopGcs"];

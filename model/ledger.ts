@@ -16,8 +16,9 @@ import { isJobId } from "./state.js";
  * records of its caller, its actor, the actor a call in flight is bound to and
  * the actors it registers, nothing else; an actor's internal events depend on
  * its own record, its owner's and creator's liveness and the owner's handle
- * to it. Node events (format version 2: a node added, drained or dead) are
- * the exception: after one, every registered actor is looked at again.
+ * to it. Node events (format version 2: a node added, drained or dead) and
+ * the GCS's stops and restarts are the exception: after one, every
+ * registered actor is looked at again.
  */
 export class Ledger {
   /** Registered actors that may have an internal event enabled (a superset; pruned lazily). */
@@ -92,7 +93,8 @@ export class Ledger {
   before(state: State, event: ModelEvent): void {
     const ids = this.touchedIds;
     ids.length = 0;
-    this.cluster = event.type === "addNode" || event.type === "drainNode" || event.type === "node.died";
+    this.cluster = event.type === "addNode" || event.type === "drainNode" || event.type === "node.died" ||
+      event.type === "startGcs" || event.type === "restartGcs" || event.type === "stopGcs";
     const e = event as { caller?: unknown; actor?: unknown };
     if (typeof e.caller === "string" && e.caller !== "") ids.push(e.caller);
     if (typeof e.actor === "string") ids.push(e.actor);
@@ -134,6 +136,8 @@ export class Ledger {
 
   /** The first internal event the settled runner takes (as `firstInternalEvent`), or null. */
   firstInternalEvent(state: State): InternalEvent | null {
+    // While the GCS is stopped nothing is enabled: keep what is pending for when it starts again.
+    if (state.gcsDown === true) return null;
     let best: InternalEvent | null = null;
     let bestN = Infinity;
     for (const id of this.pending) {

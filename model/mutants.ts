@@ -23,6 +23,9 @@ export const MUTANT_NAMES = [
   "preemption-restart-counted",
   // Failing constructors (format version 2): found by `rollcall check --init-fails`.
   "init-error-alive",
+  // GCS restarts (format version 2): found by `rollcall check --gcs`.
+  "gcs-restart-unkillable",
+  "gcs-reload-forgets-children",
 ] as const;
 
 export type MutantName = (typeof MUTANT_NAMES)[number];
@@ -32,6 +35,9 @@ export const NODE_MUTANT_NAMES: readonly MutantName[] = ["owner-node-one-child",
 
 /** The seeded bugs of failing constructors: they show only in a universe where constructors fail (`rollcall check --init-fails`). */
 export const INIT_MUTANT_NAMES: readonly MutantName[] = ["init-error-alive"];
+
+/** The seeded bugs of GCS restarts: they show only in a universe where the GCS restarts (`rollcall check --gcs`). */
+export const GCS_MUTANT_NAMES: readonly MutantName[] = ["gcs-restart-unkillable", "gcs-reload-forgets-children"];
 
 /** True when `name` names a mutant. */
 export function isMutantName(name: string): name is MutantName {

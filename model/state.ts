@@ -48,6 +48,16 @@ export interface State {
    * whose head has no CPUs).
    */
   readonly nodes?: Readonly<Record<string, Node>>;
+  /**
+   * The GCS's storage (format version 2's `gcsStorage`): `redis`, its tables
+   * persisted in an external Redis and reloaded when it restarts (GCS fault
+   * tolerance); absent, in its own memory, lost with it.
+   */
+  readonly gcsStorage?: "redis";
+  /** Set while the GCS process is stopped (`stopGcs`): nothing the GCS does happens, commands that need it block. */
+  readonly gcsDown?: boolean;
+  /** How many times the GCS has restarted (`startGcs`); absent before the first. */
+  readonly gcsRestarts?: number;
 }
 
 /** The id of the head node. */
@@ -165,6 +175,8 @@ export interface Actor {
   readonly preemptionRestarts?: number;
   /** Its constructor fails each time it runs, and how (`create`'s `initFails`); absent: it succeeds. */
   readonly initFails?: InitFailure;
+  /** It was loaded back from storage by a restarted GCS (`startGcs` with `gcsStorage: redis`): the seeded bugs of reloads look at it. */
+  readonly reloaded?: true;
 }
 
 /** A command of several atomic steps, paused between two of them. */
@@ -204,13 +216,14 @@ export interface PendingKill {
 }
 
 /** The state of a fresh cluster under a profile. */
-export function initialState(profile: ProfileName, mutant?: MutantName, limits?: { readonly destroyedActorCache?: number }): State {
+export function initialState(profile: ProfileName, mutant?: MutantName, limits?: { readonly destroyedActorCache?: number; readonly gcsStorage?: "redis" }): State {
   const cache = limits?.destroyedActorCache;
   if (cache !== undefined && (!Number.isInteger(cache) || cache < 1)) throw new RangeError(`the cache of destroyed actors holds at least 1 actor, got ${cache}`);
   return {
     profile,
     ...(mutant === undefined ? {} : { mutant }),
     ...(cache === undefined ? {} : { destroyedActorCache: cache }),
+    ...(limits?.gcsStorage === undefined ? {} : { gcsStorage: limits.gcsStorage }),
     counters: { job: 0, actor: 0 },
     jobs: {},
     finished: {},

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import {
-  firstInternalEvent, transition, initialState, isFault,
+  clusterSettled, firstInternalEvent, transition, initialState, isFault,
   type Law, type LawStep, type ModelEvent, type Observation, type ProfileName, type State,
 } from "../model/index.js";
 import { movesOf, type LaneWish } from "../sim/search.js";
@@ -27,7 +27,7 @@ export function runProgram(
   let state = initialState(profile);
   const step = (event: ModelEvent): readonly Observation[] => {
     const t = transition(state, event);
-    onStep({ before: state, event, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null });
+    onStep({ before: state, event, after: t.state, observations: t.observations, settled: clusterSettled(t.state) });
     state = t.state;
     return t.observations;
   };

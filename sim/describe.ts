@@ -38,6 +38,9 @@ export function describeEvent(labels: Labels): (event: ModelEvent) => string {
       case "cause": return `${l(e.caller)} death cause of ${l(e.actor)}`;
       case "placement": return `${l(e.caller)} node of ${l(e.actor)}`;
       case "node.died": return `node ${l(e.node)} died`;
+      case "stopGcs": return "the GCS stops";
+      case "startGcs": return "the GCS starts again";
+      case "restartGcs": return "the GCS restarts";
       case "actor.created": case "actor.restarted": return `${e.type} (${l(e.actor)}${e.node === undefined ? "" : ` on ${l(e.node)}`})`;
       default: return `${e.type} (${l(e.actor)})`;
     }

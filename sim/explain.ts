@@ -61,7 +61,7 @@ export interface Scene {
 export function explainScenario(loaded: LoadedScenario, profileOverride?: ProfileName, mutant?: MutantName): { profile: ProfileName; stories: StepStory[] } {
   const { scenario } = loaded;
   const profile = profileOverride ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile, initialState(profile, mutant)), labels: labelTable() }];
+  let worlds: World[] = [{ store: new Store(profile, initialState(profile, mutant, scenario.gcsStorage === "redis" ? { gcsStorage: "redis" } : undefined)), labels: labelTable() }];
   const stories: StepStory[] = [];
   for (let index = 0; index < scenario.steps.length; index++) {
     const item = scenario.steps[index];
@@ -304,5 +304,8 @@ export function askedText(s: Step): string {
     case "drainNode": return `the autoscaler asks the GCS to drain node ${s.node} (DrainNode, reason ${s.reason === "idle" ? "IDLE_TERMINATION" : "PREEMPTION"}).`;
     case "deathCause": return `${by} asks the state API for ${s.actor}'s death cause.`;
     case "placement": return `${by} asks the state API which node ${s.actor} runs on.`;
+    case "stopGcs": return "the GCS process is killed (SIGKILL, as Ray's tests' kill_gcs_server does): until it starts again, nothing the GCS does happens.";
+    case "startGcs": return "the GCS process is started again (start_gcs_server), on the same port.";
+    case "restartGcs": return "the GCS process is killed and started again at once.";
   }
 }

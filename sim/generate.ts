@@ -193,6 +193,10 @@ export function toStep(command: Exclude<Command, { type: "init" | "continue" }>,
       return compact({ by, do: "deathCause" as const, actor: label(command.actor), expect: r.kind === "cause" ? { cause: r.cause } : expect });
     case "placement":
       return compact({ by, do: "placement" as const, actor: label(command.actor), expect: r.kind === "node" && r.node !== null ? { node: labelOf.get(r.node) ?? r.node } : expect });
+    case "stopGcs":
+    case "startGcs":
+    case "restartGcs":
+      return { do: command.type };
   }
 }
 

@@ -152,7 +152,8 @@ export function* replayLines(source: Iterable<string>, each?: (record: LogRecord
     if (engine === undefined) {
       const h = checkHeader(record, n);
       settled = h.settled;
-      engine = new Engine(h.profile, initialState(h.profile));
+      // A run whose GCS kept its tables in Redis says so in its header (run.gcsStorage).
+      engine = new Engine(h.profile, initialState(h.profile, undefined, h.header.run?.gcsStorage === "redis" ? { gcsStorage: "redis" } : undefined));
       each?.(record, n);
       continue;
     }

@@ -1,5 +1,5 @@
 import {
-  answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition, type LawStep,
+  clusterSettled, answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition, type LawStep,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "./pace.js";
@@ -367,7 +367,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
       return {
         get before() { return (before ??= states.generation === generation ? states.a() : t.materialize(vec)); },
         get after() { return (after ??= states.generation === generation ? states.b() : t.materialize(t.applyWrites(vec, leaf.writes))); },
-        get settled() { return (settled ??= firstInternalEvent(this.after) === null); },
+        get settled() { return (settled ??= clusterSettled(this.after)); },
         pos: posVals[pos]!, move, observations: leaf.observations, depth, path,
       };
     },
@@ -453,7 +453,7 @@ class StepView implements LawStep {
   private s: boolean | undefined;
   constructor(readonly before: State, readonly event: ModelEvent, readonly after: State, readonly observations: readonly Observation[]) {}
   get settled(): boolean {
-    return (this.s ??= firstInternalEvent(this.after) === null);
+    return (this.s ??= clusterSettled(this.after));
   }
 }
 
@@ -513,7 +513,7 @@ function deepCopy<T>(v: T): T {
 
 /** What a judge and a space's `advance` see of the transition `t` by `move` from (`before`, `pos`), `depth` events from the root. */
 export function stepOf<P>(before: State, pos: P, move: Move, t: Transition, depth: number, path: () => ModelEvent[]): SearchStep<P> {
-  return { before, pos, move, after: t.state, observations: t.observations, settled: firstInternalEvent(t.state) === null, depth, path };
+  return { before, pos, move, after: t.state, observations: t.observations, settled: clusterSettled(t.state), depth, path };
 }
 
 /** A transition waiting for its turn to be added: move number, writes, positions, node fingerprint (hi, lo), state fingerprint (sh, sl). */

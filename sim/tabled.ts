@@ -47,13 +47,13 @@ const MEMO_WORTH = 0.85;
 
 type Shape = 0 | 1 | 2;
 /** Fields of a state that never change in a search (a run's profile and seeded bug). */
-const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache"]);
+const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache", "gcsStorage"]);
 /** How deep a field's records go: 0 a value, 1 a map of values, 2 a map of maps. */
 const SHAPE: Readonly<Record<string, Shape>> = {
-  counters: 0, kills: 0, jobs: 1, finished: 1, actors: 1, destroyed: 1, inflight: 1, names: 2, handles: 2, nodes: 0,
+  counters: 0, kills: 0, jobs: 1, finished: 1, actors: 1, destroyed: 1, inflight: 1, names: 2, handles: 2, nodes: 0, gcsDown: 0, gcsRestarts: 0,
 };
-/** Fields a state may lack (value 0 in a vector): the worker nodes, absent while the cluster is the head alone (format version 2). */
-const OPTIONAL = new Set(["nodes"]);
+/** Fields a state may lack (value 0 in a vector): the worker nodes, absent while the cluster is the head alone, and the GCS's stop and restarts (format version 2). */
+const OPTIONAL = new Set(["nodes", "gcsDown", "gcsRestarts"]);
 
 interface SlotInfo {
   readonly field: string;

@@ -96,7 +96,7 @@ function requestArrow(c: Exclude<Command, { type: "exit" }>, before: State, afte
     case "state": return { from: c.caller, to: REGISTRY, text: `state of ${l(c.actor)}` };
     case "cause": return { from: c.caller, to: REGISTRY, text: `death cause of ${l(c.actor)}` };
     case "placement": return { from: c.caller, to: REGISTRY, text: `node of ${l(c.actor)}` };
-    case "addNode": case "drainNode": return null;
+    case "addNode": case "drainNode": case "stopGcs": case "startGcs": case "restartGcs": return null;
   }
 }
 

@@ -20,13 +20,16 @@ export const rules = {
 
 type KillProcessed = Extract<InternalEvent, { type: "kill.processed" }>;
 
-/** The seeded bug's change: the actor is DEAD but keeps its name. */
-function apply(d: D, event: KillProcessed, fx: Effects, keepName = false): void {
+/** The seeded bugs' changes: the actor is DEAD but keeps its name; a reloaded ALIVE actor's worker cannot be reached. */
+function apply(d: D, event: KillProcessed, fx: Effects, keepName = false, reloadedUnreachable = false): void {
   const { actor: actorId, noRestart } = event;
   const index = d.kills.findIndex((k) => k.actor === actorId && k.noRestart === noRestart);
   if (index >= 0) d.kills.splice(index, 1);
   const actor = d.actors[actorId];
-  if (actor === undefined) {
+  if (reloadedUnreachable && actor?.reloaded === true && actor.lifecycle === "ALIVE") {
+    // Seeded bug gcs-restart-unkillable: the restarted GCS lost its raylets' addresses, so the kill never reaches the worker.
+    fx.rules.push("kill.noop");
+  } else if (actor === undefined) {
     fx.rules.push("kill.gone");
   } else if (noRestart) {
     destroy(d, actor, "RAY_KILL", fx, keepName);
@@ -79,5 +82,10 @@ export const bugs = {
     summary: "a ray.kill of an actor that has restarted is never processed (the GCS addresses it to the actor's first worker, which is gone)",
     law: "kill-eventually-processed",
     overrides: { "kill.processed": { enabled: (state: State) => pending(state, (actor) => (state.actors[actor]?.numRestarts ?? 0) > 0) } },
+  },
+  "gcs-restart-unkillable": {
+    summary: "after a GCS restart, ray.kill of an actor that was ALIVE before it does nothing: the restarted GCS lost the address of the actor's raylet (issue #63763, fixed by PR #63764)",
+    law: "kill-after-gcs-restart",
+    overrides: { "kill.processed": { apply: (d, event, fx) => apply(d, event as KillProcessed, fx, false, true) } },
   },
 } as const satisfies Partial<Record<MutantName, BugDef>>;

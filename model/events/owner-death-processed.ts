@@ -70,4 +70,15 @@ export const bugs = {
       "lineage.released": { enabled: (state: State, actor: Actor) => (orphaned(state, actor) ? [] : lineageEvent(state, actor)) },
     },
   },
+  "gcs-reload-forgets-children": {
+    summary: "a GCS reloaded from Redis forgets who owns the owned actors it reloads (issue #45596, fixed by PR #45791, saw it for the children of detached actors): when their owner dies later they are not destroyed, and leak",
+    law: "owned-die-with-owner",
+    overrides: {
+      "owner.death.processed": {
+        enabled: (state: State, actor: Actor) => (ownerGone(state, actor) && !(actor.reloaded === true && actor.owner !== null) ? [{ type: "owner.death.processed", actor: actor.id }] : []),
+      },
+      "actor.out_of_scope": { enabled: (state: State, actor: Actor) => (actor.reloaded === true && orphaned(state, actor) ? [] : outOfScopeEvent(state, actor)) },
+      "lineage.released": { enabled: (state: State, actor: Actor) => (actor.reloaded === true && orphaned(state, actor) ? [] : lineageEvent(state, actor)) },
+    },
+  },
 } as const satisfies Partial<Record<MutantName, BugDef>>;

@@ -1,4 +1,4 @@
-import type { Command, CommandType } from "../command.js";
+import { NEEDS_GCS, type Command, type CommandType } from "../command.js";
 import type { D, Effects } from "../effects.js";
 import type { InternalEvent, ModelEvent } from "../event.js";
 import { canonicalJson } from "../fingerprint.js";
@@ -10,6 +10,9 @@ import * as actorUnschedulable from "./actor-unschedulable.js";
 import * as addNode from "./add-node.js";
 import * as deathCause from "./death-cause.js";
 import * as drainNode from "./drain-node.js";
+import * as restartGcs from "./restart-gcs.js";
+import * as startGcs from "./start-gcs.js";
+import * as stopGcs from "./stop-gcs.js";
 import * as nodeDied from "./node-died.js";
 import * as placement from "./placement.js";
 import * as actorCreated from "./actor-created.js";
@@ -57,6 +60,9 @@ const COMMANDS: { readonly [T in CommandType]: CommandDef<T> } = {
   drainNode: drainNode.drainNode,
   cause: deathCause.cause,
   placement: placement.placement,
+  stopGcs: stopGcs.stopGcs,
+  startGcs: startGcs.startGcs,
+  restartGcs: restartGcs.restartGcs,
 };
 
 /** The internal events of one actor, in the documented order. */
@@ -90,6 +96,7 @@ export const EVENT_RULES = {
   ...actorScheduled.rules, ...actorCreated.rules, ...actorRestarted.rules, ...killProcessed.rules, ...actorCrashed.rules,
   ...deathRules, ...ownerDeathProcessed.rules, ...actorOutOfScope.rules, ...lineageReleased.rules,
   ...addNode.rules, ...drainNode.rules, ...nodeDied.rules, ...actorUnschedulable.rules, ...deathCause.rules, ...placement.rules,
+  ...stopGcs.rules, ...startGcs.rules,
 } as const;
 
 /** Every seeded bug, from the module of the event (or the mechanics) it changes. */
@@ -214,6 +221,8 @@ function visitQueue(t: Table, state: State, visit: (e: InternalEvent) => boolean
 }
 
 function visitAll(state: State, visit: (e: InternalEvent) => boolean): InternalEvent | null {
+  // Every internal event is the GCS's doing: none happens while it is stopped.
+  if (state.gcsDown === true) return null;
   const t = tableOf(state);
   for (const id in state.actors) {
     const e = visitActor(t, state, state.actors[id], visit);
@@ -251,6 +260,7 @@ export function groupInternalEvents(state: State, group: string): InternalEvent[
     return false;
   };
   const t = tableOf(state);
+  if (state.gcsDown === true) return out;
   if (group === "") visitQueue(t, state, visit);
   else {
     const actor = state.actors[group];
@@ -261,12 +271,21 @@ export function groupInternalEvents(state: State, group: string): InternalEvent[
 
 /** The first internal event of one registered actor, or null. */
 export function firstActorEvent(state: State, actor: Actor): InternalEvent | null {
-  return visitActor(tableOf(state), state, actor, () => true);
+  return state.gcsDown === true ? null : visitActor(tableOf(state), state, actor, () => true);
 }
 
 /** The first pending kill's event, or null. */
 export function firstKillEvent(state: State): InternalEvent | null {
-  return visitQueue(tableOf(state), state, () => true);
+  return state.gcsDown === true ? null : visitQueue(tableOf(state), state, () => true);
+}
+
+/**
+ * True when the cluster has settled: no internal event is enabled, and the
+ * GCS runs (while it is stopped nothing happens, yet the cluster is not
+ * settled: what is pending happens once it is back).
+ */
+export function clusterSettled(state: State): boolean {
+  return state.gcsDown !== true && firstInternalEvent(state) === null;
 }
 
 /** The first internal event the settled runner takes, or null when the cluster is quiescent. */
@@ -283,6 +302,7 @@ export function internalEventEnabled(state: State, event: InternalEvent): boolea
   const key = canonicalJson(event);
   const same = (e: InternalEvent): boolean => e.type === event.type && canonicalJson(e) === key;
   const t = tableOf(state);
+  if (state.gcsDown === true) return false;
   if (t.queueEvents.some((d) => d.type === event.type)) return visitQueue(t, state, same) !== null;
   const actor = state.actors[(event as { actor: string }).actor];
   return actor !== undefined && visitActor(t, state, actor, same) !== null;
@@ -290,5 +310,7 @@ export function internalEventEnabled(state: State, event: InternalEvent): boolea
 
 /** True when a command can take its first step now (each command's guard, in its module). */
 export function commandEnabled(state: State, command: Command): boolean {
+  // While the GCS is stopped, what needs it blocks, and so does continuing a creation (its next step is a registration or a lookup).
+  if (state.gcsDown === true && (NEEDS_GCS.includes(command.type) || (command.type === "continue" && state.inflight[command.caller]?.op !== "call"))) return false;
   return (tableOf(state).commands[command.type].enabled as (s: State, c: Command) => boolean)(state, command);
 }

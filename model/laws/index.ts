@@ -4,6 +4,7 @@ import { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMov
 import { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 import { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
 import { failedConstructorNeverAlive } from "./constructors.js";
+import { gcsReloadKeepsNames, killAfterGcsRestart } from "./gcs.js";
 
 export type { AnyLaw, Law, LivenessLaw, Step as LawStep } from "./law.js";
 export { listShowsLiveNames, nameReusableAfterKill, nameUniqueness } from "./names.js";
@@ -11,6 +12,7 @@ export { getIfExistsFindsOrCreates, getIfExistsIgnoresArguments, handlesNeverMov
 export { detachedSurviveJob, ownedDieWithOwner, restartKeepsName } from "./lifetimes.js";
 export { detachedSurviveOtherNode, nodeOrphansDestroyed, preemptionRestartFree } from "./nodes.js";
 export { failedConstructorNeverAlive } from "./constructors.js";
+export { gcsReloadKeepsNames, killAfterGcsRestart } from "./gcs.js";
 export {
   LIVENESS_LAWS, callEventuallyAnswered, killEventuallyProcessed, killedNameEventuallyFree, orphanEventuallyDead, restartEventuallyEnds,
 } from "./liveness.js";
@@ -26,6 +28,9 @@ export const LAWS: readonly Law[] = [
   nameUniqueness,
   getIfExistsIgnoresArguments,
   detachedSurviveJob,
+  // GCS restarts: judged only where the GCS restarts, before the law of kills that would otherwise see their bug first.
+  gcsReloadKeepsNames,
+  killAfterGcsRestart,
   nameReusableAfterKill,
   handlesNeverMove,
   namespacesIsolate,
@@ -45,6 +50,9 @@ export const NODE_LAWS: readonly Law[] = [nodeOrphansDestroyed, detachedSurviveO
 
 /** The laws of failing constructors: judged only where constructors may fail (a universe without them leaves them out). */
 export const INIT_LAWS: readonly Law[] = [failedConstructorNeverAlive];
+
+/** The laws of GCS restarts: judged only where the GCS restarts (a universe without it leaves them out). */
+export const GCS_LAWS: readonly Law[] = [gcsReloadKeepsNames, killAfterGcsRestart];
 
 /** The first law a step breaks, with its message, or null. */
 export function checkLaws(step: Parameters<Law["check"]>[0], laws: readonly Law[] = LAWS): { law: Law; message: string } | null {

@@ -36,6 +36,10 @@ export function stepToEvent(step: Step, labels: Labels, state: State): Command |
       return { type: "cause", caller, actor };
     case "placement":
       return { type: "placement", caller, actor };
+    case "stopGcs":
+    case "startGcs":
+    case "restartGcs":
+      return { type: step.do, caller: "" };
     case "get":
       return compact({ type: "get", caller, name: step.name as string, namespace });
     case "call":

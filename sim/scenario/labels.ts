@@ -25,7 +25,12 @@ function cloneScope(s: Scope): Scope {
 }
 
 /** Operations of the environment, not of a caller: they have no `by`. */
-const ENVIRONMENT_OPS: readonly string[] = ["crash", "addNode", "killNode", "drainNode"];
+const ENVIRONMENT_OPS: readonly string[] = ["crash", "addNode", "killNode", "drainNode", "stopGcs", "startGcs", "restartGcs"];
+
+/** The GCS operations (version 2): plain steps only, never inside a parallel block. */
+const GCS_OPS: readonly string[] = ["stopGcs", "startGcs", "restartGcs"];
+/** What a file may do while the GCS is stopped: what goes on without it (Ray blocks the rest until it is back). */
+const WITHOUT_GCS: readonly string[] = ["call", "kill", "drop", "exit", "crash", "startGcs"];
 
 const EXPECT_FITS: Record<string, readonly string[]> = {
   actor: ["create", "get"],
@@ -72,6 +77,46 @@ export function checkLabels(file: string, scenario: Scenario): ScenarioError[] {
     });
     scope = after;
   });
+  problems.push(...checkGcs(file, scenario));
+  return problems;
+}
+
+/**
+ * The rules of the GCS (version 2): it is stopped, then started; while it is
+ * stopped only what goes on without it may run; a file does not end with it
+ * stopped; after a restart without persistence (no `gcsStorage: "redis"`)
+ * the drivers and actors of the lost cluster are gone, and no step names them.
+ */
+function checkGcs(file: string, scenario: Scenario): ScenarioError[] {
+  const problems: ScenarioError[] = [];
+  let downSince: number | null = null;
+  const seen = new Set<string>();
+  const lost = new Map<string, number>();
+  const persistent = scenario.gcsStorage === "redis";
+  scenario.steps.forEach((item, index) => {
+    const steps = isParallel(item) ? item.parallel.flatMap((list, l) => list.map((step, p) => ({ step, path: { index, list: l, position: p } as StepPath }))) : [{ step: item, path: { index } as StepPath }];
+    for (const { step, path } of steps) {
+      const problem = (detail: string, field: string): void => void problems.push(new ScenarioError(file, detail, path, field));
+      for (const [field, label] of [["by", step.by], ["actor", step.actor]] as const) {
+        if (label !== undefined && lost.has(label)) problem(`'${label}' was lost with the cluster when the GCS restarted without persistence at steps[${lost.get(label)}] (give the file "gcsStorage": "redis" to keep it)`, field);
+      }
+      for (const label of [step.by, step.as, step.actor]) if (label !== undefined) seen.add(label);
+      if (isParallel(item) && GCS_OPS.includes(step.do)) problem(`${step.do} is a step of its own, not part of a parallel block`, "do");
+      if (downSince !== null && !WITHOUT_GCS.includes(step.do)) {
+        problem(`${step.do} needs the GCS, which is stopped since steps[${downSince}]: Ray blocks it until the GCS is back (only ${WITHOUT_GCS.filter((o) => o !== "startGcs").join(", ")} go on without it); put it after a startGcs`, "do");
+      }
+      if (step.do === "stopGcs" || step.do === "restartGcs") {
+        if (downSince !== null) problem(`the GCS is already stopped (since steps[${downSince}])`, "do");
+        else if (step.do === "stopGcs") downSince = index;
+      }
+      if (step.do === "startGcs") {
+        if (downSince === null) problem("the GCS is running: startGcs follows a stopGcs", "do");
+        downSince = null;
+      }
+      if ((step.do === "startGcs" || step.do === "restartGcs") && !persistent) for (const label of seen) if (!lost.has(label)) lost.set(label, index);
+    }
+  });
+  if (downSince !== null) problems.push(new ScenarioError(file, `the file ends with the GCS stopped (since steps[${downSince}]): start it again with startGcs`, { index: downSince }, "do"));
   return problems;
 }
 

@@ -49,6 +49,7 @@ function checkShape(file: string, data: unknown): ScenarioError[] {
   if (!validateTop(data)) return ajvProblems(file, validateTop.errors ?? [], undefined, 1);
   const version = (data as { version?: 2 }).version ?? 1;
   const problems: ScenarioError[] = [];
+  if (version === 1 && (data as { gcsStorage?: unknown }).gcsStorage !== undefined) problems.push(new ScenarioError(file, `unknown field in version 1; ${V2_HINT}`, undefined, "gcsStorage"));
   (data as unknown as Scenario).steps.forEach((item: Item, index) => {
     if (item !== null && typeof item === "object" && "parallel" in item) {
       if (!validateParallel(item)) {

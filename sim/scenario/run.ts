@@ -61,7 +61,7 @@ export function runScenario(loaded: LoadedScenario, options: RunOptions = {}): S
 export function* runScenarioPaced(loaded: LoadedScenario, options: RunOptions = {}): Paced<ScenarioResult> {
   const { scenario, file } = loaded;
   const profile = options.profile ?? (scenario.profile as ProfileName | undefined) ?? DEFAULT_PROFILE;
-  let worlds: World[] = [{ store: new Store(profile, initialState(profile, options.mutant)), labels: labelTable() }];
+  let worlds: World[] = [{ store: new Store(profile, initialState(profile, options.mutant, scenario.gcsStorage === "redis" ? { gcsStorage: "redis" } : undefined)), labels: labelTable() }];
   let explored = 0;
   const pacer = new Pacer();
   const done = (failure?: StepFailure): ScenarioResult => ({

@@ -96,6 +96,9 @@ function stepSchemas(version: 1 | 2): Record<string, object> {
     drainNode: op("drainNode", ["node", "reason"], { node: nonEmpty, reason: { enum: ["preemption", "idle"] } }, false),
     deathCause: op("deathCause", ["actor"], { actor: nonEmpty }),
     placement: op("placement", ["actor"], { actor: nonEmpty }),
+    stopGcs: op("stopGcs", [], {}, false),
+    startGcs: op("startGcs", [], {}, false),
+    restartGcs: op("restartGcs", [], {}, false),
   };
 }
 
@@ -104,7 +107,7 @@ export const STEP_SCHEMAS: Record<1 | 2, Record<string, object>> = { 1: stepSche
 
 /** The operations, fields and expectations version 2 adds (for the hint a version-1 file that uses one gets). */
 export const V2_ONLY = {
-  ops: ["addNode", "killNode", "drainNode", "deathCause", "placement"],
+  ops: ["addNode", "killNode", "drainNode", "deathCause", "placement", "stopGcs", "startGcs", "restartGcs"],
   fields: ["node", "soft", "initFails"],
   expectations: ["node", "drain", "cause"],
 } as const;
@@ -118,6 +121,7 @@ export const TOP_SCHEMA = {
     title: { type: "string", minLength: 1 },
     about: { type: "string" },
     profile: { type: "string" },
+    gcsStorage: { enum: ["redis", "none"] },
     steps: { type: "array", minItems: 1 },
   },
 };

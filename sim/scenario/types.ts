@@ -18,7 +18,8 @@ export type Expect =
 export interface Step {
   readonly by?: string;
   readonly do: "init" | "create" | "get" | "call" | "kill" | "drop" | "exit" | "crash" | "list" | "state"
-    | "addNode" | "killNode" | "drainNode" | "deathCause" | "placement";
+    | "addNode" | "killNode" | "drainNode" | "deathCause" | "placement"
+    | "stopGcs" | "startGcs" | "restartGcs";
   readonly namespace?: NamespaceRef;
   readonly defaultLifetime?: string;
   readonly class?: string;
@@ -53,6 +54,8 @@ export interface Scenario {
   readonly title: string;
   readonly about?: string;
   readonly profile?: string;
+  /** Version 2: where the GCS keeps its tables: `redis` (reloaded when it restarts) or `none` (the default: lost with it). */
+  readonly gcsStorage?: "redis" | "none";
   readonly steps: readonly Item[];
 }
 

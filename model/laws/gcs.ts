@@ -1,0 +1,44 @@
+import { canonicalJson } from "../fingerprint.js";
+import type { Law } from "./law.js";
+
+/**
+ * After a GCS restart with persistence every name resolves to the actor it
+ * named before: the tables come back from Redis as they were (what happened
+ * while the GCS was down is processed afterwards, by the usual events).
+ */
+export const gcsReloadKeepsNames: Law = {
+  kind: "always",
+  name: "gcs-reload-keeps-names",
+  sentence: "A GCS that restarts with its tables in Redis brings every name back, bound to the actor it named before.",
+  check({ event, before, after }) {
+    if ((event.type !== "startGcs" && event.type !== "restartGcs") || before.gcsStorage !== "redis") return null;
+    if (canonicalJson(after.names) !== canonicalJson(before.names)) return `the names after the GCS's restart (${canonicalJson(after.names)}) are not those before it (${canonicalJson(before.names)})`;
+    return null;
+  },
+  companion: "the GCS restarts with Redis while a name is held",
+  reached: ({ event, before }) => (event.type === "startGcs" || event.type === "restartGcs") && before.gcsStorage === "redis" && Object.keys(before.names).length > 0,
+};
+
+/**
+ * A kill processed after a GCS restart kills: the actor is DEAD and its name
+ * free (issue #63763: a restarted GCS could not reach the workers of actors
+ * ALIVE before it). With kill-eventually-processed (every kill sent is
+ * eventually processed), an actor killed after a restart is eventually DEAD
+ * and its name free.
+ */
+export const killAfterGcsRestart: Law = {
+  kind: "always",
+  name: "kill-after-gcs-restart",
+  sentence: "A ray.kill (no_restart=True) processed by a GCS that has restarted leaves the actor DEAD and its name free.",
+  check({ event, before, after }) {
+    if (event.type !== "kill.processed" || !event.noRestart || (before.gcsRestarts ?? 0) === 0) return null;
+    const b = before.actors[event.actor];
+    if (b === undefined) return null;
+    const a = after.actors[event.actor] ?? after.destroyed[event.actor];
+    if (a !== undefined && a.lifecycle !== "DEAD") return `${event.actor} is ${a.lifecycle} after a kill the restarted GCS processed`;
+    if (b.name !== null && after.names[b.namespace]?.[b.name] === b.id) return `${event.actor} still holds the name ${b.namespace}/${b.name} after a kill the restarted GCS processed`;
+    return null;
+  },
+  companion: "a restarted GCS processes a kill of an actor that was ALIVE before the restart",
+  reached: ({ event, before }) => event.type === "kill.processed" && event.noRestart && before.actors[event.actor]?.reloaded === true && before.actors[event.actor]?.lifecycle === "ALIVE",
+};
