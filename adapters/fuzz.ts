@@ -98,7 +98,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   try {
     target = options.target();
     const space = options.space ?? DEFAULT_SPACE;
-    const implemented = await requireProfile(target, options.profile, (space.nodes ?? 0) > 0 || space.initFails === true ? 2 : 1, space.initFails === true ? ["initFails"] : []);
+    const needs = [...(space.initFails === true ? ["initFails"] : []), ...(space.gcs === true ? ["gcs"] : [])];
+    const implemented = await requireProfile(target, options.profile, (space.nodes ?? 0) > 0 || needs.length > 0 ? 2 : 1, needs);
     // The other Ray profiles the target implements: a difference one of them explains is a known change between releases.
     const others = implemented.filter((p): p is ProfileName => isProfileName(p) && p !== options.profile && PROFILES[p].releases !== null);
     const explainedBy = async (moves: readonly number[][]): Promise<ProfileName | null> => {

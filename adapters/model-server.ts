@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { ALL_METHODS, HEAD, commandEnabled, firstInternalEvent, isProfileName, selectJob, type Command, type CrashFault, type Fault, type ProfileName, type Result } from "../model/index.js";
+import { ALL_METHODS, HEAD, commandEnabled, firstInternalEvent, initialState, isProfileName, selectJob, type Command, type CrashFault, type Fault, type ProfileName, type Result } from "../model/index.js";
 import { ROLLCALL_VERSION } from "../sim/log.js";
 import { compact } from "../sim/compact.js";
 import { Store } from "../sim/store.js";
@@ -49,7 +49,7 @@ export class ModelServer {
       case "hello": return ok(req.id, { name: "rollcall-model", version: ROLLCALL_VERSION, profiles: [...this.implemented], formats: [1, 2], features: [...FEATURES] });
       case "reset":
         if (!isProfileName(req.profile) || !this.implemented.includes(req.profile)) return err(req.id, "Internal", `unknown profile ${req.profile} (this server implements ${this.implemented.join(", ")})`);
-        this.store = new Store(this.forced ?? req.profile);
+        this.store = new Store(this.forced ?? req.profile, initialState(this.forced ?? req.profile, undefined, req.gcsStorage === "redis" ? { gcsStorage: "redis" } : undefined));
         this.drivers.clear();
         this.exited.clear();
         this.actors.clear();
@@ -158,6 +158,7 @@ export class ModelServer {
       case "list": return compact({ type: "list" as const, caller, allNamespaces: req.allNamespaces });
       case "state": return { type: "state", caller, actor };
       case "crash": return { type: "actor.crashed", actor };
+      case "stopGcs": case "startGcs": case "restartGcs": return { type: req.do, caller: "" };
       default: throw new Error(`operation ${String(req.do)} is not served by the model over the protocol`);
     }
   }
@@ -259,8 +260,8 @@ export class InProcessModelTarget implements Target {
     return r.ok ? { name: String(r.result.name), version: String(r.result.version), profiles: r.result.profiles ?? [], ...(r.result.formats === undefined ? {} : { formats: r.result.formats }), ...(r.result.features === undefined ? {} : { features: r.result.features }) } : { name: "?", version: "?", profiles: [] };
   }
 
-  async reset(profile: string): Promise<void> {
-    const r = this.server.handle({ id: ++this.id, type: "reset", profile });
+  async reset(profile: string, gcsStorage?: "redis" | "none"): Promise<void> {
+    const r = this.server.handle({ id: ++this.id, type: "reset", profile, ...(gcsStorage === undefined ? {} : { gcsStorage }) });
     if (!r.ok) throw new TargetRefusedError(`the target ${this.description} refused reset to profile ${profile}: ${r.error.kind}: ${r.error.message}`);
   }
 

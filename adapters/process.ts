@@ -114,9 +114,9 @@ export class ProcessTarget implements Target {
   }
 
   /** A fresh cluster; an error reply is a refusal (an unknown bug, a profile it does not implement): TargetRefusedError. */
-  async reset(profile: string): Promise<void> {
+  async reset(profile: string, gcsStorage?: "redis" | "none"): Promise<void> {
     if (this.refusal !== null) throw this.refusal;
-    const reply = await this.request({ type: "reset", profile }, this.options.stepTimeoutMs * 3, "reset");
+    const reply = await this.request({ type: "reset", profile, ...(gcsStorage === undefined ? {} : { gcsStorage }) }, this.options.stepTimeoutMs * 3, "reset");
     if (!reply.ok) throw new TargetRefusedError(`the target ${this.description} refused reset to profile ${profile}: ${reply.error.kind}: ${reply.error.message}${this.logNote()}`);
   }
 

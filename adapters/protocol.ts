@@ -33,7 +33,8 @@ export interface StepRequest {
 
 export type Request =
   | { readonly id: number; readonly type: "hello"; readonly protocol: number }
-  | { readonly id: number; readonly type: "reset"; readonly profile: string }
+  /** `gcsStorage` (format version 2, feature gcs): where the new cluster's GCS keeps its tables; absent: "none". */
+  | { readonly id: number; readonly type: "reset"; readonly profile: string; readonly gcsStorage?: "redis" | "none" }
   | ({ readonly id: number; readonly type: "step" } & StepRequest)
   | { readonly id: number; readonly type: "settle" }
   | { readonly id: number; readonly type: "shutdown" };

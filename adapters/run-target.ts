@@ -84,7 +84,7 @@ export async function runOnTarget(loaded: LoadedScenario, target: Target, profil
   });
   let path: StepPath | null = null;
   try {
-    await target.reset(profile);
+    await target.reset(profile, scenario.gcsStorage);
     for (let index = 0; index < scenario.steps.length; index++) {
       const item = scenario.steps[index];
       path = { index };

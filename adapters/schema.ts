@@ -64,12 +64,16 @@ export const STEP_REQUEST_SCHEMAS: Readonly<Record<string, object>> = {
   drainNode: step("drainNode", ["node", "reason"], { node: nonEmpty, reason: { enum: ["preemption", "idle"] } }, false),
   deathCause: step("deathCause", ["actor"], { actor: nonEmpty }),
   placement: step("placement", ["actor"], { actor: nonEmpty }),
+  // Format version 2 (feature gcs): the GCS stopped, started again, or both.
+  stopGcs: step("stopGcs", [], {}, false),
+  startGcs: step("startGcs", [], {}, false),
+  restartGcs: step("restartGcs", [], {}, false),
 };
 
 /** The other requests, one schema per `type`. */
 export const REQUEST_SCHEMAS: Readonly<Record<string, object>> = {
   hello: { type: "object", required: ["id", "type", "protocol"], additionalProperties: false, properties: { id, type: { const: "hello" }, protocol: { enum: [PROTOCOL_VERSION] } } },
-  reset: { type: "object", required: ["id", "type", "profile"], additionalProperties: false, properties: { id, type: { const: "reset" }, profile: nonEmpty } },
+  reset: { type: "object", required: ["id", "type", "profile"], additionalProperties: false, properties: { id, type: { const: "reset" }, profile: nonEmpty, gcsStorage: { enum: ["redis", "none"] } } },
   settle: { type: "object", required: ["id", "type"], additionalProperties: false, properties: { id, type: { const: "settle" } } },
   shutdown: { type: "object", required: ["id", "type"], additionalProperties: false, properties: { id, type: { const: "shutdown" } } },
 };

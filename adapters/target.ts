@@ -65,7 +65,8 @@ export interface Target {
   /** `formats`: the scenario format versions it runs (absent: version 1 only). */
   hello(): Promise<{ name: string; version: string; profiles: readonly string[]; formats?: readonly number[]; features?: readonly string[] }>;
   /** A fresh cluster with this semantics. */
-  reset(profile: string): Promise<void>;
+  /** A fresh cluster under the profile; `gcsStorage` (format version 2, feature gcs): where its GCS keeps its tables. */
+  reset(profile: string, gcsStorage?: "redis" | "none"): Promise<void>;
   /** Runs one step; several may be in flight at once (parallel blocks). */
   step(request: StepRequest): Promise<Reply>;
   /** Resolves once the cluster is quiescent. */

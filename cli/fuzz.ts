@@ -33,6 +33,8 @@ export interface FuzzCliOptions {
   readonly nodes?: string;
   /** Constructors that fail in the programs (--init-fails). */
   readonly initFails?: boolean;
+  /** GCS restarts in the programs (--gcs). */
+  readonly gcs?: boolean;
 }
 
 /** `rollcall fuzz`: random programs on the target and on the model, compared step by step. */
@@ -54,7 +56,9 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   if (nodes > 0 && options.race === true) throw new InputError("--nodes is for plain fuzzing: race programs have no node events yet (leave out --race or --nodes)");
   const initFails = options.initFails === true;
   if (initFails && options.race === true) throw new InputError("--init-fails is for plain fuzzing: race programs have no failing constructors yet (leave out --race or --init-fails)");
-  const space = { ...DEFAULT_SPACE, nodes, ...(initFails ? { initFails } : {}) };
+  const gcs = options.gcs === true;
+  if (gcs && options.race === true) throw new InputError("--gcs is for plain fuzzing: race programs have no GCS restarts yet (leave out --race or --gcs)");
+  const space = { ...DEFAULT_SPACE, nodes, ...(initFails ? { initFails } : {}), ...(gcs ? { gcs } : {}) };
   if (options.race !== true && (repeat.times > 1 || repeat.seconds !== undefined)) throw new InputError("--repeat and --repeat-time repeat a race: they need --race");
   // The only place a seed is picked: from the clock, when none is given.
   const seed = options.seed === undefined ? Date.now() % 2 ** 31 : parseCount(options.seed, "--seed");
@@ -64,7 +68,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   const logs = spec.kind === "model" ? undefined : (options.logs ?? join(options.out, "logs"));
   if (logs !== undefined) checkOutDir(logs, "--logs");
   console.log(`seed ${seed}`);
-  console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves${nodes > 0 ? `, with up to ${nodes} worker node${nodes === 1 ? "" : "s"} (node faults on)` : ""}${initFails ? ", with constructors that raise or exit" : ""}`);
+  console.log(`fuzzing ${options.target} against the model (profile ${profile}): ${runs} programs of up to ${maxMoves} moves${nodes > 0 ? `, with up to ${nodes} worker node${nodes === 1 ? "" : "s"} (node faults on)` : ""}${initFails ? ", with constructors that raise or exit" : ""}${gcs ? ", with GCS restarts (tables in Redis)" : ""}`);
   const tty = process.stderr.isTTY;
   let lastReport = 0;
   let announced = false;
@@ -95,7 +99,7 @@ export async function fuzzCommand(options: FuzzCliOptions): Promise<number> {
   };
   try {
     if (options.race === true) return await raceCommand(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, repeat }, tty, replayIt);
-    return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, ...(nodes > 0 || initFails ? { space } : {}) }, tty, replayIt);
+    return await plainFuzz(options, { runs, seed, profile, maxMoves, target: makeTarget, progress, shrinkSeconds, onSmaller, ...(nodes > 0 || initFails || gcs ? { space } : {}) }, tty, replayIt);
   } finally {
     stopHook();
   }

@@ -139,6 +139,7 @@ function program(): Command {
     .option("--race", "race mode: each program ends in a parallel block whose outcome must be one the model allows")
     .option("--nodes <n>", "worker nodes programs may add (0-4): with some, programs also kill and drain nodes, start drivers and place actors on them (scenario format 2; the target must list it)", "0")
     .option("--init-fails", "constructors that fail: one creation in four asks for a constructor that raises, calls sys.exit(1) or sys.exit(0) (scenario format 2, feature initFails; the target must list it)")
+    .option("--gcs", "GCS restarts: the GCS keeps its tables in Redis, and programs stop it and start it again (scenario format 2, feature gcs; the target must list it)")
     .option("--bug <name>", "switch on a seeded bug of a real implementation (sets ROLLCALL_BUG for it)")
     .option("--shrink-time <seconds>", "how long shrinking a difference may take; past it the smallest failing program so far is written", "600")
     .option("--step-timeout <seconds>", "deadline for each step of a real implementation", "60")

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INIT_LAWS, LAWS, NODE_LAWS, nameUniqueness, type ProfileName } from "../model/index.js";
+import { GCS_LAWS, INIT_LAWS, LAWS, NODE_LAWS, nameUniqueness, type ProfileName } from "../model/index.js";
 import { DEFAULT_SPACE } from "../sim/programs.js";
 import { arbProgram, checkLawOn, type Mode } from "./program.js";
 
@@ -12,6 +12,8 @@ const RUNS = 150;
 const NODE_SPACE = { ...DEFAULT_SPACE, nodes: 3 };
 // The laws of failing constructors, on programs whose creations may ask for one.
 const INIT_SPACE = { ...DEFAULT_SPACE, initFails: true };
+// The laws of GCS restarts, on programs that stop and start the GCS (tables in Redis).
+const GCS_SPACE = { ...DEFAULT_SPACE, gcs: true };
 
 describe.each(["ray", "seed"] as ProfileName[])("laws under the %s profile", (profile) => {
   for (const mode of ["settled", "interleaved"] as Mode[]) {
@@ -20,7 +22,7 @@ describe.each(["ray", "seed"] as ProfileName[])("laws under the %s profile", (pr
         let reached = 0;
         fc.assert(
           fc.property(arbProgram(), (moves) => {
-            if (checkLawOn(law, profile, moves, mode, NODE_LAWS.includes(law) ? NODE_SPACE : INIT_LAWS.includes(law) ? INIT_SPACE : DEFAULT_SPACE)) reached++;
+            if (checkLawOn(law, profile, moves, mode, NODE_LAWS.includes(law) ? NODE_SPACE : INIT_LAWS.includes(law) ? INIT_SPACE : GCS_LAWS.includes(law) ? GCS_SPACE : DEFAULT_SPACE)) reached++;
           }),
           { seed: SEED, numRuns: NODE_LAWS.includes(law) ? RUNS * 4 : RUNS },
         );

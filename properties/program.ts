@@ -24,7 +24,7 @@ export function runProgram(
   profile: ProfileName, moves: readonly (readonly number[])[], mode: Mode,
   onStep: (step: LawStep) => void, space: ProgramSpace = DEFAULT_SPACE,
 ): State {
-  let state = initialState(profile);
+  let state = initialState(profile, undefined, space.gcs === true ? { gcsStorage: "redis" } : undefined);
   const step = (event: ModelEvent): readonly Observation[] => {
     const t = transition(state, event);
     onStep({ before: state, event, after: t.state, observations: t.observations, settled: clusterSettled(t.state) });

@@ -28,6 +28,14 @@ export interface ProgramSpace {
    * or sys.exit(0). Absent: every program is what it was before.
    */
   readonly initFails?: boolean;
+  /**
+   * GCS restarts (format version 2, feature gcs): the GCS keeps its tables
+   * in Redis (`gcsStorage: redis`), and programs stop it and start it again,
+   * or restart it at once; while it is stopped they only crash, kill and drop
+   * (what goes on without the GCS, on Ray as in the model), then start it.
+   * Absent: every program is what it was before.
+   */
+  readonly gcs?: boolean;
 }
 
 export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"], namespaces: ["ns1", "ns2"], faults: true };
@@ -41,6 +49,11 @@ export const DEFAULT_SPACE: ProgramSpace = { drivers: 3, names: ["a", "b", "c"],
  * programs toward the first choices: init, then plain creates).
  */
 export function nextCommand(state: State, choose: Choose, space: ProgramSpace = DEFAULT_SPACE): Command | Fault {
+  // Drawn only with GCS restarts on, so other programs keep every draw they had.
+  if (space.gcs === true) {
+    const gcs = gcsCommand(state, choose);
+    if (gcs !== null) return gcs;
+  }
   const withNodes = space.nodes !== undefined && space.nodes > 0;
   // With nodes, a program mostly begins by adding one, and starts more drivers.
   if (withNodes && state.nodes === undefined && choose(3) !== 0) return { type: "addNode", caller: "" };
@@ -172,6 +185,40 @@ function notFromDrainingNode(state: State, command: Command | Fault): Command | 
   const node = callerNode(state, command.caller);
   if (node === undefined || state.nodes?.[node]?.drain !== "idle") return command;
   return { type: "list", caller: command.caller };
+}
+
+/**
+ * A GCS event of a program with GCS restarts, or null for an ordinary move:
+ * with the GCS running, one move in ten stops it or restarts it; while it is
+ * stopped, a crash, a driver's kill or drop of a handle it holds, or (most
+ * often) its start. (A call goes on without the GCS only to an actor the
+ * caller has reached before, which a program does not track; a driver's exit
+ * is left for when the GCS is back.)
+ */
+function gcsCommand(state: State, choose: Choose): Command | Fault | null {
+  if (state.gcsDown !== true) {
+    if (Object.keys(state.jobs).length === 0 || choose(10) !== 0) return null;
+    return { type: choose(2) === 0 ? "stopGcs" : "restartGcs", caller: "" };
+  }
+  const alive = Object.keys(state.actors).filter((id) => state.actors[id]!.lifecycle === "ALIVE");
+  const holders = Object.keys(state.jobs).filter((j) => Object.keys(state.handles[j] ?? {}).length > 0 && state.inflight[j] === undefined);
+  const options: (() => Command | Fault)[] = [() => ({ type: "startGcs", caller: "" }), () => ({ type: "startGcs", caller: "" })];
+  if (alive.length > 0) options.push(() => ({ type: "actor.crashed", actor: pick(choose, alive) }));
+  if (holders.length > 0) {
+    const by = (): [string, string] => {
+      const caller = pick(choose, holders);
+      return [caller, pick(choose, Object.keys(state.handles[caller]!))];
+    };
+    options.push(() => {
+      const [caller, actor] = by();
+      return { type: "kill", caller, actor, noRestart: choose(3) !== 0 };
+    });
+    options.push(() => {
+      const [caller, actor] = by();
+      return { type: "drop", caller, actor };
+    });
+  }
+  return pick(choose, options)();
 }
 
 /** The worker nodes alive and not being drained: where an actor may be placed and a driver may start. */

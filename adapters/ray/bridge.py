@@ -63,13 +63,20 @@ def formats(version, environ=os.environ):
 # The parts of format version 2 after nodes (rollcall's sim/scenario/features.ts) the bridge
 # runs, on the releases where scenarios/16-constructor-failures was seen to pass.
 INIT_FAILS_RELEASES = ("2.60.0",)
+# ... and scenarios/15-gcs (with Redis).
+GCS_RELEASES = ("2.60.0",)
 
 
 def features(version, environ=os.environ):
     """The features of format version 2 the bridge runs on Ray `version` (its hello's `features`)."""
+    from rollcall_ray.cluster import redis_available
+
     out = []
     if 2 in formats(version, environ) and version in INIT_FAILS_RELEASES:
         out.append("initFails")
+    # GCS restarts with Redis: the bridge's own cluster, with redis-server on PATH.
+    if 2 in formats(version, environ) and version in GCS_RELEASES and redis_available():
+        out.append("gcs")
     return out
 
 
@@ -77,8 +84,7 @@ class Bridge:
     def __init__(self, out=None):
         self.out = ReplyWriter(out or sys.stdout)
         self.admin_lock = threading.Lock()
-        self.cluster = Cluster()
-        self.session = Session(self.cluster, "%04x" % random.randrange(1 << 16))
+        self.session = Session(Cluster(), "%04x" % random.randrange(1 << 16))
         self.version = None
         self.running = []  # threads of requests being handled
 
@@ -94,7 +100,7 @@ class Bridge:
                                      "features": features(self.version)})
             elif typ == "reset":
                 with self.admin_lock:
-                    self.session.reset(req.get("profile"), PROFILES)
+                    self.session.reset(req.get("profile"), PROFILES, req.get("gcsStorage"))
                 self.out.reply(rid, {})
             elif typ == "step":
                 self.out.reply(rid, self.session.step(req))
@@ -113,6 +119,11 @@ class Bridge:
         except Exception as e:  # noqa: BLE001
             log(f"request {rid} failed: {e!r}")
             self.out.reply(rid, error={"kind": "Internal", "message": f"bridge error: {e!r}"})
+
+    @property
+    def cluster(self):
+        """The session's cluster (a reset may start another: GCS fault tolerance)."""
+        return self.session.cluster
 
     def shutdown_all(self, why):
         sc = self.session.scenario

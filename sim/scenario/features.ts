@@ -6,9 +6,10 @@ import { isParallel, type Scenario, type Step } from "./types.js";
  * whose hello lists format 2 without a feature gets the files that use it
  * reported SKIP, not failed.
  * - `initFails`: constructors that raise or exit (`create`'s `initFails`);
- * - `gcs`: the GCS stopped and restarted (`stopGcs`, `startGcs`, `restartGcs`, the file's `gcsStorage`).
+ * - `gcs`: the GCS stopped and restarted (`stopGcs`, `startGcs`, `restartGcs`, the file's `gcsStorage`);
+ * - `gcsLost`: a GCS started again without persistence (no `gcsStorage: "redis"`): the cluster is lost.
  */
-export const FEATURES = ["initFails", "gcs"] as const;
+export const FEATURES = ["initFails", "gcs", "gcsLost"] as const;
 export type Feature = (typeof FEATURES)[number];
 
 const GCS_OPS: readonly string[] = ["stopGcs", "startGcs", "restartGcs"];
@@ -24,9 +25,12 @@ export function stepFeatures(step: Step): Feature[] {
 /** The features a scenario uses, in FEATURES' order. */
 export function scenarioFeatures(scenario: Scenario): Feature[] {
   const used = new Set<Feature>();
-  if ((scenario as { gcsStorage?: string }).gcsStorage !== undefined) used.add("gcs");
+  if (scenario.gcsStorage !== undefined) used.add("gcs");
   for (const item of scenario.steps) {
-    for (const step of isParallel(item) ? item.parallel.flat() : [item]) for (const f of stepFeatures(step)) used.add(f);
+    for (const step of isParallel(item) ? item.parallel.flat() : [item]) {
+      for (const f of stepFeatures(step)) used.add(f);
+      if ((step.do === "startGcs" || step.do === "restartGcs") && scenario.gcsStorage !== "redis") used.add("gcsLost");
+    }
   }
   return FEATURES.filter((f) => used.has(f));
 }

@@ -93,6 +93,10 @@ function checkGcs(file: string, scenario: Scenario): ScenarioError[] {
   const seen = new Set<string>();
   const lost = new Map<string, number>();
   const persistent = scenario.gcsStorage === "redis";
+  // Caller → the actors it has called since they last started (a crash or a kill ends that): while the GCS is
+  // stopped a caller reaches only those (it learns an actor's address from the GCS: seen on Ray 2.60.0).
+  const called = new Map<string, Set<string>>();
+  const crashedWhileDown = new Set<string>();
   scenario.steps.forEach((item, index) => {
     const steps = isParallel(item) ? item.parallel.flatMap((list, l) => list.map((step, p) => ({ step, path: { index, list: l, position: p } as StepPath }))) : [{ step: item, path: { index } as StepPath }];
     for (const { step, path } of steps) {
@@ -102,6 +106,18 @@ function checkGcs(file: string, scenario: Scenario): ScenarioError[] {
       }
       for (const label of [step.by, step.as, step.actor]) if (label !== undefined) seen.add(label);
       if (isParallel(item) && GCS_OPS.includes(step.do)) problem(`${step.do} is a step of its own, not part of a parallel block`, "do");
+      if (downSince !== null && step.do === "call" && step.by !== undefined && step.actor !== undefined) {
+        if (crashedWhileDown.has(step.actor)) problem(`'${step.actor}' crashed while the GCS is stopped (since steps[${downSince}]): Ray answers a call to it with ActorUnavailableError, which the model does not say; call it after startGcs`, "actor");
+        else if (!called.get(step.by)?.has(step.actor)) problem(`'${step.by}' has not called '${step.actor}' since it started, and the GCS is stopped (since steps[${downSince}]): Ray blocks the call until the GCS is back (the caller learns the actor's address from it); call it once before stopGcs`, "actor");
+      }
+      if (step.do === "call" && step.by !== undefined && step.actor !== undefined && downSince === null) {
+        if (!called.has(step.by)) called.set(step.by, new Set());
+        called.get(step.by)!.add(step.actor);
+      }
+      if ((step.do === "crash" || step.do === "kill") && step.actor !== undefined) {
+        for (const set of called.values()) set.delete(step.actor);
+        if (step.do === "crash" && downSince !== null) crashedWhileDown.add(step.actor);
+      }
       if (downSince !== null && !WITHOUT_GCS.includes(step.do)) {
         problem(`${step.do} needs the GCS, which is stopped since steps[${downSince}]: Ray blocks it until the GCS is back (only ${WITHOUT_GCS.filter((o) => o !== "startGcs").join(", ")} go on without it); put it after a startGcs`, "do");
       }
@@ -112,6 +128,7 @@ function checkGcs(file: string, scenario: Scenario): ScenarioError[] {
       if (step.do === "startGcs") {
         if (downSince === null) problem("the GCS is running: startGcs follows a stopGcs", "do");
         downSince = null;
+        crashedWhileDown.clear();
       }
       if ((step.do === "startGcs" || step.do === "restartGcs") && !persistent) for (const label of seen) if (!lost.has(label)) lost.set(label, index);
     }

@@ -157,10 +157,32 @@ def free_ports(n):
     return ports
 
 
-class Cluster:
-    """The head node, the controller and the driver pool of one bridge."""
+def redis_available():
+    """True when Debian's (or any) redis-server is on PATH: GCS fault tolerance is possible."""
+    import shutil
 
-    def __init__(self):
+    return shutil.which("redis-server") is not None
+
+
+def redis_config(path, port, password, directory):
+    """A redis-server config for the head's GCS storage: 127.0.0.1 only, a password, no persistence of Redis's own."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(f"port {port}\nbind 127.0.0.1\nprotected-mode yes\nrequirepass {password}\n"
+                f'save ""\nappendonly no\nloglevel warning\ndir {directory}\n')
+
+
+class Cluster:
+    """The head node, the controller and the driver pool of one bridge.
+
+    `storage`: "none" (the GCS keeps its tables in memory, Ray's default) or
+    "redis" (GCS fault tolerance: a redis-server of the cluster's own, on
+    127.0.0.1 with a password and a fresh port, started and stopped by the
+    keeper; the head's GCS persists its tables there, in a namespace of its
+    own, and the GCS can be killed and started again: stop_gcs, start_gcs).
+    """
+
+    def __init__(self, storage="none"):
+        self.storage = storage
         self.python = None
         self.keeper = None
         self.address = None
@@ -187,6 +209,20 @@ class Cluster:
             os.makedirs(handles)
             port = free_port()
             env = ray_env(os.environ, self.python, handles)
+            if self.storage == "redis":
+                import secrets
+                import uuid
+
+                redis_port = free_port()
+                password = secrets.token_hex(16)
+                config = os.path.join(self.tmp, "redis.conf")
+                redis_config(config, redis_port, password, self.tmp)
+                # As Ray's documentation and its tests' conftest set them up: the address, a namespace of
+                # this cluster's own; and a reconnect timeout longer than any outage a scenario makes
+                # (past it every raylet, worker and driver exits).
+                env.update(RAY_REDIS_ADDRESS=f"127.0.0.1:{redis_port}", RAY_external_storage_namespace=str(uuid.uuid4()),
+                           ROLLCALL_KEEPER_REDIS=f"{redis_port}:{config}", ROLLCALL_KEEPER_REDIS_PASSWORD=password)
+                env.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", "600")
             ray_exe = os.path.join(os.path.dirname(self.python), "ray")
             t0 = time.time()
             self.env = env
@@ -278,6 +314,22 @@ class Cluster:
             if answer[0] is None:
                 raise BridgeError(f"the keeper did not answer {line.split()[0]!r} within {timeout} s")
             return answer[0]
+
+    def stop_gcs(self):
+        """Kills the head's gcs_server (SIGKILL, as Ray's tests' kill_gcs_server)."""
+        if self.storage != "redis":
+            raise BridgeError("stopGcs needs the cluster with GCS fault tolerance (reset with gcsStorage redis)")
+        answer = self.keeper_command("killgcs", timeout=60)
+        if not answer.startswith("GCS KILLED"):
+            raise BridgeError(f"could not kill the GCS: {answer}")
+        log(f"stopGcs: {answer}")
+
+    def start_gcs(self):
+        """Starts the head's gcs_server again, as it was (start_gcs_server: same port, same session)."""
+        answer = self.keeper_command("startgcs", timeout=90)
+        if not answer.startswith("GCS STARTED"):
+            raise BridgeError(f"could not start the GCS again: {answer}")
+        log(f"startGcs: {answer}")
 
     def node_table(self):
         """The GCS node table: Ray node id -> {"alive", "isHead", "port", "deathReason"}."""

@@ -21,7 +21,18 @@ time, each answered by one line:
   its `ray start`, found before any is killed, and every process whose
   environment has its tag: Ray's workers are in process groups of their
   own), until none is left; answers `KILLED <k> <count>`;
-- `killnodes`: the same for every worker node; answers `KILLED * <count>`.
+- `killnodes`: the same for every worker node; answers `KILLED * <count>`;
+- `killgcs`: SIGKILLs the head's gcs_server (as Ray's tests' `kill_gcs_server`),
+  remembering its command line and environment; answers `GCS KILLED <pid>`;
+- `startgcs`: starts the gcs_server again with that command line and
+  environment (as `start_gcs_server`: same port, same session), as its own
+  child; answers `GCS STARTED <pid>` once its port takes connections.
+
+With GCS fault tolerance (ROLLCALL_KEEPER_REDIS=<port>:<config file> in its
+environment) it first starts a redis-server with that config (127.0.0.1,
+the port, a password, no persistence of Redis's own) as its child, before
+`ray start --head`, whose environment points at it (RAY_REDIS_ADDRESS): the
+same teardown stops it.
 
 Usage: keeper.py <ray executable> <temp dir> <port> <num cpus> [<dir to remove at the end>]
 """
@@ -135,6 +146,93 @@ def kill_node(proc, tag):
     return len(killed)
 
 
+def port_open(port, timeout=0.2):
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def start_redis(spec, temp_dir):
+    """Starts redis-server (ROLLCALL_KEEPER_REDIS "<port>:<config file>") and waits for its port; its process."""
+    port, config = spec.split(":", 1)
+    out = open(os.path.join(temp_dir, "redis.log"), "wb")
+    proc = subprocess.Popen(["redis-server", config], stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with status {proc.returncode} (see {temp_dir}/redis.log)")
+        if port_open(port):
+            log(f"redis-server up on 127.0.0.1:{port} (pid {proc.pid})")
+            return proc
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not take connections within 20 s")
+
+
+def cmdline_of(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+
+
+def environ_of(pid):
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        return dict(e.decode("utf-8", "replace").split("=", 1) for e in f.read().split(b"\0") if b"=" in e)
+
+
+def find_gcs(nodes):
+    """The pid of the head's gcs_server: below the keeper, not below a worker node's ray start."""
+    worker_pids = set()
+    for proc, tag in nodes.values():
+        worker_pids |= set(descendants(proc.pid)) | set(tagged(tag))
+    for p in descendants(os.getpid()):
+        if p in worker_pids or not alive(p):
+            continue
+        try:
+            argv = cmdline_of(p)
+        except OSError:
+            continue
+        if argv and os.path.basename(argv[0]) == "gcs_server":
+            return p
+    return None
+
+
+def kill_gcs(nodes, saved):
+    pid = find_gcs(nodes)
+    if pid is None:
+        return "GCS NONE"
+    # With GCS fault tolerance the head was started without --block (`ray start --block` kills
+    # every Ray process of the head once one of them dies, and its children share its fate), so
+    # its processes are the keeper's own, as subreaper.
+    saved["argv"], saved["env"] = cmdline_of(pid), environ_of(pid)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 20
+    while alive(pid) and time.time() < deadline:
+        reap()
+        time.sleep(0.02)
+    reap()
+    return f"GCS KILLED {pid}"
+
+
+def start_gcs(saved, temp_dir):
+    if "argv" not in saved:
+        return "GCS FAILED no gcs_server was killed"
+    argv, env = saved["argv"], saved["env"]
+    port = next((a.split("=", 1)[1] for a in argv if a.startswith("--gcs_server_port=")), None)
+    out = open(os.path.join(temp_dir, "gcs-restart.log"), "ab")
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return f"GCS FAILED gcs_server exited with status {proc.returncode}"
+        if port is None or port_open(port):
+            return f"GCS STARTED {proc.pid}"
+        time.sleep(0.05)
+    return "GCS FAILED gcs_server did not take connections within 60 s"
+
+
 def start_node(k, spec, nodes):
     """Starts worker node k (spec: {"argv": `ray start ... --block`, "log": its output file}); (up, why)."""
     tag = f"{os.getpid()}-{k}"
@@ -233,6 +331,7 @@ def main():
     stop = threading.Event()
 
     nodes = {}  # k -> (ray start process, tag)
+    gcs = {}  # the killed gcs_server's argv and env (killgcs), for startgcs
 
     def watch_stdin():
         import json
@@ -251,6 +350,10 @@ def main():
                 elif words[0] == "kill":
                     entry = nodes.pop(words[1], None)
                     say(f"KILLED {words[1]} {kill_node(*entry) if entry else 0}")
+                elif words[0] == "killgcs":
+                    say(kill_gcs(nodes, gcs))
+                elif words[0] == "startgcs":
+                    say(start_gcs(gcs, temp_dir))
                 elif words[0] == "killnodes":
                     n = 0
                     for k in list(nodes):
@@ -268,13 +371,30 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    redis = os.environ.get("ROLLCALL_KEEPER_REDIS")
+    if redis:
+        try:
+            start_redis(redis, temp_dir)
+        except (OSError, RuntimeError) as e:
+            log(f"cannot start redis-server: {e}")
+            say("FAILED")
+            kill_everything()
+            os._exit(1)
+        cmd.append(f"--redis-password={os.environ['ROLLCALL_KEEPER_REDIS_PASSWORD']}")
+        # Not --block: `ray start --block` kills every process of the head when one dies (the
+        # GCS, killed on purpose here), and starts them sharing its fate. Without it `ray start`
+        # exits once the head is up, and its processes live on below the keeper (subreaper).
+        cmd.remove("--block")
+        gcs["ray_start_gone"] = True
     with open(out_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    gcs["ray_start"] = proc
     address_file = os.path.join(temp_dir, "ray_current_cluster")
     started = time.time()
     ready = False
     while not stop.is_set() and time.time() - started < 120:
-        if proc.poll() is not None:
+        # Without --block (GCS fault tolerance) ray start exits, with status 0, once the head is up.
+        if proc.poll() is not None and (proc.returncode != 0 or not gcs.get("ray_start_gone")):
             break
         try:
             with open(out_path, "rb") as f:
@@ -307,7 +427,7 @@ def main():
     while not stop.is_set():
         stop.wait(0.5)
         reap()
-        if proc.poll() is not None and not stop.is_set():
+        if proc.poll() is not None and not stop.is_set() and not gcs.get("ray_start_gone"):
             log(f"ray start exited unexpectedly with status {proc.returncode}")
             break
     ok = kill_everything()

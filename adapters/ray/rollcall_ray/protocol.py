@@ -14,11 +14,13 @@ import time
 PROTOCOL = 1
 REQUEST_TYPES = ("hello", "reset", "step", "settle", "shutdown")
 STEP_KINDS = ("init", "create", "get", "call", "kill", "drop", "exit", "list", "state", "crash",
-              "addNode", "killNode", "drainNode", "deathCause", "placement")  # the last five: format version 2
+              "addNode", "killNode", "drainNode", "deathCause", "placement",  # format version 2
+              "stopGcs", "startGcs", "restartGcs")  # format version 2, feature gcs
 # Steps whose `actor` field names the actor operated on (a handle id).
 ACTOR_STEPS = ("call", "kill", "drop", "state", "crash", "deathCause", "placement")
 # Steps without a caller (the cluster's own events).
-NO_CALLER_STEPS = ("crash", "addNode", "killNode", "drainNode")
+NO_CALLER_STEPS = ("crash", "addNode", "killNode", "drainNode", "stopGcs", "startGcs", "restartGcs")
+GCS_STORAGES = ("redis", "none")
 DRAIN_REASONS = ("preemption", "idle")
 INIT_FAILURES = ("raise", "exit", "exit0")  # format version 2: create's initFails
 ERROR_KINDS = ("NameTaken", "NotFound", "ActorDied", "InvalidArgument", "Internal", "ActorUnschedulable")
@@ -104,6 +106,8 @@ def parse_request(line):
         raise ProtocolError("hello needs field 'protocol'", rid)
     if typ == "reset" and not isinstance(req.get("profile"), str):
         raise ProtocolError(f"reset needs field 'profile' (a string), got {_describe(req.get('profile')) if 'profile' in req else 'none'}", rid)
+    if typ == "reset" and "gcsStorage" in req and req["gcsStorage"] not in GCS_STORAGES:
+        raise ProtocolError(f"field 'gcsStorage' must be one of {', '.join(GCS_STORAGES)}, got {_describe(req['gcsStorage'])}", rid)
     if typ == "step":
         check_step(req, rid)
     return req

@@ -43,6 +43,11 @@ class Scenario:
         self.node_kills = []  # nodes killed since the last settle
         self.node_table = None  # the GCS node table of the last settle poll (settle.py reads it)
         self.head = None  # the head's Ray node id, once asked for
+        # format version 2 (feature gcs)
+        self.storage = "none"  # the reset's gcsStorage
+        self.gcs_down = False  # between stopGcs and startGcs
+        self.last_table = {}  # the actor table when the GCS stopped
+        self.reloading = set()  # actors the restarted GCS has not shown again yet
 
     def real_namespace(self, ns):
         """The namespace Ray sees for the scenario's `ns`."""
@@ -158,23 +163,32 @@ class Session:
     def tables(self, with_jobs=False):
         return self.cluster.tables(self.scenario.job_ids, with_jobs)
 
-    def record(self, actor_id):
-        actors, _ = self.tables()
-        return actors.get(actor_id)
-
     # ---------------------------------------------------------------- reset
 
-    def reset(self, profile, profiles=("ray",)):
+    def reset(self, profile, profiles=("ray",), storage=None):
         if profile not in profiles:
             raise BridgeError(f"profile {profile!r} is not implemented by this Ray release (it implements {', '.join(profiles)})")
         t0 = time.time()
         self.cluster.ensure()
         if self.scenario is not None:
             self.clear()
+        if storage == "redis" and self.cluster.storage != "redis":
+            # GCS fault tolerance is chosen when the head starts: a new cluster, with a Redis of its own.
+            # It stays (scenarios without GCS restarts run the same on it), so the switch happens once.
+            from rollcall_ray.cluster import Cluster, redis_available
+
+            if not redis_available():
+                raise BridgeError("gcsStorage redis needs redis-server on PATH (Debian's package redis-server)")
+            log("reset: starting a cluster with GCS fault tolerance (Redis)")
+            self.cluster.shutdown("switching to a cluster with GCS fault tolerance")
+            self.cluster = Cluster(storage="redis")
+            self.cluster.start()
+            self.cluster.ensure()
         self.cluster.kill_nodes()  # a reset throws the worker nodes away
         self.gen += 1
         self.scenario = Scenario(f"rc{self.token}-{self.gen}-")
         self.scenario.handle_dir = self.cluster.env.get("ROLLCALL_RAY_HANDLE_DIR")
+        self.scenario.storage = storage or "none"
         log(f"reset #{self.gen} done in {time.time() - t0:.2f} s")
 
     def clear(self):
@@ -227,6 +241,8 @@ class Session:
         step = protocol_step(req)
         if "namespace" in step:
             step["namespace"] = sc.real_namespace(step["namespace"])
+        if do in ("stopGcs", "startGcs", "restartGcs"):
+            return self.gcs_step(do)
         if do == "crash":
             return self.crash(step["actor"])
         if do in ("addNode", "killNode", "drainNode"):
@@ -361,6 +377,37 @@ class Session:
             log(f"drainNode {node_id} ({step.get('reason')}): rejected: {res.get('rejection')}")
         return {"accepted": res["accepted"]}
 
+    # ------------------------------------------------------------------ GCS
+
+    def gcs_step(self, do):
+        """stopGcs, startGcs, restartGcs (format version 2, feature gcs)."""
+        sc = self.scenario
+        if sc.storage != "redis":
+            raise BridgeError(f"{do} without gcsStorage redis: a GCS restarted without persistence loses the cluster, "
+                              "which this bridge does not run yet (its hello does not list the feature gcsLost)")
+        if do in ("stopGcs", "restartGcs"):
+            if sc.gcs_down:
+                raise BridgeError(f"{do}: the GCS is already stopped")
+            # The last tables the GCS gave: what kills and crashes while it is down are measured against.
+            sc.last_table, _ = self.tables() if sc.job_ids else ({}, {})
+            self.cluster.stop_gcs()
+            sc.gcs_down = True
+        if do in ("startGcs", "restartGcs"):
+            if not sc.gcs_down:
+                raise BridgeError(f"{do}: the GCS is running")
+            self.cluster.start_gcs()
+            sc.gcs_down = False
+            sc.reloading = set(sc.last_table)
+        return {}
+
+    def record(self, actor_id):
+        sc = self.scenario
+        if sc is not None and sc.gcs_down:
+            # Asking the GCS would block until it is back: the last table it gave.
+            return sc.last_table.get(actor_id)
+        actors, _ = self.tables()
+        return actors.get(actor_id)
+
     def before(self, do, step):
         if do == "kill":
             return self.record(step["actor"])
@@ -370,6 +417,8 @@ class Session:
         rec = self.record(actor_id)
         if rec is None:
             raise BridgeError(f"crash: the GCS has no actor {actor_id} in this scenario")
+        if self.scenario.gcs_down:
+            return self.crash_while_gcs_down(actor_id, rec)
         deadline = time.time() + 10
         while rec["state"] in PENDING_STATES and time.time() < deadline:
             time.sleep(0.05)
@@ -386,6 +435,24 @@ class Session:
         log(f"crash: SIGKILL to pid {pid} (actor {actor_id}, restarts so far {rec['numRestarts']})")
         return {}
 
+    def crash_while_gcs_down(self, actor_id, rec):
+        """SIGKILLs an actor's process while the GCS is down: its pid from the file its process wrote (actors.py)."""
+        if rec["state"] != "ALIVE":
+            log(f"crash: actor {actor_id} was {rec['state']} when the GCS stopped: no process to kill")
+            return {}
+        try:
+            with open(os.path.join(self.scenario.handle_dir, actor_id + ".pid")) as f:
+                pid = int(f.read().strip())
+        except (OSError, ValueError) as e:
+            raise BridgeError(f"crash: no pid file of actor {actor_id} ({e})")
+        cmdline = worker_cmdline(pid)
+        if not cmdline.startswith("ray::"):
+            raise BridgeError(f"crash: pid {pid} of actor {actor_id} is not a Ray worker ({cmdline[:80]!r})")
+        os.kill(pid, signal.SIGKILL)
+        self.scenario.crashes.append((actor_id, rec))
+        log(f"crash while the GCS is down: SIGKILL to pid {pid} (actor {actor_id})")
+        return {}
+
     # --------------------------------------------------------------- settle
 
     def settle(self):
@@ -393,6 +460,10 @@ class Session:
         if sc is None:
             return
         self.cluster.ensure()
+        if sc.gcs_down:
+            # Nothing the GCS does happens while it is down: what is pending (a crash, a kill, a drop)
+            # stays on the books for the settle after startGcs.
+            return
         settling.settle(sc, self.unsettled)
 
     def unsettled(self):
@@ -400,6 +471,8 @@ class Session:
         sc = self.scenario
         if not sc.job_ids and not sc.node_kills:
             return []
+        if sc.gcs_down:
+            return []  # nothing the GCS does happens while it is down, and asking it would block
         actors, jobs = self.tables(with_jobs=bool(sc.driver_exits)) if sc.job_ids else ({}, {})
         if sc.worker_mode or sc.node_kills:
             sc.node_table = self.cluster.node_table()

@@ -82,6 +82,12 @@ def table_waits(sc, actors, jobs):
     drivers = live_drivers(sc)
     actor_workers = live_actor_workers(actors)
 
+    # A restarted GCS (format version 2, feature gcs) has reloaded every actor it had when it stopped.
+    for actor_id in sorted(getattr(sc, "reloading", ())):
+        if actor_id in actors:
+            sc.reloading.discard(actor_id)
+        else:
+            waiting.append(f"the restarted GCS has not reloaded actor {actor_id} yet")
     # Creations registered: before 2.38 or so, `.remote()` of an unnamed actor returns before the
     # GCS has it (registration is asynchronous), so a table without it says nothing yet.
     for actor_id in sorted(getattr(sc, "created", ())):
