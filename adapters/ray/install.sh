@@ -40,6 +40,24 @@ CACHE="${XDG_CACHE_HOME:-}"
 case "$CACHE" in /*) ;; *) CACHE="$HOME/.cache" ;; esac
 VENV="${ROLLCALL_RAY_VENV:-$CACHE/rollcall/ray-$WANT}"
 
+# GCS fault tolerance (scenarios/15-gcs) needs a redis-server: Debian's package, installed when
+# missing and apt-get can (as root, or with sudo); without it the bridge runs everything else
+# and its hello leaves out the feature gcs, so those scenarios are reported SKIP.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    say "redis-server not found: installing Debian's redis-server (for GCS fault tolerance)"
+    if [ "$(id -u)" = 0 ]; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null || say "could not install redis-server: scenarios with GCS restarts will be skipped"
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null || say "could not install redis-server: scenarios with GCS restarts will be skipped"
+    else
+      say "redis-server not found and apt-get needs root: scenarios with GCS restarts will be skipped (apt-get install redis-server)"
+    fi
+  else
+    say "redis-server not found: scenarios with GCS restarts will be skipped (install Redis's redis-server)"
+  fi
+fi
+
 installed_version() {
   "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("ray"))' 2>/dev/null || true
 }

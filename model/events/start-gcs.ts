@@ -16,6 +16,7 @@ import { gcsKeys } from "./stop-gcs.js";
  */
 export const rules = {
   "gcs.reloaded": ["The GCS started again and reloaded its tables from Redis: every registered actor and name is back, and what happened while it was down is processed now.", "docs/semantics.md#gcs.reloaded"],
+  "gcs.deadNotReloaded": ["A restarted GCS does not reload an actor that is DEAD for good: an owned actor that died and still held its name is gone, and its name is free.", "docs/semantics.md#gcs.deadNotReloaded"],
   "gcs.lost": ["The GCS started again without persistence: a new cluster, whose raylets exit; every driver and actor of the old one is gone.", "docs/semantics.md#gcs.lost"],
 } as const;
 
@@ -28,7 +29,16 @@ export function start(d: D, fx: Effects): void {
     reply(fx, "", { kind: "ok" }, "gcs.lost");
     return;
   }
-  for (const id in d.actors) d.actors[id].reloaded = true;
+  for (const id in d.actors) {
+    const a = d.actors[id];
+    // OnInitializeActorShouldLoad: a DEAD actor that cannot restart (one kept for lineage can) is not loaded.
+    if (a.lifecycle === "DEAD" && !a.outOfScope) {
+      destroy(d, a, a.deathCause ?? "WORKER_DIED", fx);
+      fx.rules.push("gcs.deadNotReloaded");
+      continue;
+    }
+    a.reloaded = true;
+  }
   reply(fx, "", { kind: "ok" }, "gcs.reloaded");
 }
 

@@ -9,10 +9,18 @@ import type { Law } from "./law.js";
 export const gcsReloadKeepsNames: Law = {
   kind: "always",
   name: "gcs-reload-keeps-names",
-  sentence: "A GCS that restarts with its tables in Redis brings every name back, bound to the actor it named before.",
+  sentence: "A GCS that restarts with its tables in Redis brings every name of a live actor back, bound to the actor it named before (the names of actors DEAD for good are not reloaded).",
   check({ event, before, after }) {
     if ((event.type !== "startGcs" && event.type !== "restartGcs") || before.gcsStorage !== "redis") return null;
-    if (canonicalJson(after.names) !== canonicalJson(before.names)) return `the names after the GCS's restart (${canonicalJson(after.names)}) are not those before it (${canonicalJson(before.names)})`;
+    const live = (s: typeof before): Record<string, Record<string, string>> => {
+      const out: Record<string, Record<string, string>> = {};
+      for (const ns in s.names) for (const name in s.names[ns]) {
+        const id = s.names[ns][name]!;
+        if (s.actors[id]?.lifecycle !== "DEAD") (out[ns] ??= {})[name] = id;
+      }
+      return out;
+    };
+    if (canonicalJson(live(after)) !== canonicalJson(live(before))) return `the names of live actors after the GCS's restart (${canonicalJson(live(after))}) are not those before it (${canonicalJson(live(before))})`;
     return null;
   },
   companion: "the GCS restarts with Redis while a name is held",
