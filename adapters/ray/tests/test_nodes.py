@@ -213,14 +213,16 @@ def test_placement_and_death_cause_come_from_the_actor_table(nsession):
       "deathMessage": "Worker exit type: INTENDED_USER_EXIT Worker exit detail: exit_actor()"}, "INTENDED_USER_EXIT"),
     ({"state": "DEAD", "deathCause": "actor_died_error_context", "deathReason": "WORKER_DIED",
       "deathMessage": "Worker exit type: SYSTEM_ERROR"}, "WORKER_DIED"),
+    # Format version 2's initFails: a constructor that raised.
+    ({"state": "DEAD", "deathCause": "creation_task_failure_context", "deathMessage": "boom"}, "CREATION_TASK_ERROR"),
 ])
 def test_death_causes(rec, cause):
     assert death_cause(dict(rec, id=A1)) == cause
 
 
 def test_a_death_cause_the_format_has_no_name_for_is_an_error():
-    with pytest.raises(BridgeError, match="has no name in the format: creation_task_failure_context"):
-        death_cause({"id": A1, "state": "DEAD", "deathCause": "creation_task_failure_context", "deathMessage": "boom"})
+    with pytest.raises(BridgeError, match="has no name in the format: runtime_env_failed_context"):
+        death_cause({"id": A1, "state": "DEAD", "deathCause": "runtime_env_failed_context", "deathMessage": "boom"})
 
 
 # ------------------------------------------------------------------- settle
@@ -331,3 +333,29 @@ def test_a_node_that_does_not_come_up_says_why(tmp_path):
     spec = {"argv": [sys.executable, "-c", "print('no'); raise SystemExit(3)"], "log": str(tmp_path / "node.log")}
     up, why = keeper.start_node("1", spec, {})
     assert not up and "status 3" in why
+
+
+# ------------------------------------------------------- GCS restarts (feature gcs)
+
+
+def test_settle_waits_for_a_restarted_gcs_to_show_every_actor_it_had_again():
+    from rollcall_ray.settle import table_waits
+
+    sc = Scenario("rc0000-1-")
+    sc.reloading = {A1}
+    waits = table_waits(sc, {}, {})
+    assert any("has not reloaded actor" in w and A1 in w for w in waits)
+    table_waits(sc, {A1: {"id": A1, "state": "ALIVE", "name": None, "detached": True, "ownerWorkerId": None,
+                          "workerId": "w1", "numRestarts": 0, "nodeId": None}}, {})
+    assert sc.reloading == set()
+
+
+def test_gcs_steps_need_no_caller_and_reset_takes_a_storage():
+    from rollcall_ray.protocol import ProtocolError, parse_request
+
+    assert parse_request('{"id":1,"type":"step","do":"stopGcs"}')["do"] == "stopGcs"
+    assert parse_request('{"id":2,"type":"reset","profile":"ray","gcsStorage":"redis"}')["gcsStorage"] == "redis"
+    with pytest.raises(ProtocolError, match="gcsStorage"):
+        parse_request('{"id":3,"type":"reset","profile":"ray","gcsStorage":"disk"}')
+    with pytest.raises(ProtocolError, match="has no caller"):
+        parse_request('{"id":4,"type":"step","do":"startGcs","caller":{"driver":"d1"}}')
