@@ -116,6 +116,14 @@ def alive(pid):
         return False
 
 
+def is_raylet(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return os.path.basename(f.read().split(b"\0")[0]) == b"raylet"
+    except (OSError, IndexError):
+        return False
+
+
 def kill_node(proc, tag):
     """SIGKILLs every process of one worker node, all in one sweep, until none is left."""
     killed = set()
@@ -127,7 +135,9 @@ def kill_node(proc, tag):
         procs = {p for p in procs if alive(p)}
         if not procs:
             break
-        for p in procs:
+        # The raylet first, as Ray's own node teardown does (Node.kill_all_processes): a worker
+        # killed before it could be reported dead by it (WORKER_DIED) ahead of the node's death.
+        for p in sorted(procs, key=lambda q: 0 if is_raylet(q) else 1):
             try:
                 os.kill(p, signal.SIGKILL)
                 killed.add(p)
