@@ -426,13 +426,16 @@ class Session:
         if rec["state"] != "ALIVE":
             log(f"crash: actor {actor_id} is {rec['state']}: no process to kill")
             return {}
-        pid = rec["pid"]
+        return self.sigkill_actor(actor_id, rec["pid"], rec, f"restarts so far {rec['numRestarts']}")
+
+    def sigkill_actor(self, actor_id, pid, rec, note):
+        """SIGKILLs the actor's worker process (checked to be a Ray worker first) and notes the crash for settle."""
         cmdline = worker_cmdline(pid)
         if not cmdline.startswith("ray::"):
             raise BridgeError(f"crash: pid {pid} of actor {actor_id} is not a Ray worker ({cmdline[:80]!r})")
         os.kill(pid, signal.SIGKILL)
         self.scenario.crashes.append((actor_id, rec))
-        log(f"crash: SIGKILL to pid {pid} (actor {actor_id}, restarts so far {rec['numRestarts']})")
+        log(f"crash: SIGKILL to pid {pid} (actor {actor_id}, {note})")
         return {}
 
     def crash_while_gcs_down(self, actor_id, rec):
@@ -445,13 +448,7 @@ class Session:
                 pid = int(f.read().strip())
         except (OSError, ValueError) as e:
             raise BridgeError(f"crash: no pid file of actor {actor_id} ({e})")
-        cmdline = worker_cmdline(pid)
-        if not cmdline.startswith("ray::"):
-            raise BridgeError(f"crash: pid {pid} of actor {actor_id} is not a Ray worker ({cmdline[:80]!r})")
-        os.kill(pid, signal.SIGKILL)
-        self.scenario.crashes.append((actor_id, rec))
-        log(f"crash while the GCS is down: SIGKILL to pid {pid} (actor {actor_id})")
-        return {}
+        return self.sigkill_actor(actor_id, pid, rec, "while the GCS is down")
 
     # --------------------------------------------------------------- settle
 
