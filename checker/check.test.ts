@@ -46,6 +46,24 @@ describe("rollcall check: the reference search", () => {
   });
 });
 
+/**
+ * A seeded bug found in `universe` with its pinned shortest length, written as a version-2 scenario
+ * that passes on the model and fails on the bug, and not there to find in the small universe.
+ */
+function expectVersion2Finding(universe: Universe, mutant: MutantName, shortest: number | undefined): void {
+  const m = checkMutant(universe, mutant);
+  expect(m.result.verdict).toBe("violation");
+  expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
+  expect(m.shortest).toBe(shortest);
+  expect(m.scenario, "a scenario was written").not.toBeNull();
+  expect(m.scenario!.scenario.version).toBe(2);
+  if (universe.gcs === true) expect(m.scenario!.scenario.gcsStorage).toBe("redis");
+  const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
+  expect(runScenario(loaded).passed, "passes on the model").toBe(true);
+  expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
+  expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+}
+
 // The seeded bugs of nodes, found in the node universe (rollcall check --nodes 2), with their shortest lengths.
 const NODE_SHORTEST: Partial<Record<MutantName, number>> = {
   "owner-node-one-child": 6,
@@ -107,17 +125,8 @@ describe("nodes (rollcall check --nodes 2): node faults, the node laws, the node
   it("every node bug is pinned here", () => expect(Object.keys(NODE_SHORTEST).sort()).toEqual([...NODE_MUTANT_NAMES].sort()));
   for (const mutant of NODE_MUTANT_NAMES) {
     it(`${mutant}: found with a version-2 scenario that passes on the model and fails on the bug`, () => {
-      const m = checkMutant(NODE_UNIVERSE, mutant);
-      expect(m.result.verdict).toBe("violation");
-      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
-      expect(m.shortest).toBe(NODE_SHORTEST[mutant]);
-      expect(m.scenario, "a scenario was written").not.toBeNull();
-      expect(m.scenario!.scenario.version).toBe(2);
-      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
-      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
-      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
       // Without nodes the bug is not there to find.
-      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+      expectVersion2Finding(NODE_UNIVERSE, mutant, NODE_SHORTEST[mutant]);
     }, 120_000);
   }
 
@@ -142,16 +151,7 @@ describe("failing constructors (rollcall check --init-fails): their law and thei
 
   it("every bug of failing constructors is found in 5 events, with a version-2 scenario that passes on the model and fails on the bug, and not without --init-fails", () => {
     expect(INIT_MUTANT_NAMES).toEqual(["init-error-alive"]);
-    for (const mutant of INIT_MUTANT_NAMES) {
-      const m = checkMutant(INIT_UNIVERSE, mutant);
-      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
-      expect(m.shortest).toBe(5);
-      expect(m.scenario!.scenario.version).toBe(2);
-      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
-      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
-      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
-      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
-    }
+    for (const mutant of INIT_MUTANT_NAMES) expectVersion2Finding(INIT_UNIVERSE, mutant, 5);
   }, 120_000);
 });
 
@@ -170,15 +170,7 @@ describe("GCS restarts (rollcall check --gcs): their laws and their bugs", () =>
   it("every bug of GCS restarts is pinned here", () => expect(Object.keys(GCS_SHORTEST).sort()).toEqual([...GCS_MUTANT_NAMES].sort()));
   for (const mutant of GCS_MUTANT_NAMES) {
     it(`${mutant}: found with a version-2 scenario (gcsStorage redis) that passes on the model and fails on the bug, and not without --gcs`, () => {
-      const m = checkMutant(GCS_UNIVERSE, mutant);
-      expect(m.result.violation?.law).toBe(MUTANTS[mutant].law);
-      expect(m.shortest).toBe(GCS_SHORTEST[mutant]);
-      expect(m.scenario!.scenario.version).toBe(2);
-      expect(m.scenario!.scenario.gcsStorage).toBe("redis");
-      const loaded = parseScenario(`${mutant}.json`, JSON.stringify(m.scenario!.scenario));
-      expect(runScenario(loaded).passed, "passes on the model").toBe(true);
-      expect(runScenario(loaded, { mutant }).passed, "fails on the bug").toBe(false);
-      expect(checkMutant(small, mutant).result.verdict).toBe("ok");
+      expectVersion2Finding(GCS_UNIVERSE, mutant, GCS_SHORTEST[mutant]);
     }, 120_000);
   }
 });

@@ -56,4 +56,4 @@ export const COMMAND_TYPES: readonly CommandType[] = [
 ];
 
 /** The commands that need the GCS to answer: while it is stopped they block (they are not enabled). */
-export const NEEDS_GCS: readonly CommandType[] = ["init", "create", "get", "list", "state", "addNode", "drainNode", "cause", "placement", "stopGcs"];
+export const NEEDS_GCS: readonly CommandType[] = ["init", "create", "get", "list", "state", "addNode", "drainNode", "cause", "placement"];

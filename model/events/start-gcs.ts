@@ -1,4 +1,5 @@
 import { reply, type D, type Effects } from "../effects.js";
+import { nextJobState } from "../lifecycle.js";
 import { destroy } from "../mechanics.js";
 import { defineCommand, type Keys } from "./define.js";
 import { gcsKeys } from "./stop-gcs.js";
@@ -45,7 +46,11 @@ export function start(d: D, fx: Effects): void {
 /** A cluster lost with its GCS: every driver's job ends and every actor is destroyed; ids go on counting. */
 function lose(d: D, fx: Effects): void {
   for (const id in d.jobs) {
-    d.finished[id] = { ...d.jobs[id], lifecycle: "FINISHED" };
+    const job = d.jobs[id];
+    const next = nextJobState(job.lifecycle, { type: "driver.exited" });
+    if (next === null) throw new Error(`job chart refuses driver.exited in ${job.lifecycle} (${id})`);
+    job.lifecycle = next;
+    d.finished[id] = job;
     delete d.jobs[id];
   }
   for (const id in d.actors) destroy(d, d.actors[id], "NODE_DIED", fx);

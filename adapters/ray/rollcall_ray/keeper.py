@@ -341,7 +341,7 @@ def main():
     stop = threading.Event()
 
     nodes = {}  # k -> (ray start process, tag)
-    gcs = {}  # the killed gcs_server's argv and env (killgcs), for startgcs
+    gcs = {}  # the killed gcs_server's argv and env (killgcs), for startgcs; ray_start_gone: ray start exits on purpose
 
     def watch_stdin():
         import json
@@ -398,7 +398,6 @@ def main():
         gcs["ray_start_gone"] = True
     with open(out_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-    gcs["ray_start"] = proc
     address_file = os.path.join(temp_dir, "ray_current_cluster")
     started = time.time()
     ready = False

@@ -468,8 +468,6 @@ class Session:
         sc = self.scenario
         if not sc.job_ids and not sc.node_kills:
             return []
-        if sc.gcs_down:
-            return []  # nothing the GCS does happens while it is down, and asking it would block
         actors, jobs = self.tables(with_jobs=bool(sc.driver_exits)) if sc.job_ids else ({}, {})
         if sc.worker_mode or sc.node_kills:
             sc.node_table = self.cluster.node_table()
