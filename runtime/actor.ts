@@ -1,4 +1,7 @@
-import { Client, connectHead } from "./client.js";
+import { createServer, type Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { Client, GCS_FT, HeadConnection, connectHead } from "./client.js";
+import { Rpc, socketChannel } from "./rpc.js";
 import { construct, invoke } from "./classes.js";
 import { runStep } from "./steps.js";
 import { RuntimeError, type ActorSpec, type StepMsg } from "./protocol.js";
@@ -10,6 +13,13 @@ import { RuntimeError, type ActorSpec, type StepMsg } from "./protocol.js";
  * method calls (`invoke`) and steps to run as code inside the actor (`exec`),
  * and its own client library sends the head its requests, in the job of its
  * creator. It exits when the head goes away, and on `exit_actor()`.
+ *
+ * Under GCS fault tolerance it outlives the head: it connects again to the
+ * restarted head and says hello once more (`rejoin`), and it also answers on
+ * a Unix socket of its own (`a-<actor>-<incarnation>.sock` beside the
+ * head's), where callers that called it before reach it while the GCS is
+ * down, and where the adapter asks its pid (to crash it then) and runs code
+ * inside it.
  *
  * Usage: spawned as `node actor.js <head socket path> <ActorSpec as JSON>`.
  */
@@ -30,21 +40,38 @@ async function main(): Promise<void> {
   }
   const instance = construct(spec.cls, spec.args);
   const rpc = await connectHead(socketPath);
-  const client = new Client(rpc, spec.job, spec.namespace, spec.defaultLifetime);
-  rpc.onClose(() => process.exit(0));
-  rpc.serve(async (method, p) => {
+  const conn = new HeadConnection(socketPath, rpc, () => process.exit(0));
+  const client = new Client(conn, spec.job, spec.namespace, spec.defaultLifetime);
+  const serve = async (method: string, p: Record<string, unknown>): Promise<unknown> => {
     if (method === "invoke") return { value: invoke(instance, String(p.method)) };
+    if (method === "pid") return { pid: process.pid };
     if (method !== "exec") throw new RuntimeError("Internal", `an actor does not serve ${method}`);
     const step = p.step as StepMsg;
     if (step.do === "exit") return exitActor(client);
     return runStep(client, step);
+  };
+  rpc.serve(serve);
+  const direct = GCS_FT ? await listenDirect(join(dirname(socketPath), `a-${spec.actor}-${spec.incarnation}.sock`), serve) : null;
+  const hello = { actor: spec.actor, incarnation: spec.incarnation, ...(direct === null ? {} : { direct }) };
+  conn.rejoin = async (next, pending) => {
+    next.serve(serve);
+    await next.request("hello", { ...hello, rejoin: true, pending });
+  };
+  await rpc.request("hello", hello);
+}
+
+/** Serves the actor's own socket (GCS fault tolerance); resolves with its path once it listens. */
+function listenDirect(path: string, serve: (method: string, p: Record<string, unknown>) => Promise<unknown>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket: Socket) => void new Rpc(socketChannel(socket), serve));
+    server.once("error", reject);
+    server.listen(path, () => resolve(path));
   });
-  await rpc.request("hello", { actor: spec.actor, incarnation: spec.incarnation });
 }
 
 /** `exit_actor()`: tell the head it is on purpose, answer the step, then disconnect (which ends the process). */
 async function exitActor(client: Client): Promise<object> {
-  await client.rpc.request("exiting");
+  await client.request("exiting");
   setImmediate(() => client.shutdown());
   return {};
 }

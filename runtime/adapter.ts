@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { Cluster, type StepRequest } from "./cluster.js";
+import { Cluster, type GcsStorage, type StepRequest } from "./cluster.js";
 import { RuntimeError, toWireError } from "./protocol.js";
 import { bugProblem, faultOn } from "./bugs.js";
 
@@ -33,10 +33,10 @@ async function handle(request: Record<string, unknown>): Promise<object> {
   if (bad !== null) throw new RuntimeError("Internal", bad);
   switch (request.type) {
     case "hello":
-      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2], features: ["initFails"] };
+      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2], features: ["initFails", "gcs", "gcsLost"] };
     case "reset": {
       const previous = resetDone;
-      const done = previous.then(() => reset(String(request.profile)));
+      const done = previous.then(() => reset(String(request.profile), request.gcsStorage === "redis" ? "redis" : "none"));
       resetDone = done.catch(() => undefined);
       await done;
       return {};
@@ -60,11 +60,11 @@ async function handle(request: Record<string, unknown>): Promise<object> {
 }
 
 /** Throws the whole cluster away and starts a fresh one with that semantics. */
-async function reset(profile: string): Promise<void> {
+async function reset(profile: string, gcsStorage: GcsStorage): Promise<void> {
   cluster?.stop();
   cluster = null;
   if (!PROFILES.includes(profile)) throw new RuntimeError("Internal", `the Node runtime implements ${PROFILES.join(", ")}, not ${profile}`);
-  cluster = await Cluster.start();
+  cluster = await Cluster.start(gcsStorage);
 }
 
 function live(): Cluster {

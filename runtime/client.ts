@@ -47,8 +47,7 @@ export class ActorHandle {
   async call(method: string, ...args: unknown[]): Promise<unknown> {
     const problem = methodProblem(this.cls, method, args);
     if (problem !== null) throw new RuntimeError("InvalidArgument", problem);
-    const r = await this.client.rpc.request<{ value: unknown }>("call", { actor: this.id, method, args });
-    return r.value;
+    return this.client.call(this.id, method, args);
   }
 }
 
@@ -81,7 +80,7 @@ export class ActorClass {
     if (problem !== null) throw new RuntimeError("InvalidArgument", problem);
     const lifetime = o.lifetime ?? client.defaultLifetime;
     try {
-      const ref = await client.rpc.request<ActorRef>("register", {
+      const ref = await client.request<ActorRef>("register", {
         cls: this.cls, args, name, namespace, detached: lifetime === "detached", maxRestarts: o.maxRestarts ?? 0,
         ...(o.node === undefined ? {} : { node: o.node, soft: o.soft === true }),
         ...(o.initFails === undefined ? {} : { initFails: o.initFails }),
@@ -104,8 +103,30 @@ export class Client {
   /** "namespace/name" → the actor it led to, never invalidated (only read with the seeded bug stale-lookup-cache). */
   private readonly lookupCache = new Map<string, ActorRef>();
 
+  /** Under GCS fault tolerance: the Unix socket of each actor process this one called last (a call reaches it there while the GCS is down). */
+  private readonly direct = new Map<string, string>();
+
   /** `job` is the job this process's code runs in: the driver's own, or an actor's creator's. */
-  constructor(readonly rpc: Rpc, readonly job: string, readonly namespace: string, readonly defaultLifetime: Lifetime) {}
+  constructor(readonly conn: HeadConnection, readonly job: string, readonly namespace: string, readonly defaultLifetime: Lifetime) {}
+
+  /** A request to the head (see HeadConnection for what happens while the GCS is down). */
+  request<T = unknown>(method: string, params: object = {}): Promise<T> {
+    return this.conn.request<T>(method, params);
+  }
+
+  /**
+   * A method call, through the head, which waits while the actor is being
+   * created or restarted. While the GCS is down, an actor process this one
+   * called before is called directly, as Ray's core worker calls an actor
+   * it has the address of; a first call waits for the GCS.
+   */
+  async call(actorId: string, method: string, args: readonly unknown[]): Promise<unknown> {
+    const path = this.direct.get(actorId);
+    const whileDown = path === undefined ? undefined : async (): Promise<{ value: unknown }> => ({ value: await callDirect(path, method, args) });
+    const r = await this.conn.request<{ value: unknown; direct?: string }>("call", { actor: actorId, method, args }, undefined, whileDown);
+    if (r.direct !== undefined) this.direct.set(actorId, r.direct);
+    return r.value;
+  }
 
   actorClass(cls: string): ActorClass {
     return new ActorClass(this, cls);
@@ -138,44 +159,44 @@ export class Client {
 
   /** `ray.kill(handle, no_restart)`: the head destroys the actor (or, with noRestart false, kills its process so it may restart). */
   async kill(handle: ActorHandle, opts: { noRestart?: boolean } = {}): Promise<void> {
-    await this.rpc.request("kill", { actor: handle.id, noRestart: opts.noRestart ?? true });
+    await this.request("kill", { actor: handle.id, noRestart: opts.noRestart ?? true });
   }
 
   /** `del handle`: lets go of every handle this process holds to the actor. */
   async drop(actorId: string): Promise<void> {
     this.handles.delete(actorId);
-    await this.rpc.request("drop", { actor: actorId });
+    await this.request("drop", { actor: actorId });
   }
 
   /** `ray.util.list_named_actors(all_namespaces)`. */
   async listNamedActors(allNamespaces = false): Promise<(string | { name: string; namespace: string })[]> {
-    const r = await this.rpc.request<{ names: (string | { name: string; namespace: string })[] }>("list", allNamespaces ? {} : { namespace: this.namespace });
+    const r = await this.request<{ names: (string | { name: string; namespace: string })[] }>("list", allNamespaces ? {} : { namespace: this.namespace });
     return r.names;
   }
 
   /** The state API: the actor's lifecycle state. */
   async actorState(actorId: string): Promise<ActorState> {
-    return (await this.rpc.request<{ state: ActorState }>("state", { actor: actorId })).state;
+    return (await this.request<{ state: ActorState }>("state", { actor: actorId })).state;
   }
 
   /** The state API's death cause (format version 2): null while the actor is not DEAD. */
   async deathCause(actorId: string): Promise<DeathCause | null> {
-    return (await this.rpc.request<{ cause: DeathCause | null }>("deathCause", { actor: actorId })).cause;
+    return (await this.request<{ cause: DeathCause | null }>("deathCause", { actor: actorId })).cause;
   }
 
   /** The state API's node of an actor (format version 2): null while it is not ALIVE. */
   async placement(actorId: string): Promise<string | null> {
-    return (await this.rpc.request<{ node: string | null }>("placement", { actor: actorId })).node;
+    return (await this.request<{ node: string | null }>("placement", { actor: actorId })).node;
   }
 
   /** Disconnects from the head: for a driver, its job ends. */
   shutdown(): void {
-    this.rpc.close();
+    this.conn.close();
   }
 
   /** A lookup at the head; with `handle`, this process keeps a weak handle to what it found. */
   async lookup(namespace: string, name: string, handle: boolean): Promise<ActorRef | null> {
-    return (await this.rpc.request<{ actor: ActorRef | null }>("lookup", { namespace, name, handle })).actor;
+    return (await this.request<{ actor: ActorRef | null }>("lookup", { namespace, name, handle })).actor;
   }
 
   /** Records a handle this process now holds; a strong handle is never weakened. */
@@ -183,6 +204,130 @@ export class Client {
     const held = this.handles.get(ref.id);
     if (held?.kind !== "strong") this.handles.set(ref.id, { ref, kind });
     return new ActorHandle(this, ref.id, ref.cls);
+  }
+}
+
+/** Whether this process runs in a cluster with GCS fault tolerance (the adapter sets it for the head, which passes it on, and for drivers). */
+export const GCS_FT = process.env["ROLLCALL_GCS_FT"] === "1";
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Kills and drops sent while the GCS was down, for the head to apply when this process reconnects. */
+export type PendingRequests = { method: string; params: Record<string, unknown> }[];
+
+/**
+ * A process's connection to the head. Without GCS fault tolerance the head's
+ * death is the cluster's (`gone` runs). With it, the connection outlives the
+ * head: it connects again until a restarted head answers, and `rejoin`
+ * tells that head who this is (a driver's job, an actor's incarnation).
+ * Meanwhile `ray.kill` and `del handle` return at once and are sent with the
+ * rejoin (as Ray's core worker queues them until the GCS is back); any other
+ * request waits for it.
+ */
+export class HeadConnection {
+  private down: { promise: Promise<void>; resolve: () => void } | null = null;
+  private queued: PendingRequests = [];
+  private closing = false;
+  /** Set by the process once it knows how to rejoin (after its init or hello). */
+  rejoin: ((rpc: Rpc, pending: PendingRequests) => Promise<void>) | null = null;
+
+  constructor(private readonly socketPath: string, private current: Rpc, private readonly gone: () => void) {
+    this.watch(current);
+  }
+
+  get rpc(): Rpc {
+    return this.current;
+  }
+
+  /** The head is gone and no restarted one has taken this process back yet. */
+  get isDown(): boolean {
+    return this.down !== null;
+  }
+
+  /**
+   * A request to the head. While it is down, `whileDown` answers instead if
+   * given. A request that meets the head's death (sent as it died: the GCS
+   * was stopped with nothing in flight) is handled as one sent while it is down.
+   */
+  request<T = unknown>(method: string, params: object = {}, closedMessage?: string, whileDown?: () => Promise<T>): Promise<T> {
+    if (this.down === null) {
+      const rpc = this.current;
+      return rpc.request<T>(method, params, closedMessage).catch((e: unknown) => {
+        if (!GCS_FT || this.closing || !rpc.isClosed || this.rejoin === null) throw e;
+        return this.request<T>(method, params, closedMessage, whileDown);
+      });
+    }
+    if (whileDown !== undefined) return whileDown();
+    if (method === "kill" || method === "drop") {
+      this.queued.push({ method, params: params as Record<string, unknown> });
+      return Promise.resolve({} as T);
+    }
+    return this.down.promise.then(() => this.request<T>(method, params, closedMessage));
+  }
+
+  /** Disconnects on purpose (a driver's exit, exit_actor): `gone` runs once the connection is closed. */
+  close(): void {
+    this.closing = true;
+    if (this.down !== null) this.gone();
+    else this.current.close();
+  }
+
+  private watch(rpc: Rpc): void {
+    rpc.onClose(() => {
+      if (rpc !== this.current) return;
+      if (this.closing || !GCS_FT || this.rejoin === null) return this.gone();
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.down = { promise, resolve };
+      void this.reconnect();
+    });
+  }
+
+  private async reconnect(): Promise<void> {
+    for (;;) {
+      if (this.closing) return;
+      let rpc: Rpc;
+      try {
+        rpc = await connectHead(this.socketPath);
+      } catch {
+        await delay(25);
+        continue;
+      }
+      const pending = this.queued;
+      this.current = rpc;
+      try {
+        await this.rejoin!(rpc, pending);
+      } catch {
+        // The old head's socket, while it was still dying: try again (its pending requests with it).
+        if (rpc.isClosed) {
+          await delay(25);
+          continue;
+        }
+        // The restarted head does not take this process back (an actor destroyed while it was down).
+        return this.gone();
+      }
+      this.queued = this.queued.slice(pending.length);
+      this.watch(rpc);
+      const d = this.down;
+      this.down = null;
+      d?.resolve();
+      if (rpc.isClosed) this.gone();
+      return;
+    }
+  }
+}
+
+/** A call straight to an actor process's own socket (GCS fault tolerance, while the GCS is down). */
+async function callDirect(path: string, method: string, args: readonly unknown[]): Promise<unknown> {
+  const rpc = await new Promise<Rpc>((resolve, reject) => {
+    const socket = connect(path);
+    socket.once("connect", () => resolve(new Rpc(socketChannel(socket), null, "ActorDied")));
+    socket.once("error", () => reject(new RuntimeError("ActorDied", "The actor died unexpectedly before finishing this task (its process is gone).")));
+  });
+  try {
+    return (await rpc.request<{ value: unknown }>("invoke", { method, args })).value;
+  } finally {
+    rpc.close();
   }
 }
 
@@ -196,7 +341,7 @@ export function connectHead(socketPath: string): Promise<Rpc> {
 }
 
 /** `ray.init`: connects a driver and starts its job, in the namespace given or an anonymous one of its own. */
-export async function init(socketPath: string, opts: InitOptions = {}): Promise<Client> {
+export async function init(socketPath: string, opts: InitOptions = {}, gone: () => void = () => undefined): Promise<Client> {
   if (opts.namespace === "") throw new RuntimeError("InvalidArgument", '"" is not a valid namespace. Pass None to not specify a namespace.');
   const lifetime = opts.defaultLifetime ?? "non_detached";
   if (lifetime !== "detached" && lifetime !== "non_detached") {
@@ -205,9 +350,11 @@ export async function init(socketPath: string, opts: InitOptions = {}): Promise<
   const rpc = await connectHead(socketPath);
   // Like Ray's JobConfig, the driver makes up a random namespace when it names none.
   const r = await rpc.request<{ job: string; namespace: string }>("init", {
-    namespace: opts.namespace ?? randomUUID(), defaultLifetime: lifetime, ...(opts.node === undefined ? {} : { node: opts.node }),
+    namespace: opts.namespace ?? randomUUID(), defaultLifetime: lifetime, pid: process.pid, ...(opts.node === undefined ? {} : { node: opts.node }),
   });
-  return new Client(rpc, r.job, r.namespace, lifetime);
+  const conn = new HeadConnection(socketPath, rpc, gone);
+  conn.rejoin = async (next, pending) => void (await next.request("init", { rejoin: r.job, pid: process.pid, pending }));
+  return new Client(conn, r.job, r.namespace, lifetime);
 }
 
 function validateOptions(o: ActorOptions): void {

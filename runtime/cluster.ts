@@ -1,11 +1,16 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rpc, ipcChannel } from "./rpc.js";
 import type { NamespaceRef } from "../sim/scenario/types.js";
 import { HEAD, RuntimeError, type StepMsg, type StepResult } from "./protocol.js";
+import { STORAGE_ENV, type StorageAddress } from "./store.js";
+import { pidAlive } from "./registry.js";
+import { socketChannel } from "./rpc.js";
 
 const HEAD_MAIN = fileURLToPath(new URL("./head.js", import.meta.url));
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,6 +44,19 @@ interface Agent {
   exited: boolean;
 }
 
+/** A head process (the GCS, and the head node's raylet: it spawns the head node's actor processes). */
+interface Head {
+  readonly child: ChildProcess;
+  readonly control: Rpc;
+  /** Resolves when the process has exited. */
+  readonly gone: Promise<void>;
+  /** Set once it has exited: its pid (and group id) may then belong to someone else. */
+  exited: boolean;
+}
+
+/** Where a cluster's GCS keeps its tables (format version 2's gcsStorage; absent: none). */
+export type GcsStorage = "redis" | "none";
+
 /**
  * One cluster, as the adapter runs it: a head process (in a process group of
  * its own, with the actor processes it spawns), one agent process per worker
@@ -55,20 +73,59 @@ export class Cluster {
   /** Worker nodes by id, in the order they were added. */
   private readonly agents = new Map<string, Agent>();
   private stopped = false;
-  /** Set once the head process has exited: its pid (and group id) may then belong to someone else. */
-  private headExited = false;
-  /** Resolves when the head process has exited. */
-  private readonly headGone: Promise<void>;
-  /** Set once the head listens: from then on its exit loses the cluster (before, start reports it). */
-  private ready = false;
+  /** The head now running; null while the GCS is stopped (stopGcs). */
+  private current: Head | null = null;
+  /**
+   * Every head this cluster started: a head's process group keeps the actor
+   * processes it spawned after it was killed (GCS fault tolerance), so
+   * `stop` kills each group.
+   */
+  private readonly heads: Head[] = [];
+  /** The cluster's own redis-server (gcsStorage redis), in a process group of its own. */
+  private redis: { child: ChildProcess; exited: boolean } | null = null;
+  private storage: StorageAddress | null = null;
 
-  private constructor(private readonly dir: string, private readonly socketPath: string, private readonly head: ChildProcess, private readonly control: Rpc) {
+  private constructor(private readonly dir: string, private readonly socketPath: string, readonly gcsStorage: GcsStorage) {
     Cluster.live.add(this);
-    this.headGone = new Promise((resolve) => head.once("exit", (code, signal) => {
-      this.headExited = true;
+  }
+
+  private get ft(): boolean {
+    return this.gcsStorage === "redis";
+  }
+
+  /** The running head's control channel; while the GCS is stopped there is none. */
+  private get control(): Rpc {
+    if (this.current === null) throw new RuntimeError("Internal", "the GCS is stopped (stopGcs) and this step needs it");
+    return this.current.control;
+  }
+
+  /** The environment of the cluster's processes: under GCS fault tolerance they outlive the head, and reconnect. */
+  private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return this.ft ? { ...process.env, ROLLCALL_GCS_FT: "1", ...extra } : process.env;
+  }
+
+  /**
+   * Forks a head and waits until it listens (with `reload`: after it has
+   * reloaded its tables). From then on its death, unless the cluster killed
+   * it (stopGcs), loses the cluster.
+   */
+  private async startHead(reload: boolean): Promise<void> {
+    const env = this.env(this.storage === null ? {} : { [STORAGE_ENV]: JSON.stringify(this.storage) });
+    const child = fork(HEAD_MAIN, [this.socketPath, ...(reload ? ["--reload"] : [])], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"], env });
+    let ready = false;
+    const head: Head = { child, control: new Rpc(ipcChannel(child)), exited: false, gone: new Promise((resolve) => child.once("exit", (code, signal) => {
+      head.exited = true;
       resolve();
-      if (this.ready && !this.stopped) this.lost(code, signal);
-    }));
+      if (ready && !this.stopped && this.current === head) this.lost(head, code, signal);
+    })) };
+    this.heads.push(head);
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (m: { ready?: boolean }) => m.ready === true && resolve());
+      child.once("exit", (code) => reject(new RuntimeError("Internal", `the head exited (status ${code}) before it was ready`)));
+      child.once("error", (e) => reject(new RuntimeError("Internal", `cannot start the head: ${e.message}`)));
+    });
+    ready = true;
+    this.current = head;
   }
 
   /**
@@ -76,11 +133,11 @@ export class Cluster {
    * with it, so no step can be answered truthfully. Stops everything and exits,
    * so the harness gives a "died" verdict naming the step in flight.
    */
-  private lost(code: number | null, signal: NodeJS.Signals | null): never {
+  private lost(head: Head, code: number | null, signal: NodeJS.Signals | null): never {
     // Its actor processes may outlive it in its process group: the group's id
     // cannot be reused while they are in it, so this reaches them alone.
     try {
-      if (this.head.pid !== undefined) process.kill(-this.head.pid, "SIGKILL");
+      if (head.child.pid !== undefined) process.kill(-head.child.pid, "SIGKILL");
     } catch {
       // no member left
     }
@@ -94,22 +151,50 @@ export class Cluster {
     for (const c of Cluster.live) c.stop();
   }
 
-  /** Starts a head on a fresh socket in a temporary directory, and waits until it listens. */
-  static async start(): Promise<Cluster> {
+  /**
+   * Starts a head on a fresh socket in a temporary directory (0700), and
+   * waits until it listens. With `gcsStorage` redis, first a redis-server of
+   * the cluster's own: on a Unix socket in that directory (no TCP port at
+   * all), with a random password in a 0600 config file, no persistence of
+   * its own; the head keeps its tables there under a fresh key prefix.
+   */
+  static async start(gcsStorage: GcsStorage = "none"): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), "rollcall-"));
-    const socketPath = join(dir, "head.sock");
-    const head = fork(HEAD_MAIN, [socketPath], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"] });
-    const cluster = new Cluster(dir, socketPath, head, new Rpc(ipcChannel(head)));
-    await new Promise<void>((resolve, reject) => {
-      head.on("message", (m: { ready?: boolean }) => m.ready === true && resolve());
-      head.once("exit", (code) => reject(new RuntimeError("Internal", `the head exited (status ${code}) before it was ready`)));
-      head.once("error", (e) => reject(new RuntimeError("Internal", `cannot start the head: ${e.message}`)));
-    }).catch((e: unknown) => {
+    const cluster = new Cluster(dir, join(dir, "head.sock"), gcsStorage);
+    try {
+      if (gcsStorage === "redis") await cluster.startRedis();
+      await cluster.startHead(false);
+    } catch (e) {
       cluster.stop();
       throw e;
-    });
-    cluster.ready = true;
+    }
     return cluster;
+  }
+
+  private async startRedis(): Promise<void> {
+    const socket = join(this.dir, "redis.sock");
+    const password = randomBytes(16).toString("hex");
+    const conf = join(this.dir, "redis.conf");
+    writeFileSync(conf, [`port 0`, `unixsocket ${socket}`, `unixsocketperm 700`, `requirepass ${password}`, `save ""`, `appendonly no`, `dir ${this.dir}`, ""].join("\n"), { mode: 0o600 });
+    const child = spawn("redis-server", [conf], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const redis = { child, exited: false };
+    this.redis = redis;
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const failed = new Promise<never>((_, reject) => {
+      child.once("error", (e) => reject(new RuntimeError("Internal", `cannot start redis-server (gcsStorage redis needs Debian's redis-server on PATH): ${e.message}`)));
+      child.once("exit", (code) => {
+        redis.exited = true;
+        reject(new RuntimeError("Internal", `redis-server exited (status ${code}) ${stderr.trim()}`));
+      });
+    });
+    failed.catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(socket)) {
+      if (Date.now() > deadline) throw new RuntimeError("Internal", "redis-server did not listen within 10 s");
+      await Promise.race([delay(20), failed]);
+    }
+    this.storage = { socket, password, prefix: `rollcall-${randomBytes(6).toString("hex")}` };
   }
 
   /** Runs one step in the process it belongs to: a driver, an actor (through the head), or a crash injected here. */
@@ -120,20 +205,32 @@ export class Cluster {
       // A driver may see the head's socket close before this process sees the
       // head exit: give the exit a moment, so a lost cluster ends this process
       // (a "died" verdict) rather than answering with an Internal error.
-      if (e instanceof RuntimeError && e.kind === "Internal" && !this.stopped) await Promise.race([this.headGone, delay(1000)]);
+      if (e instanceof RuntimeError && e.kind === "Internal" && !this.stopped && this.current !== null) await Promise.race([this.current.gone, delay(1000)]);
       throw e;
     }
   }
 
   private async run(req: StepRequest): Promise<StepResult> {
     const step = this.resolveNamespace(req);
+    if (req.do === "stopGcs") return this.stopGcs();
+    if (req.do === "startGcs") return this.startGcs();
+    if (req.do === "restartGcs") {
+      await this.stopGcs();
+      return this.startGcs();
+    }
     if (req.do === "crash") return this.crash(String(req.actor));
-    if (req.do === "addNode") return this.addNode();
+    if (req.do === "addNode") {
+      if (this.ft) throw new RuntimeError("Internal", "the Node runtime does not run worker nodes in a cluster with GCS fault tolerance (gcsStorage redis)");
+      return this.addNode();
+    }
     if (req.do === "killNode") return this.killNode(String(req.node));
     if (req.do === "drainNode") return this.control.request<StepResult>("drain", { node: req.node, reason: req.reason });
     const caller = req.caller;
     if (caller === undefined) throw new RuntimeError("Internal", `a ${req.do} step needs a caller`);
-    if ("actor" in caller) return this.control.request<StepResult>("exec", { actor: caller.actor, step });
+    if ("actor" in caller) {
+      if (this.current === null) return this.actorRpc(caller.actor, (rpc) => rpc.request<StepResult>("exec", { step }));
+      return this.control.request<StepResult>("exec", { actor: caller.actor, step });
+    }
     if (req.do === "init") return this.startDriver(caller.driver, step);
     const driver = this.drivers.get(caller.driver);
     if (driver === undefined) throw new RuntimeError("Internal", `no driver ${caller.driver} (its init did not succeed, or its node died)`);
@@ -184,9 +281,65 @@ export class Cluster {
     }
   }
 
-  /** Answers once the head reports the cluster quiescent. */
+  /** Answers once the head reports the cluster quiescent; while the GCS is stopped nothing happens, so at once. */
   async settle(): Promise<void> {
+    if (this.current === null) return;
     await this.control.request("settle");
+  }
+
+  /**
+   * `stopGcs`: SIGKILLs the head (the GCS), as Ray's tests kill the
+   * gcs_server. With persistence the actor processes and drivers live on and
+   * wait for a new head; without it the cluster is lost (the raylets exit
+   * when the GCS goes away): every process of it is killed with the head.
+   */
+  private async stopGcs(): Promise<StepResult> {
+    const head = this.current;
+    if (head === null) throw new RuntimeError("Internal", "stopGcs: the GCS is stopped already");
+    this.current = null;
+    if (head.child.pid !== undefined && !head.exited) {
+      try {
+        process.kill(this.ft ? head.child.pid : -head.child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await head.gone;
+    if (!this.ft) {
+      for (const d of this.drivers.values()) d.kill();
+      await Promise.all([...this.drivers.values()].map((d) => d.exited()));
+      this.drivers.clear();
+    }
+    return {};
+  }
+
+  /** `startGcs`: a new head on the same socket; with persistence it reloads the tables, and the cluster's processes reconnect to it. */
+  private async startGcs(): Promise<StepResult> {
+    if (this.current !== null) throw new RuntimeError("Internal", "startGcs: the GCS is running");
+    await this.startHead(this.ft);
+    return {};
+  }
+
+  /**
+   * Reaches an actor's process on its own socket (GCS fault tolerance, while
+   * the GCS is stopped): the newest incarnation's socket in the cluster's
+   * directory.
+   */
+  private async actorRpc<T>(actor: string, use: (rpc: Rpc) => Promise<T>): Promise<T> {
+    const prefix = `a-${actor}-`;
+    const incarnations = readdirSync(this.dir).filter((f) => f.startsWith(prefix) && f.endsWith(".sock")).map((f) => Number(f.slice(prefix.length, -5)));
+    if (incarnations.length === 0) throw new RuntimeError("Internal", `actor ${actor} has no process to reach while the GCS is stopped`);
+    const path = join(this.dir, `${prefix}${Math.max(...incarnations)}.sock`);
+    const rpc = await new Promise<Rpc>((resolve, reject) => {
+      const socket = connect(path);
+      socket.once("connect", () => resolve(new Rpc(socketChannel(socket), null, "ActorDied")));
+      socket.once("error", (e) => reject(new RuntimeError("ActorDied", `actor ${actor}'s process is gone: ${e.message}`)));
+    });
+    try {
+      return await use(rpc);
+    } finally {
+      rpc.close();
+    }
   }
 
   /** Kills every process of the cluster at once and removes its directory. Safe to call twice, and from exit handlers. */
@@ -196,9 +349,19 @@ export class Cluster {
     Cluster.live.delete(this);
     for (const d of this.drivers.values()) d.kill();
     for (const a of this.agents.values()) this.killAgent(a);
-    if (this.head.pid !== undefined && !this.headExited) {
+    for (const head of this.heads) {
+      // The head's group holds every actor process it spawned, and outlives it while they live (an exited
+      // head's group id cannot be reused while it has members). Under GCS fault tolerance each head's.
+      if (head.child.pid === undefined || (head.exited && !this.ft)) continue;
       try {
-        process.kill(-this.head.pid, "SIGKILL"); // the head's group holds every actor process too
+        process.kill(-head.child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    if (this.redis !== null && !this.redis.exited && this.redis.child.pid !== undefined) {
+      try {
+        process.kill(-this.redis.child.pid, "SIGKILL");
       } catch {
         // already gone
       }
@@ -232,7 +395,7 @@ export class Cluster {
 
   /** A driver process of this one's (on the head). */
   private headDriver(): Driver {
-    const child = fork(DRIVER_MAIN, [this.socketPath], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const child = fork(DRIVER_MAIN, [this.socketPath], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: this.env() });
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const rpc = new Rpc(ipcChannel(child));
     return { step: (step, closed) => rpc.request<StepResult>("step", { step }, closed), exited: () => exited, kill: () => void child.kill("SIGKILL"), node: HEAD, job: null };
@@ -258,9 +421,25 @@ export class Cluster {
     if (driver.job !== null) await this.control.request("jobEnded", { job: driver.job });
   }
 
-  /** Fault injection: the head SIGKILLs the actor's process and answers once it has seen it die. */
+  /**
+   * Fault injection: the head SIGKILLs the actor's process and answers once
+   * it has seen it die. While the GCS is stopped the process is asked its
+   * pid on its own socket, SIGKILLed, and the answer comes once it is gone;
+   * the restarted head finds out.
+   */
   private async crash(actor: string): Promise<StepResult> {
-    await this.control.request("crash", { actor });
+    if (this.current !== null) {
+      await this.control.request("crash", { actor });
+      return {};
+    }
+    const pid = await this.actorRpc(actor, (rpc) => rpc.request<{ pid: number }>("pid")).then((r) => r.pid, () => null);
+    if (pid === null) return {};
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    while (pidAlive(pid)) await delay(10);
     return {};
   }
 

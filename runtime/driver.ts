@@ -26,8 +26,8 @@ function main(): void {
     const step = p.step as StepMsg;
     if (step.do === "init") {
       if (client !== null) throw new RuntimeError("Internal", "this driver is already initialised");
-      client = await init(socketPath, { namespace: step.namespace, defaultLifetime: step.defaultLifetime, ...(node === undefined ? {} : { node }) });
-      client.rpc.onClose(() => process.exit(0)); // the head is gone: so is the cluster
+      // When the head is gone, so is the cluster (under GCS fault tolerance: once the driver disconnects on purpose).
+      client = await init(socketPath, { namespace: step.namespace, defaultLifetime: step.defaultLifetime, ...(node === undefined ? {} : { node }) }, () => process.exit(0));
       return { namespace: client.namespace, job: client.job };
     }
     if (client === null) throw new RuntimeError("Internal", "the driver has not run init");

@@ -5,6 +5,7 @@ import { Rpc, ipcChannel, socketChannel } from "./rpc.js";
 import { Registry, type Caller } from "./registry.js";
 import { HEAD, RuntimeError, type DrainReason, type Lifetime, type StepMsg } from "./protocol.js";
 import { faultOn } from "./bugs.js";
+import { STORAGE_ENV, TableStore, type StorageAddress } from "./store.js";
 
 /**
  * The head process: the cluster's registry (see registry.ts), serving drivers,
@@ -26,11 +27,21 @@ function serveConnection(registry: Registry, socket: Socket): void {
   /** Set when the peer is a worker node's agent. */
   let node: string | null = null;
   const rpc = new Rpc(socketChannel(socket), null, "ActorDied");
+  // Under GCS fault tolerance nothing is answered before the tables it changed are in the storage.
   rpc.serve(async (method, p) => {
+    const result = await request(method, p);
+    await registry.persisted();
+    return result;
+  });
+  const request = async (method: string, p: Record<string, unknown>): Promise<unknown> => {
     if (method === "init") {
       if (caller !== null || node !== null) throw new RuntimeError("Internal", "init twice on one connection");
       driverNode = typeof p.node === "string" ? p.node : HEAD;
-      const job = registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime, driverNode);
+      const pid = typeof p.pid === "number" ? p.pid : null;
+      // A driver reconnecting to a restarted GCS goes on with its job.
+      const job = typeof p.rejoin === "string"
+        ? registry.rejoinJob(p.rejoin, (p.pending ?? []) as Pending)
+        : registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime, driverNode, pid);
       caller = { kind: "driver", job: job.id };
       return { job: job.id, namespace: job.namespace };
     }
@@ -48,14 +59,17 @@ function serveConnection(registry: Registry, socket: Socket): void {
       return {};
     }
     if (method === "hello") {
-      registry.actorConnected(String(p.actor), Number(p.incarnation), rpc);
+      const direct = typeof p.direct === "string" ? p.direct : null;
+      if (p.rejoin === true) registry.rejoinActor(String(p.actor), Number(p.incarnation), rpc, direct, (p.pending ?? []) as Pending);
+      else registry.actorConnected(String(p.actor), Number(p.incarnation), rpc, direct);
       caller = { kind: "actor", actor: String(p.actor), incarnation: Number(p.incarnation) };
       return {};
     }
     if (caller === null) throw new RuntimeError("Internal", `${method} before init or hello`);
     return callerRequest(registry, caller, method, p);
-  });
+  };
   rpc.onClose(() => {
+    if (caller?.kind === "actor") registry.actorDisconnected(caller.actor, caller.incarnation);
     // A driver's exit is seen when its connection closes (on a worker node, when its agent reports it);
     // an actor's, when its process exits; a node's death, when its agent's connection closes.
     if (caller?.kind === "driver" && driverNode === HEAD) registry.endJob(caller.job);
@@ -96,11 +110,14 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
     case "state": return { state: registry.state(caller, String(p.actor)) };
     case "deathCause": return { cause: registry.deathCause(caller, String(p.actor)) };
     case "placement": return { node: registry.placement(caller, String(p.actor)) };
-    case "call": return { value: await registry.call(caller, String(p.actor), String(p.method), (p.args ?? []) as unknown[]) };
+    case "call": return registry.call(caller, String(p.actor), String(p.method), (p.args ?? []) as unknown[]);
     case "exiting": return registry.exiting(caller);
     default: throw new RuntimeError("Internal", `unknown request ${method}`);
   }
 }
+
+/** Kills and drops a caller sent while the GCS was down, to apply when it reconnects. */
+type Pending = { method: string; params: Record<string, unknown> }[];
 
 /** A request from the adapter. */
 async function controlRequest(registry: Registry, method: string, p: Record<string, unknown>): Promise<unknown> {
@@ -131,15 +148,27 @@ async function controlRequest(registry: Registry, method: string, p: Record<stri
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const socketPath = process.argv[2];
+  const reload = process.argv[3] === "--reload";
   if (socketPath === undefined || process.send === undefined) {
-    process.stderr.write("usage: forked as node head.js <socket path>\n");
+    process.stderr.write("usage: forked as node head.js <socket path> [--reload]\n");
     process.exit(2);
   }
-  const registry = new Registry(socketPath);
+  // GCS fault tolerance: the tables live in the cluster's redis-server too, and a restarted head reloads them.
+  const address = process.env[STORAGE_ENV];
+  delete process.env[STORAGE_ENV]; // the actor processes it spawns need not know the storage's password
+  const store = address === undefined ? null : await TableStore.open(JSON.parse(address) as StorageAddress);
+  const registry = new Registry(socketPath, store);
+  if (reload && store !== null) registry.load(await store.load());
+  // The socket file an earlier head of this cluster left behind (it was SIGKILLed).
+  rmSync(socketPath, { force: true });
   const server: Server = createServer((socket) => serveConnection(registry, socket));
-  const control = new Rpc(ipcChannel(process), (method, p) => controlRequest(registry, method, p));
+  const control = new Rpc(ipcChannel(process), async (method, p) => {
+    const result = await controlRequest(registry, method, p);
+    await registry.persisted();
+    return result;
+  });
   const stop = (): never => {
     registry.killAll();
     server.close();
@@ -157,4 +186,7 @@ function main(): void {
   server.listen(socketPath, () => process.send!({ ready: true }));
 }
 
-main();
+main().catch((e: unknown) => {
+  process.stderr.write(`head: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -21,6 +21,8 @@ export interface JobRecord {
   /** The node its driver runs on: HEAD, or a worker node's id (format version 2). */
   readonly node: string;
   running: boolean;
+  /** The driver's process id, from its init (under GCS fault tolerance a restarted head watches it until the driver reconnects). */
+  pid: number | null;
   /** Resolved when the driver's connection has closed and the head has processed it. */
   readonly ended: Promise<void>;
   readonly markEnded: () => void;
@@ -41,6 +43,14 @@ export interface ProcRecord {
   readonly node: string;
   readonly incarnation: number;
   fate: Fate | null;
+  /** Its process id, once known (a head's own child at once; on a worker node, never: the agent has it). */
+  readonly pid: number | null;
+  /**
+   * Started by an earlier head (GCS fault tolerance): this head is not its
+   * parent, so it sees the process's exit as the end of its connection, or,
+   * before the process has reconnected, as its pid going away.
+   */
+  readonly reloaded: boolean;
   /** Resolved once the head has processed the process's exit. */
   readonly gone: Promise<void>;
   readonly markGone: () => void;
@@ -107,6 +117,10 @@ export interface ActorRecord {
   waiters: AliveWaiter[];
   /** `ray.kill(no_restart=False)` requests that arrived while the process was already dying of one: each kills the next process. */
   queuedKills: number;
+  /** Under GCS fault tolerance, the Unix socket where the ALIVE process answers calls directly (so callers it knows reach it while the GCS is down). */
+  direct: string | null;
+  /** The incarnation a restarted head reloaded it in (not stored; for the seeded bug gcs-restart-unkillable), or null. */
+  reloadedAt: number | null;
 }
 
 /** A promise with its resolver, for the head's barriers. */

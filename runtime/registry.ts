@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Rpc } from "./rpc.js";
 import { HEAD, RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type InitFailure, type Lifetime } from "./protocol.js";
 import { bugOn } from "./bugs.js";
+import type { TableStore, Tables } from "./store.js";
 import { barrier, deathMessage, type ActorRecord, type Affinity, type Fate, type JobRecord, type NodeRecord, type OwnerRef, type ProcRecord } from "./records.js";
 
 const ACTOR_MAIN = fileURLToPath(new URL("./actor.js", import.meta.url));
@@ -65,17 +67,43 @@ export class Registry {
    */
   private readonly nodeDeathOwners = new Set<string>();
   private jobCount = 0;
+  /**
+   * GCS fault tolerance: rows changed since the last flush to the storage
+   * (actor ids, job ids, handle holders' keys; `meta` for the counters).
+   * Records are wrapped so that any assignment marks their row.
+   */
+  private readonly dirty = { actors: new Set<string>(), jobs: new Set<string>(), handles: new Set<string>(), meta: false };
+  /** After a reload: actors whose process an earlier head started and has not reconnected yet, and running jobs whose driver has not. */
+  private readonly awaitingActors = new Set<string>();
+  private readonly awaitingJobs = new Set<string>();
+  private pidWatch: NodeJS.Timeout | null = null;
 
-  constructor(private readonly socketPath: string) {}
+  /** `store`: the GCS's external storage (format version 2's gcsStorage redis), or null (the tables live in this process only). */
+  constructor(private readonly socketPath: string, private readonly store: TableStore | null = null) {}
 
   // ----------------------------------------------------------------- jobs
 
   /** `ray.init`: a new job in the namespace the driver chose (it makes up anonymous ones). */
-  startJob(namespace: string, defaultLifetime: Lifetime, node: string = HEAD): JobRecord {
+  startJob(namespace: string, defaultLifetime: Lifetime, node: string = HEAD, pid: number | null = null): JobRecord {
     this.jobCount += 1;
+    this.dirty.meta = true;
     const { promise, resolve } = barrier();
-    const job: JobRecord = { id: `j${this.jobCount}`, namespace, defaultLifetime, node, running: true, ended: promise, markEnded: resolve };
+    const job = this.trackJob({ id: `j${this.jobCount}`, namespace, defaultLifetime, node, running: true, pid, ended: promise, markEnded: resolve });
     this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /**
+   * A driver reconnects to a restarted head (GCS fault tolerance): its job
+   * goes on, and what it sent while the GCS was down (kills and drops, which
+   * return at once) is applied now, in order.
+   */
+  rejoinJob(jobId: string, pending: readonly { method: string; params: Record<string, unknown> }[]): JobRecord {
+    const job = this.jobs.get(jobId);
+    if (job === undefined || !job.running) throw new RuntimeError("Internal", `job ${jobId} is not running in the restarted GCS`);
+    this.awaitingJobs.delete(jobId);
+    this.applyPending({ kind: "driver", job: jobId }, pending);
+    this.changed();
     return job;
   }
 
@@ -87,7 +115,8 @@ export class Registry {
     // marked finished nor its handles released, so the actors it owned live on.
     if (bugOn("driver-exit-leaks-owned")) return job.markEnded();
     job.running = false;
-    this.handles.delete(jobId);
+    this.awaitingJobs.delete(jobId);
+    this.dropHandles(jobId);
     this.changed();
     job.markEnded();
   }
@@ -116,13 +145,13 @@ export class Registry {
     }
     const id = randomBytes(8).toString("hex");
     const creator = this.ownerRef(caller);
-    const actor: ActorRecord = {
+    const actor = this.trackActor({
       id, cls: req.cls, args: req.args, name: req.name, namespace: req.namespace, detached: req.detached,
       // Seeded bug detached-killed-at-job-exit: the creator is recorded as owner even for a detached actor.
       owner: req.detached && !bugOn("detached-killed-at-job-exit") ? null : creator, creator, job: this.callerJob(caller),
       maxRestarts: req.maxRestarts, affinity: req.affinity, initFails: req.initFails, state: "DEPENDENCIES_UNREADY", numRestarts: 0, preemptionRestarts: 0, preempted: false, incarnation: 0, deathCause: null,
-      registered: true, proc: null, conn: null, waiters: [], queuedKills: 0,
-    };
+      registered: true, proc: null, conn: null, waiters: [], queuedKills: 0, direct: null, reloadedAt: null,
+    });
     this.actors.set(id, actor);
     if (req.name !== null) this.namespaceNames(req.namespace).set(req.name, id);
     this.addHandle(caller, id, "strong");
@@ -149,6 +178,7 @@ export class Registry {
     this.checkCaller(caller);
     const held = this.handles.get(callerKey(caller));
     held?.delete(actorId);
+    this.dirty.handles.add(callerKey(caller));
     this.changed();
   }
 
@@ -157,11 +187,15 @@ export class Registry {
     this.checkCaller(caller);
     const a = this.actor(actorId);
     if (!a.registered) return;
+    // Seeded bug gcs-restart-unkillable: the process a restarted GCS reloaded is never killed (Ray issue
+    // #63763: after a GCS restart the reloaded actor's worker address was missing, and KillActor sent nothing).
+    if (bugOn("gcs-restart-unkillable") && a.reloadedAt === a.incarnation && a.state === "ALIVE") return;
     if (noRestart) this.destroy(a, "RAY_KILL");
     else if (a.proc !== null && a.proc.fate === null) {
       this.killedByRay.add(a.id);
+      this.dirty.meta = true;
       // An actor not created yet (its constructor has not returned) dies of the kill itself, as in Ray's KillActor.
-      this.signal(a.proc, { kind: "died", cause: a.state === "ALIVE" ? "WORKER_DIED" : "RAY_KILL", restartable: true });
+      this.signal(a, a.proc, { kind: "died", cause: a.state === "ALIVE" ? "WORKER_DIED" : "RAY_KILL", restartable: true });
     }
     // The process is already dying of an earlier such kill: this one hits the restarted process, using another restart.
     else if (a.proc?.fate?.kind === "died" && a.proc.fate.restartable) a.queuedKills += 1;
@@ -169,6 +203,7 @@ export class Registry {
     // restart up, or is DEAD (GcsActorManager::KillActor: "hasn't been created yet, cancel scheduling", then RestartActor).
     else if (a.proc === null && (a.state === "PENDING_CREATION" || a.state === "RESTARTING")) {
       this.killedByRay.add(a.id);
+      this.dirty.meta = true;
       this.workerDied(a, "RAY_KILL", true);
     }
     this.changed();
@@ -210,11 +245,12 @@ export class Registry {
   }
 
   /** A method call: waits while the actor is being created or restarted, fails if it is DEAD, else runs it in the actor's process. */
-  async call(caller: Caller, actorId: string, method: string, args: readonly unknown[]): Promise<unknown> {
+  async call(caller: Caller, actorId: string, method: string, args: readonly unknown[]): Promise<{ value: unknown; direct?: string }> {
     this.checkCaller(caller);
     const conn = await this.whenAlive(actorId);
+    const direct = this.actor(actorId).direct;
     const r = await conn.request<{ value: unknown }>("invoke", { method, args });
-    return r.value;
+    return { value: r.value, ...(direct === null ? {} : { direct }) };
   }
 
   /**
@@ -223,7 +259,10 @@ export class Registry {
    */
   creationFailed(actorId: string, incarnation: number): void {
     const proc = this.actor(actorId).proc;
-    if (proc !== null && proc.incarnation === incarnation && proc.fate === null) proc.fate = { kind: "died", cause: "CREATION_TASK_ERROR", restartable: false };
+    if (proc !== null && proc.incarnation === incarnation && proc.fate === null) {
+      proc.fate = { kind: "died", cause: "CREATION_TASK_ERROR", restartable: false };
+      this.dirty.actors.add(actorId);
+    }
   }
 
   /** exit_actor(): the actor's process is about to exit on purpose; it is never restarted. */
@@ -232,7 +271,10 @@ export class Registry {
     if (caller.kind !== "actor") throw new RuntimeError("Internal", "only an actor can call exit_actor()");
     const proc = this.actor(caller.actor).proc;
     // Seeded bug exit-actor-restarts: the intended exit is marked restartable, like a crash.
-    if (proc !== null && proc.fate === null) proc.fate = { kind: "died", cause: "INTENDED_USER_EXIT", restartable: bugOn("exit-actor-restarts") };
+    if (proc !== null && proc.fate === null) {
+      proc.fate = { kind: "died", cause: "INTENDED_USER_EXIT", restartable: bugOn("exit-actor-restarts") };
+      this.dirty.actors.add(caller.actor);
+    }
   }
 
   // -------------------------------------------------------------- control
@@ -349,14 +391,15 @@ export class Registry {
     const procs = [...n.procs.values()];
     n.procs.clear();
     for (const key of children.keys()) this.nodeDeathOwners.add(key);
+    this.dirty.meta = true;
     for (const a of orphans) this.destroy(a, "OWNER_DIED");
     for (const job of jobs) {
       job.running = false;
-      this.handles.delete(job.id);
+      this.dropHandles(job.id);
       job.markEnded();
     }
     for (const a of fateShared) {
-      if (a.state === "ALIVE" && a.proc !== null && a.proc.fate === null) this.signal(a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+      if (a.state === "ALIVE" && a.proc !== null && a.proc.fate === null) this.signal(a, a.proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
     }
     for (const { actor: a, proc } of procs) {
       proc.markGone();
@@ -380,19 +423,63 @@ export class Registry {
   // ------------------------------------------------------------ lifecycle
 
   /** An actor process said hello: its constructor ran, so it is ALIVE. A process of a stale incarnation is refused. */
-  actorConnected(actorId: string, incarnation: number, conn: Rpc): void {
+  actorConnected(actorId: string, incarnation: number, conn: Rpc, direct: string | null = null): void {
     const a = this.actor(actorId);
     const current = a.proc !== null && a.proc.incarnation === incarnation && a.proc.fate === null;
+    if (current && a.proc?.reloaded === true && a.state === "ALIVE" && a.conn === null) {
+      // A process an earlier head started reconnects to this one (GCS fault tolerance).
+      this.awaitingActors.delete(actorId);
+      a.conn = conn;
+      a.direct = direct;
+      this.flushWaiters(a, conn);
+      this.changed();
+      return;
+    }
     if (!current || (a.state !== "PENDING_CREATION" && a.state !== "RESTARTING")) {
       throw new RuntimeError("ActorDied", `actor ${actorId} incarnation ${incarnation} is not expected`);
     }
     a.state = "ALIVE";
     a.conn = conn;
+    a.direct = direct;
     a.preempted = false; // OnActorCreationSuccess clears the preempted mark
+    this.flushWaiters(a, conn);
+    this.changed();
+  }
+
+  /**
+   * The connection of an actor's process closed. For a process this head
+   * started that means nothing yet (its exit is what counts, and arrives as
+   * the child's exit); for one an earlier head started it is the exit.
+   */
+  actorDisconnected(actorId: string, incarnation: number): void {
+    const a = this.actors.get(actorId);
+    const proc = a?.proc;
+    if (a === undefined || proc == null || !proc.reloaded || proc.incarnation !== incarnation) return;
+    this.processExited(a, proc, null);
+  }
+
+  /** Code inside a reconnected actor sent kills and drops while the GCS was down: apply them now, in order. */
+  rejoinActor(actorId: string, incarnation: number, conn: Rpc, direct: string | null, pending: readonly { method: string; params: Record<string, unknown> }[]): void {
+    this.actorConnected(actorId, incarnation, conn, direct);
+    this.applyPending({ kind: "actor", actor: actorId, incarnation }, pending);
+    this.changed();
+  }
+
+  private applyPending(caller: Caller, pending: readonly { method: string; params: Record<string, unknown> }[]): void {
+    for (const { method, params } of pending) {
+      try {
+        if (method === "kill") this.kill(caller, String(params.actor), params.noRestart !== false);
+        else if (method === "drop") this.drop(caller, String(params.actor));
+      } catch {
+        // as the request would have failed had the GCS been up: nobody waits for its answer
+      }
+    }
+  }
+
+  private flushWaiters(a: ActorRecord, conn: Rpc): void {
     const waiters = a.waiters;
     a.waiters = [];
     for (const w of waiters) w.resolve(conn);
-    this.changed();
   }
 
   /** The GCS schedules a registered actor: unless its creator died meanwhile, it is placed and its process started. */
@@ -449,7 +536,7 @@ export class Registry {
     let proc: ProcRecord;
     if (node === HEAD) {
       const child = spawn(process.execPath, [ACTOR_MAIN, this.socketPath, JSON.stringify(spec)], { stdio: ["ignore", "ignore", "inherit"] });
-      proc = { kill: () => void child.kill("SIGKILL"), node, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+      proc = { kill: () => void child.kill("SIGKILL"), node, incarnation: a.incarnation, fate: null, pid: child.pid ?? null, reloaded: false, gone: promise, markGone: resolve };
       child.on("exit", (code) => this.processExited(a, proc, code));
       child.on("error", (e) => process.stderr.write(`head: cannot start actor ${a.id}: ${e.message}\n`));
     } else {
@@ -457,20 +544,21 @@ export class Registry {
       const n = this.node(node);
       const key = `${a.id}/${a.incarnation}`;
       const ignore = (): void => undefined;
-      proc = { kill: () => void n.conn.request("kill", { key }).catch(ignore), node, incarnation: a.incarnation, fate: null, gone: promise, markGone: resolve };
+      proc = { kill: () => void n.conn.request("kill", { key }).catch(ignore), node, incarnation: a.incarnation, fate: null, pid: null, reloaded: false, gone: promise, markGone: resolve };
       n.procs.set(key, { actor: a, proc });
       n.conn.request("spawn", { key, spec }).catch(ignore);
     }
     a.proc = proc;
     if (a.queuedKills > 0) {
       a.queuedKills -= 1;
-      this.signal(proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
+      this.signal(a, proc, { kind: "died", cause: "WORKER_DIED", restartable: true });
     }
   }
 
-  /** Kills a process, recording what its exit means. */
-  private signal(proc: ProcRecord, fate: Fate): void {
+  /** Kills an actor's process, recording what its exit means. */
+  private signal(a: ActorRecord, proc: ProcRecord, fate: Fate): void {
     proc.fate = fate;
+    this.dirty.actors.add(a.id);
     proc.kill();
   }
 
@@ -522,8 +610,8 @@ export class Registry {
       a.deathCause = cause;
       a.state = "DEAD";
     }
-    if (a.proc !== null && a.proc.fate?.kind !== "destroyed") this.signal(a.proc, { kind: "destroyed" });
-    this.handles.delete(a.id);
+    if (a.proc !== null && a.proc.fate?.kind !== "destroyed") this.signal(a, a.proc, { kind: "destroyed" });
+    this.dropHandles(a.id);
     this.failWaiters(a);
     // Seeded bug name-never-freed: ray.kill marks the actor unregistered but forgets to free its name.
     if (cause === "RAY_KILL" && bugOn("name-never-freed")) a.registered = false;
@@ -534,7 +622,8 @@ export class Registry {
   private processGone(a: ActorRecord): void {
     a.incarnation += 1;
     a.conn = null;
-    this.handles.delete(a.id);
+    a.direct = null;
+    this.dropHandles(a.id);
   }
 
   private unregister(a: ActorRecord): void {
@@ -587,12 +676,143 @@ export class Registry {
 
   /** Nothing in flight. An actor waiting for a node (being created or restarted, with no process) waits for an addNode, not for time. */
   private quiescent(): boolean {
+    if (this.awaitingActors.size > 0 || this.awaitingJobs.size > 0) return false;
     for (const a of this.actors.values()) {
       if (a.state === "DEPENDENCIES_UNREADY") return false;
       if ((a.state === "PENDING_CREATION" || a.state === "RESTARTING") && a.proc !== null) return false;
       if (a.proc !== null && (a.proc.fate !== null || a.state === "DEAD")) return false;
     }
     return true;
+  }
+
+  // -------------------------------------------------------------- storage
+
+  /**
+   * GCS fault tolerance: writes every row changed since the last flush to
+   * the storage, and resolves once it is there. The head calls it before it
+   * answers any request. Without storage it resolves at once.
+   */
+  persisted(): Promise<void> {
+    const store = this.store;
+    if (store === null) return Promise.resolve();
+    for (const id of this.dirty.actors) {
+      const a = this.actors.get(id);
+      if (a !== undefined) store.put("actors", id, actorRow(a));
+    }
+    for (const id of this.dirty.jobs) {
+      const j = this.jobs.get(id);
+      if (j !== undefined) store.put("jobs", id, { id: j.id, namespace: j.namespace, defaultLifetime: j.defaultLifetime, node: j.node, running: j.running, pid: j.pid });
+    }
+    for (const key of this.dirty.handles) {
+      const held = this.handles.get(key);
+      if (held === undefined || held.size === 0) store.remove("handles", key);
+      else store.put("handles", key, Object.fromEntries(held));
+    }
+    if (this.dirty.meta) store.put("meta", "counters", { jobCount: this.jobCount, killedByRay: [...this.killedByRay], nodeDeathOwners: [...this.nodeDeathOwners] });
+    this.dirty.actors.clear();
+    this.dirty.jobs.clear();
+    this.dirty.handles.clear();
+    this.dirty.meta = false;
+    return store.flush();
+  }
+
+  /**
+   * A restarted head's start (`GcsActorManager::Initialize`): every table
+   * comes back from the storage. An actor DEAD for good is not loaded (its
+   * name is free; the state API still knows it: OnInitializeActorShouldLoad).
+   * The processes an earlier head started are not this head's children: each
+   * counts as running until it reconnects, or its pid goes away (then it
+   * died while the GCS was down, and that death is processed now). The same
+   * for running jobs and their drivers. What follows from the deaths
+   * (owners gone, restarts) runs as after any change.
+   */
+  load(t: Tables): void {
+    const meta = t.meta.get("counters") as { jobCount: number; killedByRay: string[]; nodeDeathOwners: string[] } | undefined;
+    this.jobCount = meta?.jobCount ?? 0;
+    for (const id of meta?.killedByRay ?? []) this.killedByRay.add(id);
+    for (const key of meta?.nodeDeathOwners ?? []) this.nodeDeathOwners.add(key);
+    for (const row of t.jobs.values()) {
+      const r = row as Pick<JobRecord, "id" | "namespace" | "defaultLifetime" | "node" | "running" | "pid">;
+      const { promise, resolve } = barrier();
+      const job = this.trackJob({ ...r, ended: promise, markEnded: resolve });
+      if (!job.running) resolve();
+      else if (job.pid !== null) this.awaitingJobs.add(job.id);
+      this.jobs.set(job.id, job);
+    }
+    const rows = [...t.actors.values()] as ActorRow[];
+    const detached = new Set(rows.filter((r) => r.detached).map((r) => r.id));
+    for (const r of rows) {
+      const { proc: p, ...rest } = r;
+      // Seeded bug gcs-reload-forgets-children: an actor owned by a detached actor is loaded without its
+      // owner (Ray issue #45596, fixed by PR #45791): it no longer dies with its parent, and leaks.
+      const owner = rest.owner !== null && detached.has(rest.owner.caller) && bugOn("gcs-reload-forgets-children") ? null : rest.owner;
+      const a = this.trackActor({ ...rest, owner, proc: null, conn: null, waiters: [], direct: null, reloadedAt: rest.incarnation });
+      if (p !== null) a.proc = reloadedProc(p);
+      this.actors.set(a.id, a);
+      if (a.registered && a.state === "DEAD") {
+        this.unregister(a);
+        continue;
+      }
+      if (a.registered && a.name !== null) this.namespaceNames(a.namespace).set(a.name, a.id);
+      if (a.proc !== null) this.awaitingActors.add(a.id);
+    }
+    for (const [key, held] of t.handles) this.handles.set(key, new Map(Object.entries(held as Record<string, HandleKind>)));
+    this.watchPids();
+    this.changed();
+  }
+
+  /** Until every process an earlier head started has reconnected or is gone: polls their pids. */
+  private watchPids(): void {
+    if (this.pidWatch !== null) return;
+    const tick = (): void => {
+      for (const id of this.awaitingActors) {
+        const a = this.actor(id);
+        const p = a.proc;
+        if (p === null || !p.reloaded || a.conn !== null) this.awaitingActors.delete(id);
+        else if (p.pid === null || !pidAlive(p.pid)) {
+          this.awaitingActors.delete(id);
+          this.processExited(a, p, null);
+        }
+      }
+      for (const id of this.awaitingJobs) {
+        const job = this.jobs.get(id);
+        if (job === undefined || !job.running) this.awaitingJobs.delete(id);
+        else if (job.pid === null || !pidAlive(job.pid)) this.endJob(id);
+      }
+      if (this.awaitingActors.size === 0 && this.awaitingJobs.size === 0) {
+        clearInterval(this.pidWatch ?? undefined);
+        this.pidWatch = null;
+        this.changed();
+      }
+    };
+    this.pidWatch = setInterval(tick, 25);
+  }
+
+  /** Marks a record's row changed on every assignment (only with storage). */
+  private trackActor(a: ActorRecord): ActorRecord {
+    if (this.store === null) return a;
+    this.dirty.actors.add(a.id);
+    return new Proxy(a, { set: (target, key, value) => {
+      (target as unknown as Record<string | symbol, unknown>)[key] = value;
+      this.dirty.actors.add(target.id);
+      return true;
+    } });
+  }
+
+  private trackJob(j: JobRecord): JobRecord {
+    if (this.store === null) return j;
+    this.dirty.jobs.add(j.id);
+    return new Proxy(j, { set: (target, key, value) => {
+      (target as unknown as Record<string | symbol, unknown>)[key] = value;
+      this.dirty.jobs.add(target.id);
+      return true;
+    } });
+  }
+
+  /** Forgets every handle a caller (a job, or an actor's process) holds. */
+  private dropHandles(key: string): void {
+    this.handles.delete(key);
+    this.dirty.handles.add(key);
   }
 
   // -------------------------------------------------------------- helpers
@@ -638,6 +858,7 @@ export class Registry {
 
   private addHandle(caller: Caller, actorId: string, kind: HandleKind): void {
     const key = callerKey(caller);
+    this.dirty.handles.add(key);
     let held = this.handles.get(key);
     if (held === undefined) this.handles.set(key, (held = new Map()));
     if (held.get(actorId) !== "strong") held.set(actorId, kind);
@@ -657,6 +878,43 @@ export class Registry {
     const a = this.actors.get(id);
     if (a === undefined) throw new RuntimeError("Internal", `no actor ${id}`);
     return a;
+  }
+}
+
+/** An actor's row in the storage: its record without what lives only in this process (connections, waiters). */
+type ActorRow = Omit<ActorRecord, "proc" | "conn" | "waiters" | "direct" | "reloadedAt"> & { readonly proc: { node: string; incarnation: number; fate: Fate | null; pid: number | null } | null };
+
+function actorRow(a: ActorRecord): ActorRow {
+  const { proc, conn, waiters, direct, reloadedAt, ...rest } = a;
+  void conn, waiters, direct, reloadedAt;
+  return { ...rest, proc: proc === null ? null : { node: proc.node, incarnation: proc.incarnation, fate: proc.fate, pid: proc.pid } };
+}
+
+/** A process an earlier head started: killed by pid, its exit seen by this head as described at `ProcRecord.reloaded`. */
+function reloadedProc(p: NonNullable<ActorRow["proc"]>): ProcRecord {
+  const { promise, resolve } = barrier();
+  const kill = (): void => {
+    try {
+      if (p.pid !== null && pidAlive(p.pid)) process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  return { kill, node: p.node, incarnation: p.incarnation, fate: p.fate, pid: p.pid, reloaded: true, gone: promise, markGone: resolve };
+}
+
+/** Whether a process runs: it exists and is not a zombie (an orphan whose reaper has not reaped it yet). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc here: kill(0) is all there is
   }
 }
 
