@@ -15,8 +15,9 @@ file for how it works and why. The work is in rollcall_ray/:
 
 Processes:
 - the keeper (rollcall_ray/keeper.py, a session of its own) runs
-  `ray start --head --block` and SIGKILLs the whole cluster when told to
-  stop or when this bridge disappears (its stdin closes);
+  `ray start --head` (without --block, so the GCS can be killed) and
+  SIGKILLs the whole cluster when told to stop or when this bridge
+  disappears (its stdin closes);
 - the controller (rollcall_ray/driver.py controller): the bridge's own
   driver, holding weak handles only;
 - one driver process per scenario driver (rollcall_ray/driver.py driver).
@@ -63,8 +64,9 @@ def formats(version, environ=os.environ):
 # The parts of format version 2 after nodes (rollcall's sim/scenario/features.ts) the bridge
 # runs, on the releases where scenarios/16-constructor-failures was seen to pass.
 INIT_FAILS_RELEASES = ("2.60.0",)
-# ... and scenarios/15-gcs (with Redis).
+# ... and scenarios/15-gcs (with Redis), and its file of a GCS restarted without persistence.
 GCS_RELEASES = ("2.60.0",)
+GCS_LOST_RELEASES = ("2.60.0",)
 
 
 def features(version, environ=os.environ):
@@ -77,6 +79,9 @@ def features(version, environ=os.environ):
     # GCS restarts with Redis: the bridge's own cluster, with redis-server on PATH.
     if 2 in formats(version, environ) and version in GCS_RELEASES and redis_available():
         out.append("gcs")
+    # A GCS restarted without persistence: the cluster lost, a fresh one started (no Redis needed).
+    if 2 in formats(version, environ) and version in GCS_LOST_RELEASES:
+        out.append("gcsLost")
     return out
 
 

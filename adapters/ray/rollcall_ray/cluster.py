@@ -178,7 +178,10 @@ class Cluster:
     "redis" (GCS fault tolerance: a redis-server of the cluster's own, on
     127.0.0.1 with a password and a fresh port, started and stopped by the
     keeper; the head's GCS persists its tables there, in a namespace of its
-    own, and the GCS can be killed and started again: stop_gcs, start_gcs).
+    own). Either way the head runs without `ray start --block` (keeper.py), so
+    its GCS can be killed (stop_gcs) and, with Redis, started again to reload
+    its tables (start_gcs); without Redis the cluster is lost, and the bridge
+    starts a fresh one (fresh).
     """
 
     def __init__(self, storage="none"):
@@ -273,6 +276,9 @@ class Cluster:
                     return
                 sub = Sub("driver", self.env)
                 with self.pool_lock:
+                    if self.stopped:  # stopped while it started (a GCS lost, a switch to Redis): not kept
+                        sub.kill()
+                        return
                     self.pool.append(sub)
         threading.Thread(target=fill, daemon=True, name="pool").start()
 
@@ -317,8 +323,8 @@ class Cluster:
 
     def stop_gcs(self):
         """Kills the head's gcs_server (SIGKILL, as Ray's tests' kill_gcs_server)."""
-        if self.storage != "redis":
-            raise BridgeError("stopGcs needs the cluster with GCS fault tolerance (reset with gcsStorage redis)")
+        if self.keeper is None:
+            raise BridgeError("stopGcs needs the bridge's own cluster (not ROLLCALL_RAY_CLUSTER)")
         answer = self.keeper_command("killgcs", timeout=60)
         if not answer.startswith("GCS KILLED"):
             raise BridgeError(f"could not kill the GCS: {answer}")
@@ -330,6 +336,10 @@ class Cluster:
         if not answer.startswith("GCS STARTED"):
             raise BridgeError(f"could not start the GCS again: {answer}")
         log(f"startGcs: {answer}")
+
+    def fresh(self):
+        """A new cluster started as this one was (same storage), not started yet."""
+        return Cluster(storage=self.storage)
 
     def node_table(self):
         """The GCS node table: Ray node id -> {"alive", "isHead", "port", "deathReason"}."""

@@ -2,8 +2,12 @@
 
 Started by the bridge in a session of its own (so a signal to the bridge's
 process group does not kill it before it has cleaned up). It makes itself a
-child subreaper, runs `ray start --head --block ...` as its child, prints
-`READY <gcs address>` on stdout once the head is up, and then waits on stdin.
+child subreaper, runs `ray start --head ...` as its child (without `--block`:
+`ray start --block` kills every process of the head once one of them dies,
+the GCS included, and starts them sharing its fate; without it `ray start`
+exits once the head is up and the head's processes live on below the keeper,
+so the GCS can be killed and started again), prints `READY <gcs address>` on
+stdout once the head is up, and then waits on stdin.
 When stdin says `stop` or reaches EOF (the bridge exited, even by SIGKILL),
 it SIGKILLs every process below it (ray start, gcs_server, raylet, the
 agents, every worker: orphans are re-parented to it because it is a
@@ -213,9 +217,9 @@ def kill_gcs(nodes, saved):
     pid = find_gcs(nodes)
     if pid is None:
         return "GCS NONE"
-    # With GCS fault tolerance the head was started without --block (`ray start --block` kills
-    # every Ray process of the head once one of them dies, and its children share its fate), so
-    # its processes are the keeper's own, as subreaper.
+    # The head was started without --block (`ray start --block` kills every Ray process of the
+    # head once one of them dies, and its children share its fate), so its processes are the
+    # keeper's own, as subreaper, and live on without their GCS.
     saved["argv"], saved["env"] = cmdline_of(pid), environ_of(pid)
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 20
@@ -332,7 +336,7 @@ def main():
     os.makedirs(temp_dir, exist_ok=True)
     out_path = os.path.join(temp_dir, "ray-start.log")
     cmd = [
-        ray_exe, "start", "--head", "--block",
+        ray_exe, "start", "--head",
         "--node-ip-address=127.0.0.1", f"--port={port}",
         "--include-dashboard=false", "--disable-usage-stats",
         f"--num-cpus={num_cpus}", f"--temp-dir={temp_dir}",
@@ -341,7 +345,7 @@ def main():
     stop = threading.Event()
 
     nodes = {}  # k -> (ray start process, tag)
-    gcs = {}  # the killed gcs_server's argv and env (killgcs), for startgcs; ray_start_gone: ray start exits on purpose
+    gcs = {}  # the killed gcs_server's argv and env (killgcs), for startgcs
 
     def watch_stdin():
         import json
@@ -391,19 +395,14 @@ def main():
             kill_everything()
             os._exit(1)
         cmd.append(f"--redis-password={os.environ['ROLLCALL_KEEPER_REDIS_PASSWORD']}")
-        # Not --block: `ray start --block` kills every process of the head when one dies (the
-        # GCS, killed on purpose here), and starts them sharing its fate. Without it `ray start`
-        # exits once the head is up, and its processes live on below the keeper (subreaper).
-        cmd.remove("--block")
-        gcs["ray_start_gone"] = True
     with open(out_path, "wb") as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
     address_file = os.path.join(temp_dir, "ray_current_cluster")
     started = time.time()
     ready = False
     while not stop.is_set() and time.time() - started < 120:
-        # Without --block (GCS fault tolerance) ray start exits, with status 0, once the head is up.
-        if proc.poll() is not None and (proc.returncode != 0 or not gcs.get("ray_start_gone")):
+        # Without --block ray start exits, with status 0, once the head is up.
+        if proc.poll() is not None and proc.returncode != 0:
             break
         try:
             with open(out_path, "rb") as f:
@@ -436,9 +435,6 @@ def main():
     while not stop.is_set():
         stop.wait(0.5)
         reap()
-        if proc.poll() is not None and not stop.is_set() and not gcs.get("ray_start_gone"):
-            log(f"ray start exited unexpectedly with status {proc.returncode}")
-            break
     ok = kill_everything()
     log("cluster stopped" if ok else "cluster stopped, with leftovers")
     keep_logs(temp_dir)

@@ -48,6 +48,9 @@ class Scenario:
         self.gcs_down = False  # between stopGcs and startGcs
         self.last_table = {}  # the actor table when the GCS stopped
         self.reloading = set()  # actors the restarted GCS has not shown again yet
+        # format version 2 (feature gcsLost): what a GCS restarted without persistence took with the cluster
+        self.lost_drivers = {}  # label -> the GCS step that lost it (startGcs or restartGcs)
+        self.lost_actors = set()
 
     def real_namespace(self, ns):
         """The namespace Ray sees for the scenario's `ns`."""
@@ -93,6 +96,7 @@ class Scenario:
         if do in ("create", "get"):
             if do == "create":
                 self.created.add(result["handle"])
+                self.lost_actors.discard(result["handle"])  # a fresh cluster's actor, whatever its id
             return {"handle": result["handle"]}
         if do == "list" and step.get("allNamespaces"):
             return {"names": [
@@ -102,6 +106,34 @@ class Scenario:
         if do == "drop":
             return {}
         return result
+
+    def lose_cluster(self, do):
+        """A GCS restarted without persistence: every driver, job and actor of the cluster is gone.
+
+        The worker nodes are gone too (a new cluster starts with its head only), as in
+        the model: they stay on the books dead, so a scenario that placed its actors on
+        worker nodes still does (and they wait for a node).
+        """
+        for label in self.drivers:
+            self.lost_drivers.setdefault(label, do)
+        self.lost_actors |= set(self.last_table) | self.created | self.destroyed
+        self.drivers = {}
+        self.job_ids = set()
+        self.anon_namespaces = set()
+        self.forget_events()
+        self.destroyed = set()
+        self.released = set()
+        self.propagated = set()
+        self.created = set()
+        for node in self.nodes.values():
+            node["dead"] = True
+            node["draining"] = False
+            node.pop("drain", None)
+        self.node_table = None
+        self.head = None
+        self.gcs_down = False
+        self.last_table = {}
+        self.reloading = set()
 
     def forget_events(self):
         """After a settle: the kills, crashes, drops and exits are processed."""
@@ -243,6 +275,13 @@ class Session:
             step["namespace"] = sc.real_namespace(step["namespace"])
         if do in ("stopGcs", "startGcs", "restartGcs"):
             return self.gcs_step(do)
+        by = (req.get("caller") or {}).get("driver")
+        if by in sc.lost_drivers:
+            raise BridgeError(f"{do}: driver {by!r} was lost with the cluster when the GCS restarted without "
+                              f"persistence (at a {sc.lost_drivers[by]}): its process is gone")
+        lost = [a for a in (step.get("actor"), (req.get("caller") or {}).get("actor")) if a in sc.lost_actors]
+        if lost:
+            raise BridgeError(f"{do}: actor {lost[0]} was lost with the cluster when the GCS restarted without persistence")
         if do == "crash":
             return self.crash(step["actor"])
         if do in ("addNode", "killNode", "drainNode"):
@@ -380,11 +419,8 @@ class Session:
     # ------------------------------------------------------------------ GCS
 
     def gcs_step(self, do):
-        """stopGcs, startGcs, restartGcs (format version 2, feature gcs)."""
+        """stopGcs, startGcs, restartGcs (format version 2, features gcs and gcsLost)."""
         sc = self.scenario
-        if sc.storage != "redis":
-            raise BridgeError(f"{do} without gcsStorage redis: a GCS restarted without persistence loses the cluster, "
-                              "which this bridge does not run yet (its hello does not list the feature gcsLost)")
         if do in ("stopGcs", "restartGcs"):
             if sc.gcs_down:
                 raise BridgeError(f"{do}: the GCS is already stopped")
@@ -395,10 +431,38 @@ class Session:
         if do in ("startGcs", "restartGcs"):
             if not sc.gcs_down:
                 raise BridgeError(f"{do}: the GCS is running")
+            if sc.storage != "redis":
+                self.lose_cluster(do)
+                return {}
             self.cluster.start_gcs()
             sc.gcs_down = False
             sc.reloading = set(sc.last_table)
         return {}
+
+    def lose_cluster(self, do):
+        """A GCS started again without persistence (feature gcsLost): the cluster is lost, a fresh one starts.
+
+        Ray's GCS comes back empty with a new cluster id, and every raylet (and with
+        them every worker and driver) exits: seen on Ray 2.60.0 with the killed
+        gcs_server started again, the head's raylet exited about 53 s later ("GCS
+        returned an authentication error ... Local cluster ID"). Rather than wait for
+        that, the bridge does not start the killed gcs_server again: it stops the
+        whole cluster (every process the keeper has, the drivers, the controller, the
+        pool) as at shutdown, and starts a fresh one as the first was started (same
+        storage, the head only), on which the rest of the scenario runs.
+        """
+        sc = self.scenario
+        t0 = time.time()
+        old = self.cluster
+        log(f"{do} without persistence: the cluster is lost (drivers {', '.join(sorted(sc.drivers)) or 'none'}); starting a fresh one")
+        old.shutdown(f"{do} without gcsStorage redis: the GCS comes back empty, the cluster is lost", list(sc.drivers.values()))
+        fresh = old.fresh()
+        fresh.start()
+        self.cluster = fresh
+        fresh.ensure()
+        sc.lose_cluster(do)
+        sc.handle_dir = fresh.env.get("ROLLCALL_RAY_HANDLE_DIR")
+        log(f"{do} without persistence: a fresh cluster at {fresh.address} in {time.time() - t0:.1f} s")
 
     def record(self, actor_id):
         sc = self.scenario
