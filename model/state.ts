@@ -177,6 +177,8 @@ export interface Actor {
   readonly initFails?: InitFailure;
   /** It was loaded back from storage by a restarted GCS (`startGcs` with `gcsStorage: redis`): the seeded bugs of reloads look at it. */
   readonly reloaded?: true;
+  /** Its process crashed while the GCS was stopped: the GCS learns of the death when it starts again (after its reload). */
+  readonly crashedWhileDown?: true;
 }
 
 /** A command of several atomic steps, paused between two of them. */

@@ -1,6 +1,6 @@
 import { compact } from "./compact.js";
 import {
-  ALL_METHODS, CLASSES, commandEnabled, enabledInternalEvents, internalEventEnabled, isCommand, isJobId, selectActor,
+  ALL_METHODS, CLASSES, commandEnabled, crashable, enabledInternalEvents, internalEventEnabled, isCommand, isJobId, selectActor,
   type Command, type CrashFault, type Fault, type Json, type ModelEvent, type State,
 } from "../model/index.js";
 
@@ -63,7 +63,7 @@ export function nextCommand(state: State, choose: Choose, space: ProgramSpace = 
   }
   const running = Object.keys(state.jobs);
   const alive: string[] = [];
-  for (const id in state.actors) if (state.actors[id].lifecycle === "ALIVE") alive.push(id);
+  for (const id in state.actors) if (crashable(state, id)) alive.push(id);
   if (running.length === 0 || (running.length < space.drivers && choose(8) === 0)) {
     // With nodes, a driver starts on a live worker node half the time (what its node's death does to what it owns is the point).
     // Only on a node alive and not being drained: Ray 2.60's ray.init on a draining node does not return.
@@ -200,7 +200,7 @@ function gcsCommand(state: State, choose: Choose): Command | Fault | null {
     if (Object.keys(state.jobs).length === 0 || choose(10) !== 0) return null;
     return { type: choose(2) === 0 ? "stopGcs" : "restartGcs", caller: "" };
   }
-  const alive = Object.keys(state.actors).filter((id) => state.actors[id]!.lifecycle === "ALIVE");
+  const alive = Object.keys(state.actors).filter((id) => crashable(state, id));
   const holders = Object.keys(state.jobs).filter((j) => Object.keys(state.handles[j] ?? {}).length > 0 && state.inflight[j] === undefined);
   const options: (() => Command | Fault)[] = [() => ({ type: "startGcs", caller: "" }), () => ({ type: "startGcs", caller: "" })];
   if (alive.length > 0) options.push(() => ({ type: "actor.crashed", actor: pick(choose, alive) }));
@@ -285,7 +285,7 @@ export function nodeCommand(state: State, choose: Choose, space: ProgramSpace): 
 
 /** True when an event can be taken in a state, as the search core decides it (a crash: its actor is ALIVE; a command: no other in flight for its caller). */
 export function eventEnabled(state: State, e: ModelEvent): boolean {
-  if (e.type === "actor.crashed") return state.actors[e.actor]?.lifecycle === "ALIVE";
+  if (e.type === "actor.crashed") return crashable(state, e.actor);
   if (e.type === "node.died") return state.nodes?.[e.node]?.alive === true;
   if (isCommand(e)) {
     if (e.type !== "init" && e.type !== "continue" && state.inflight[e.caller] !== undefined) return false;
@@ -339,7 +339,7 @@ export function nodeEvents(state: State, choices: readonly number[]): ModelEvent
 export function candidateEvents(state: State, choices: readonly number[], nodes = false): ModelEvent[] {
   const out: ModelEvent[] = [...enabledInternalEvents(state)];
   if (nodes) out.push(...nodeEvents(state, choices));
-  for (const id in state.actors) if (state.actors[id]!.lifecycle === "ALIVE") out.push({ type: "actor.crashed", actor: id });
+  for (const id in state.actors) if (crashable(state, id)) out.push({ type: "actor.crashed", actor: id });
   for (const c in state.inflight) out.push({ type: "continue", caller: c });
   for (let i = 0; i < 4; i++) {
     let j = i;

@@ -1,5 +1,5 @@
 import {
-  clusterSettled, answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition, type LawStep,
+  clusterSettled, crashable, answerOf, applyInPlace, commandEnabled, firstInternalEvent, groupInternalEvents, internalEventGroups, transition, type LawStep,
   type Command, type ModelEvent, type Observation, type State, type Transition,
 } from "../model/index.js";
 import { Pacer, type Paced } from "./pace.js";
@@ -206,7 +206,7 @@ function laneMovesOf<P, F>(space: Space<P, F>, state: State, pos: P, k: number):
 /** …and one group's internal events (an actor's, or the kills'), with the crash of the group's actor if it is ALIVE. */
 function groupMovesOf<P, F>(space: Space<P, F>, state: State, group: string): { internal: Move[]; crash: Move | null } {
   const internal = groupInternalEvents(state, group).map((event): Move => ({ event, kind: "internal", lane: null }));
-  const crash: Move | null = space.crashes === true && group !== "" && state.actors[group]?.lifecycle === "ALIVE"
+  const crash: Move | null = space.crashes === true && group !== "" && crashable(state, group)
     ? { event: { type: "actor.crashed", actor: group }, kind: "crash", lane: null } : null;
   return { internal, crash };
 }

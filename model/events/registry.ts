@@ -83,6 +83,7 @@ const FAULTS: readonly FaultDef[] = [actorCrashed.actorCrashed, nodeDied.nodeDie
 
 /** Where the GCS may place an actor now (several nodes: a real cluster picks one of them). */
 export { placements } from "./actor-created.js";
+export { crashable } from "./actor-crashed.js";
 
 /** Every event type the registry knows: the commands, then the internal events in their order, then the faults. */
 export const EVENT_TYPES: readonly ModelEvent["type"][] = [

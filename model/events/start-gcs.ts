@@ -1,6 +1,6 @@
 import { reply, type D, type Effects } from "../effects.js";
 import { nextJobState } from "../lifecycle.js";
-import { destroy } from "../mechanics.js";
+import { destroy, workerDied } from "../mechanics.js";
 import { defineCommand, type Keys } from "./define.js";
 import { gcsKeys } from "./stop-gcs.js";
 
@@ -39,6 +39,13 @@ export function start(d: D, fx: Effects): void {
       continue;
     }
     a.reloaded = true;
+  }
+  // Then the deaths of processes that crashed while it was down reach it (the raylets report them again), in order.
+  for (const id in d.actors) {
+    const a = d.actors[id];
+    if (a.crashedWhileDown !== true) continue;
+    delete a.crashedWhileDown;
+    fx.rules.push(workerDied(d, a, "WORKER_DIED", true, fx) ?? "crash.restart");
   }
   reply(fx, "", { kind: "ok" }, "gcs.reloaded");
 }

@@ -9,14 +9,16 @@ import type { Law } from "./law.js";
 export const gcsReloadKeepsNames: Law = {
   kind: "always",
   name: "gcs-reload-keeps-names",
-  sentence: "A GCS that restarts with its tables in Redis brings every name of a live actor back, bound to the actor it named before (the names of actors DEAD for good are not reloaded).",
+  sentence: "A GCS that restarts with its tables in Redis brings every name of a live actor back, bound to the actor it named before (the names of actors DEAD for good are not reloaded; the deaths of processes that crashed while it was down are handled after the reload).",
   check({ event, before, after }) {
     if ((event.type !== "startGcs" && event.type !== "restartGcs") || before.gcsStorage !== "redis") return null;
+    // The deaths of processes that crashed while the GCS was down are handled right after the reload (crash.whileGcsDown).
+    const crashed = (id: string): boolean => before.actors[id]?.crashedWhileDown === true;
     const live = (s: typeof before): Record<string, Record<string, string>> => {
       const out: Record<string, Record<string, string>> = {};
       for (const ns in s.names) for (const name in s.names[ns]) {
         const id = s.names[ns][name]!;
-        if (s.actors[id]?.lifecycle !== "DEAD") (out[ns] ??= {})[name] = id;
+        if (s.actors[id]?.lifecycle !== "DEAD" && !crashed(id)) (out[ns] ??= {})[name] = id;
       }
       return out;
     };
