@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
  * alone. Waits a little for exits in flight, then fails the run naming what
  * is left (and stops it, so one failure does not leak into the next run).
  */
-const MARKERS = ["dist/cli/main.js serve-model", "dist/cli/main.js web", "lib/chromium/chromium", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-"];
+const MARKERS = ["dist/cli/main.js serve-model", "dist/cli/main.js web", "lib/chromium/chromium", "dist/runtime/", "adapters/ray/bridge.py", "rollcall-cli-", "redis-server"];
 
 const RUN = `ROLLCALL_TEST_RUN=${process.pid}-${Date.now()}`;
 

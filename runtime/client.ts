@@ -286,6 +286,8 @@ export class HeadConnection {
   private async reconnect(): Promise<void> {
     for (;;) {
       if (this.closing) return;
+      // The adapter that owns the cluster went away while the GCS was down (SIGKILLed: nobody will start it again).
+      if (!ownerAlive()) return this.gone();
       let rpc: Rpc;
       try {
         rpc = await connectHead(this.socketPath);
@@ -314,6 +316,18 @@ export class HeadConnection {
       if (rpc.isClosed) this.gone();
       return;
     }
+  }
+}
+
+/** Whether the adapter process that owns this cluster still runs (GCS fault tolerance: ROLLCALL_CLUSTER_OWNER). */
+function ownerAlive(): boolean {
+  const owner = Number(process.env["ROLLCALL_CLUSTER_OWNER"]);
+  if (!Number.isInteger(owner) || owner <= 0) return true;
+  try {
+    process.kill(owner, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,6 +1,6 @@
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ const HEAD_MAIN = fileURLToPath(new URL("./head.js", import.meta.url));
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DRIVER_MAIN = fileURLToPath(new URL("./driver.js", import.meta.url));
 const AGENT_MAIN = fileURLToPath(new URL("./agent.js", import.meta.url));
+const STORAGE_MAIN = fileURLToPath(new URL("./storage.js", import.meta.url));
 
 /** A step as the adapter protocol delivers it. */
 export interface StepRequest extends Omit<StepMsg, "namespace"> {
@@ -101,7 +102,7 @@ export class Cluster {
 
   /** The environment of the cluster's processes: under GCS fault tolerance they outlive the head, and reconnect. */
   private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return this.ft ? { ...process.env, ROLLCALL_GCS_FT: "1", ...extra } : process.env;
+    return this.ft ? { ...process.env, ROLLCALL_GCS_FT: "1", ROLLCALL_CLUSTER_OWNER: String(process.pid), ...extra } : process.env;
   }
 
   /**
@@ -171,30 +172,20 @@ export class Cluster {
     return cluster;
   }
 
+  /** The cluster's redis-server, through its keeper (storage.ts), which stops it when this process goes away, however it goes. */
   private async startRedis(): Promise<void> {
-    const socket = join(this.dir, "redis.sock");
     const password = randomBytes(16).toString("hex");
-    const conf = join(this.dir, "redis.conf");
-    writeFileSync(conf, [`port 0`, `unixsocket ${socket}`, `unixsocketperm 700`, `requirepass ${password}`, `save ""`, `appendonly no`, `dir ${this.dir}`, ""].join("\n"), { mode: 0o600 });
-    const child = spawn("redis-server", [conf], { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    const child = fork(STORAGE_MAIN, [this.dir], { detached: true, stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, ROLLCALL_REDIS_PASSWORD: password } });
     const redis = { child, exited: false };
     this.redis = redis;
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    const failed = new Promise<never>((_, reject) => {
-      child.once("error", (e) => reject(new RuntimeError("Internal", `cannot start redis-server (gcsStorage redis needs Debian's redis-server on PATH): ${e.message}`)));
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (m: { ready?: boolean }) => m.ready === true && resolve());
       child.once("exit", (code) => {
         redis.exited = true;
-        reject(new RuntimeError("Internal", `redis-server exited (status ${code}) ${stderr.trim()}`));
+        reject(new RuntimeError("Internal", `the cluster's redis-server did not start (status ${code}; its reason is on stderr)`));
       });
     });
-    failed.catch(() => undefined);
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(socket)) {
-      if (Date.now() > deadline) throw new RuntimeError("Internal", "redis-server did not listen within 10 s");
-      await Promise.race([delay(20), failed]);
-    }
-    this.storage = { socket, password, prefix: `rollcall-${randomBytes(6).toString("hex")}` };
+    this.storage = { socket: join(this.dir, "redis.sock"), password, prefix: `rollcall-${randomBytes(6).toString("hex")}` };
   }
 
   /** Runs one step in the process it belongs to: a driver, an actor (through the head), or a crash injected here. */

@@ -166,6 +166,36 @@ describe("the Node runtime's worker nodes (format version 2)", () => {
     for (let i = 0; i < 50 && runtimeProcesses(pattern).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(runtimeProcesses(pattern)).toEqual([]);
   });
+
+  it("with GCS fault tolerance: the tables come back from Redis after a restart, and nothing (redis-server included) is left when it is SIGKILLed while the GCS is down", { timeout: 60_000 }, async () => {
+    const s = new Session();
+    expect((await s.send({ type: "reset", profile: "ray", gcsStorage: "redis" })).ok).toBe(true);
+    await s.step({ caller: { driver: "d1" }, do: "init", namespace: "n" });
+    const { handle } = await s.step({ caller: { driver: "d1" }, do: "create", class: "Counter", name: "kept", lifetime: "detached" });
+    expect((await s.step({ caller: { driver: "d1" }, do: "call", actor: handle, method: "incr" })).value).toBe(1);
+    // The adapter's head, and the cluster's directory (every process of the cluster names it in its command line).
+    const headOf = (): { pid: string; dir: string } => {
+      const line = execFileSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" }).split("\n").map((l) => l.trim().split(/\s+/))
+        .find(([, ppid, ...args]) => ppid === String(s.child.pid) && args.some((a) => a.endsWith("head.js")));
+      if (line === undefined) throw new Error("no head process of this adapter");
+      return { pid: line[0]!, dir: line.find((a) => a.endsWith("head.sock"))!.replace(/\/head\.sock$/, "") };
+    };
+    const first = headOf();
+    await s.step({ do: "restartGcs" });
+    // A new head process, which found the actor and its name in Redis; the actor process lived on (its count too).
+    expect(headOf().pid).not.toBe(first.pid);
+    expect(headOf().dir).toBe(first.dir);
+    expect((await s.step({ caller: { driver: "d1" }, do: "list" })).names).toEqual(["kept"]);
+    expect((await s.step({ caller: { driver: "d1" }, do: "call", actor: handle, method: "incr" })).value).toBe(2);
+    await s.step({ do: "stopGcs" });
+    const pattern = first.dir;
+    expect(runtimeProcesses(pattern).length).toBeGreaterThanOrEqual(4); // the keeper, redis-server, the driver, the actor (and the dead heads' none)
+    const exited = new Promise((r) => s.child.once("exit", r));
+    s.child.kill("SIGKILL");
+    await exited;
+    for (let i = 0; i < 50 && runtimeProcesses(pattern).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(runtimeProcesses(pattern)).toEqual([]);
+  });
 });
 
 describe("the client library against a head", () => {
