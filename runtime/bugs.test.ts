@@ -36,6 +36,10 @@ const BUDGETS: Record<string, Budget> = {
   // nodes takes about a second here and twice the programs would cost this file minutes more.
   "owner-node-one-child": { runs: 300, seed: 1, nodes: 2 },
   "detached-killed-with-creator": { runs: 150, seed: 1, nodes: 2 },
+  // The bugs of GCS restarts, fuzzed with --gcs (programs stop and restart the GCS, tables in Redis): found
+  // in programs 13 and 12 (fuzz --target node --gcs --bug NAME --runs 300 --seed 1); caps about twice that.
+  "gcs-restart-unkillable": { runs: 26, seed: 1, gcs: true },
+  "gcs-reload-forgets-children": { runs: 25, seed: 1, gcs: true },
 };
 
 interface Budget {
@@ -44,14 +48,25 @@ interface Budget {
   readonly race?: boolean;
   /** Worker nodes the programs may add (`--nodes`). */
   readonly nodes?: number;
+  /** The programs stop and restart the GCS (`--gcs`). */
+  readonly gcs?: boolean;
 }
 
 /**
- * The bugs of worker nodes (format version 2) are also each shown by node
- * scenarios that pass on the model and on the runtime without the bug, and
- * fail with it at that step.
+ * The bugs of worker nodes and of GCS restarts (format version 2) are also
+ * each shown by scenarios that pass on the model and on the runtime without
+ * the bug, and fail with it at that step.
  */
 const SCENARIOS: Record<string, { file: string; step: string; observed: RegExp }[]> = {
+  // The child of the detached parent outlives it: the reloaded child forgot its owner.
+  "gcs-reload-forgets-children": [
+    { file: "scenarios/15-gcs/04-parent-killed-while-down.json", step: "steps[11] (d1 get)", observed: /expected error NotFound\n\s+observed a handle to 'child'/ },
+    { file: "scenarios/15-gcs/03-job-ended-and-parent-killed-while-down.json", step: "steps[12] (d2 get)", observed: /expected error NotFound\n\s+observed a handle to 'child'/ },
+  ],
+  // The kill after the restart does nothing.
+  "gcs-restart-unkillable": [
+    { file: "scenarios/15-gcs/08-kill-after-a-restart.json", step: "steps[4] (d1 state)", observed: /expected state DEAD\n\s+observed state ALIVE/ },
+  ],
   "owner-node-one-child": [
     // Only c1 of the three children of the actor p is destroyed when p's node dies: c2 is still there.
     { file: "scenarios/14-nodes/05-owner-on-dead-node.json", step: "steps[10] (d1 get)", observed: /expected error NotFound\n\s+observed a handle to 'c2'/ },
@@ -122,6 +137,7 @@ function runFuzz(budget: Budget, bug?: string): Promise<FuzzRun> {
   if (bug !== undefined) args.push("--bug", bug);
   if (budget.race === true) args.push("--race");
   if (budget.nodes !== undefined) args.push("--nodes", String(budget.nodes));
+  if (budget.gcs === true) args.push("--gcs");
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
     let stdout = "";
@@ -162,7 +178,7 @@ describe("the seeded bugs of the Node runtime", () => {
   // Two at a time: each run is the fuzzer plus a cluster of processes.
   describe.concurrent("each is found by the fuzzer within its budget", { timeout: 600_000 }, () => {
     for (const [bug, budget] of Object.entries(BUDGETS)) {
-      it(`${bug} (--runs ${budget.runs} --seed ${budget.seed}${budget.race === true ? " --race" : ""}${budget.nodes !== undefined ? ` --nodes ${budget.nodes}` : ""})`, async () => {
+      it(`${bug} (--runs ${budget.runs} --seed ${budget.seed}${budget.race === true ? " --race" : ""}${budget.nodes !== undefined ? ` --nodes ${budget.nodes}` : ""}${budget.gcs === true ? " --gcs" : ""})`, async () => {
         const r = await withSlot(() => runFuzz(budget, bug));
         expect(r.status, r.stdout).toBe(1);
         expect(r.scenario, r.stdout).not.toBeNull();
@@ -171,7 +187,7 @@ describe("the seeded bugs of the Node runtime", () => {
     }
   });
 
-  describe.concurrent("each bug of worker nodes fails its scenario on the runtime, which passes on the model and on the runtime without it", { timeout: 120_000 }, () => {
+  describe.concurrent("each bug of worker nodes and of GCS restarts fails its scenario on the runtime, which passes on the model and on the runtime without it", { timeout: 120_000 }, () => {
     const run = (args: string[]) => withSlot(() => new Promise<{ status: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [MAIN, "run", ...args], { stdio: ["ignore", "pipe", "ignore"] });
       let stdout = "";
@@ -196,6 +212,13 @@ describe("the seeded bugs of the Node runtime", () => {
     const r = await runFuzz({ runs: 30, seed: 1 });
     expect(r.status, r.stdout).toBe(0);
     expect(r.scenario).toBeNull();
+  });
+
+  it("without a bug, a budget with GCS restarts finds no difference", { timeout: 300_000 }, async () => {
+    const r = await runFuzz({ runs: 40, seed: 1, gcs: true });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.scenario).toBeNull();
+    expect(r.stdout).toContain("differences 0");
   });
 
   it("without a bug, a budget with node faults finds no difference", { timeout: 300_000 }, async () => {

@@ -25,7 +25,7 @@ export const BUGS: Readonly<Record<string, string>> = {
   "exit-actor-restarts": "exit_actor() is handled like a crash: an actor with restarts left comes back",
   "owner-node-one-child": "when a node dies, only one actor of each owner (a driver or an actor) on it is destroyed; the owner's other actors live on (Ray PR #60669: OnNodeDead kept the children in a map keyed by owner, and emplace kept one)",
   "detached-killed-with-creator": "when a node dies, the detached actors created by a driver or an actor on it are killed too, wherever they run (Ray issue #40864, fixed by PR #53562: the raylet fate-shared leased workers with their owner process, detached actors included)",
-  "gcs-reload-forgets-children": "a restarted GCS reloads the actors owned by a detached actor without their owner, so they no longer die with it and leak (Ray issue #45596, fixed by PR #45791)",
+  "gcs-reload-forgets-children": "a restarted GCS reloads owned actors without their owner, so they no longer die with it nor go out of scope, and leak (Ray issue #45596, fixed by PR #45791, saw it for the children of detached actors)",
   "gcs-restart-unkillable": "after a GCS restart, ray.kill of an actor the GCS reloaded does nothing: it stays ALIVE and keeps its name (Ray issue #63763, fixed by PR #63764)",
 };
 

@@ -739,13 +739,12 @@ export class Registry {
       else if (job.pid !== null) this.awaitingJobs.add(job.id);
       this.jobs.set(job.id, job);
     }
-    const rows = [...t.actors.values()] as ActorRow[];
-    const detached = new Set(rows.filter((r) => r.detached).map((r) => r.id));
-    for (const r of rows) {
+    for (const r of t.actors.values() as IterableIterator<ActorRow>) {
       const { proc: p, ...rest } = r;
-      // Seeded bug gcs-reload-forgets-children: an actor owned by a detached actor is loaded without its
-      // owner (Ray issue #45596, fixed by PR #45791): it no longer dies with its parent, and leaks.
-      const owner = rest.owner !== null && detached.has(rest.owner.caller) && bugOn("gcs-reload-forgets-children") ? null : rest.owner;
+      // Seeded bug gcs-reload-forgets-children: an owned actor is loaded without its owner (Ray issue
+      // #45596, fixed by PR #45791, saw it for the children of detached actors): it no longer dies with
+      // its owner nor goes out of scope, and leaks.
+      const owner = bugOn("gcs-reload-forgets-children") ? null : rest.owner;
       const a = this.trackActor({ ...rest, owner, proc: null, conn: null, waiters: [], direct: null, reloadedAt: rest.incarnation });
       if (p !== null) a.proc = reloadedProc(p);
       this.actors.set(a.id, a);
