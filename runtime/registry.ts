@@ -789,21 +789,19 @@ export class Registry {
 
   /** Marks a record's row changed on every assignment (only with storage). */
   private trackActor(a: ActorRecord): ActorRecord {
-    if (this.store === null) return a;
-    this.dirty.actors.add(a.id);
-    return new Proxy(a, { set: (target, key, value) => {
-      (target as unknown as Record<string | symbol, unknown>)[key] = value;
-      this.dirty.actors.add(target.id);
-      return true;
-    } });
+    return this.track(a, this.dirty.actors);
   }
 
   private trackJob(j: JobRecord): JobRecord {
-    if (this.store === null) return j;
-    this.dirty.jobs.add(j.id);
-    return new Proxy(j, { set: (target, key, value) => {
+    return this.track(j, this.dirty.jobs);
+  }
+
+  private track<R extends { readonly id: string }>(record: R, dirty: Set<string>): R {
+    if (this.store === null) return record;
+    dirty.add(record.id);
+    return new Proxy(record, { set: (target, key, value) => {
       (target as unknown as Record<string | symbol, unknown>)[key] = value;
-      this.dirty.jobs.add(target.id);
+      dirty.add(target.id);
       return true;
     } });
   }
