@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
 import { Cluster, type GcsStorage, type StepRequest } from "./cluster.js";
 import { RuntimeError, toWireError } from "./protocol.js";
@@ -22,6 +24,11 @@ let cluster: Cluster | null = null;
  */
 let resetDone: Promise<unknown> = Promise.resolve();
 
+/** GCS restarts with their tables in Redis need redis-server on PATH (Debian's package redis-server). */
+function hasRedis(): boolean {
+  return (process.env["PATH"] ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, "redis-server")));
+}
+
 function write(message: object): void {
   process.stdout.write(JSON.stringify(message) + "\n");
 }
@@ -33,7 +40,7 @@ async function handle(request: Record<string, unknown>): Promise<object> {
   if (bad !== null) throw new RuntimeError("Internal", bad);
   switch (request.type) {
     case "hello":
-      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2], features: ["initFails", "gcs", "gcsLost"] };
+      return { name: "rollcall-node-runtime", version: "0.1.0", profiles: PROFILES, formats: [1, 2], features: hasRedis() ? ["initFails", "gcs", "gcsLost"] : ["initFails", "gcsLost"] };
     case "reset": {
       const previous = resetDone;
       const done = previous.then(() => reset(String(request.profile), request.gcsStorage === "redis" ? "redis" : "none"));

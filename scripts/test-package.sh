@@ -31,6 +31,13 @@ step() {
 }
 step "run a scenario" 0 "$bin" run scenario.json
 step "run the shipped corpus" 0 "$bin" run "$pkg/scenarios"
+# The Node runtime from the installed package (its processes, and node-redis for GCS restarts: a dependency).
+step "run --target node" 0 "$bin" run --target node "$pkg/scenarios/16-constructor-failures"
+if command -v redis-server >/dev/null 2>&1; then
+  step "run --target node, GCS restarts with Redis" 0 "$bin" run --target node "$pkg/scenarios/15-gcs"
+else
+  echo "skip run --target node on 15-gcs: no redis-server on this machine"
+fi
 step "check (default bounds)" 0 "$bin" check --quiet
 step "check --mutant (a counterexample)" 1 "$bin" check --quiet --mutant "$("$bin" check --list-mutants --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].name)')" --out cx
 step "simulate" 0 "$bin" simulate --seed 3 --steps 300 --log sim.jsonl
