@@ -13,8 +13,15 @@ import { STORAGE_ENV, TableStore, type StorageAddress } from "./store.js";
  * lines), and the adapter that started it over Node's IPC channel (control:
  * settle, crashes, node deaths and drains, code to run inside an actor).
  *
- * Usage: forked by the adapter as `node head.js <socket path>` (in a
- * directory of its own); it sends `{ready: true}` on IPC once it listens. It
+ * Under GCS fault tolerance (format version 2's `gcsStorage: "redis"`) it
+ * keeps its tables in the cluster's redis-server too (store.ts; where it is,
+ * in ROLLCALL_GCS_STORAGE), and flushes them before it answers anything; the
+ * adapter SIGKILLs it for `stopGcs` and forks a new one with `--reload`,
+ * which reads the tables back before it listens, and takes back the drivers
+ * and actor processes as they reconnect.
+ *
+ * Usage: forked by the adapter as `node head.js <socket path> [--reload]` (in
+ * a directory of its own); it sends `{ready: true}` on IPC once it listens. It
  * kills every actor process, removes the socket's directory and exits when the
  * adapter goes away.
  */
