@@ -2,8 +2,9 @@ import { connect } from "node:net";
 import { randomUUID } from "node:crypto";
 import { Rpc, socketChannel } from "./rpc.js";
 import { bugOn } from "./bugs.js";
+import { pidAlive } from "./pids.js";
 import { constructorProblem, methodProblem } from "./classes.js";
-import { RuntimeError, type ActorRef, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
+import { RuntimeError, type ActorRef, type ErrorKind, type PendingRequests, type ActorState, type DeathCause, type Lifetime } from "./protocol.js";
 
 /**
  * The client library a driver (or code inside an actor) uses: a small,
@@ -212,9 +213,6 @@ export const GCS_FT = process.env["ROLLCALL_GCS_FT"] === "1";
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Kills and drops sent while the GCS was down, for the head to apply when this process reconnects. */
-export type PendingRequests = { method: string; params: Record<string, unknown> }[];
-
 /**
  * A process's connection to the head. Without GCS fault tolerance the head's
  * death is the cluster's (`gone` runs). With it, the connection outlives the
@@ -322,22 +320,12 @@ export class HeadConnection {
 /** Whether the adapter process that owns this cluster still runs (GCS fault tolerance: ROLLCALL_CLUSTER_OWNER). */
 function ownerAlive(): boolean {
   const owner = Number(process.env["ROLLCALL_CLUSTER_OWNER"]);
-  if (!Number.isInteger(owner) || owner <= 0) return true;
-  try {
-    process.kill(owner, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return !Number.isInteger(owner) || owner <= 0 || pidAlive(owner);
 }
 
 /** A call straight to an actor process's own socket (GCS fault tolerance, while the GCS is down). */
 async function callDirect(path: string, method: string, args: readonly unknown[]): Promise<unknown> {
-  const rpc = await new Promise<Rpc>((resolve, reject) => {
-    const socket = connect(path);
-    socket.once("connect", () => resolve(new Rpc(socketChannel(socket), null, "ActorDied")));
-    socket.once("error", () => reject(new RuntimeError("ActorDied", "The actor died unexpectedly before finishing this task (its process is gone).")));
-  });
+  const rpc = await connectActor(path);
   try {
     return (await rpc.request<{ value: unknown }>("invoke", { method, args })).value;
   } finally {
@@ -347,10 +335,19 @@ async function callDirect(path: string, method: string, args: readonly unknown[]
 
 /** Opens a connection to the head at `socketPath`. */
 export function connectHead(socketPath: string): Promise<Rpc> {
+  return connectSocket(socketPath, "Internal", (e) => new RuntimeError("Internal", `cannot reach the head at ${socketPath}: ${e.message}`));
+}
+
+/** Opens a connection to an actor process's own socket (GCS fault tolerance); a process gone is ActorDied. */
+export function connectActor(path: string): Promise<Rpc> {
+  return connectSocket(path, "ActorDied", (e) => new RuntimeError("ActorDied", `The actor died unexpectedly before finishing this task (its process is gone: ${e.message}).`));
+}
+
+function connectSocket(path: string, closedKind: ErrorKind, failure: (e: Error) => RuntimeError): Promise<Rpc> {
   return new Promise((resolve, reject) => {
-    const socket = connect(socketPath);
-    socket.once("connect", () => resolve(new Rpc(socketChannel(socket))));
-    socket.once("error", (e) => reject(new RuntimeError("Internal", `cannot reach the head at ${socketPath}: ${e.message}`)));
+    const socket = connect(path);
+    socket.once("connect", () => resolve(new Rpc(socketChannel(socket), null, closedKind)));
+    socket.once("error", (e) => reject(failure(e)));
   });
 }
 

@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,8 +8,8 @@ import { Rpc, ipcChannel } from "./rpc.js";
 import type { NamespaceRef } from "../sim/scenario/types.js";
 import { HEAD, RuntimeError, type StepMsg, type StepResult } from "./protocol.js";
 import { STORAGE_ENV, type StorageAddress } from "./store.js";
-import { pidAlive } from "./registry.js";
-import { socketChannel } from "./rpc.js";
+import { pidAlive } from "./pids.js";
+import { connectActor } from "./client.js";
 
 const HEAD_MAIN = fileURLToPath(new URL("./head.js", import.meta.url));
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -321,11 +320,7 @@ export class Cluster {
     const incarnations = readdirSync(this.dir).filter((f) => f.startsWith(prefix) && f.endsWith(".sock")).map((f) => Number(f.slice(prefix.length, -5)));
     if (incarnations.length === 0) throw new RuntimeError("Internal", `actor ${actor} has no process to reach while the GCS is stopped`);
     const path = join(this.dir, `${prefix}${Math.max(...incarnations)}.sock`);
-    const rpc = await new Promise<Rpc>((resolve, reject) => {
-      const socket = connect(path);
-      socket.once("connect", () => resolve(new Rpc(socketChannel(socket), null, "ActorDied")));
-      socket.once("error", (e) => reject(new RuntimeError("ActorDied", `actor ${actor}'s process is gone: ${e.message}`)));
-    });
+    const rpc = await connectActor(path);
     try {
       return await use(rpc);
     } finally {

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { Rpc, ipcChannel, socketChannel } from "./rpc.js";
 import { Registry, type Caller } from "./registry.js";
-import { HEAD, RuntimeError, type DrainReason, type Lifetime, type StepMsg } from "./protocol.js";
+import { HEAD, RuntimeError, type DrainReason, type PendingRequests, type Lifetime, type StepMsg } from "./protocol.js";
 import { faultOn } from "./bugs.js";
 import { STORAGE_ENV, TableStore, type StorageAddress } from "./store.js";
 
@@ -47,7 +47,7 @@ function serveConnection(registry: Registry, socket: Socket): void {
       const pid = typeof p.pid === "number" ? p.pid : null;
       // A driver reconnecting to a restarted GCS goes on with its job.
       const job = typeof p.rejoin === "string"
-        ? registry.rejoinJob(p.rejoin, (p.pending ?? []) as Pending)
+        ? registry.rejoinJob(p.rejoin, (p.pending ?? []) as PendingRequests)
         : registry.startJob(String(p.namespace), p.defaultLifetime as Lifetime, driverNode, pid);
       caller = { kind: "driver", job: job.id };
       return { job: job.id, namespace: job.namespace };
@@ -67,7 +67,7 @@ function serveConnection(registry: Registry, socket: Socket): void {
     }
     if (method === "hello") {
       const direct = typeof p.direct === "string" ? p.direct : null;
-      if (p.rejoin === true) registry.rejoinActor(String(p.actor), Number(p.incarnation), rpc, direct, (p.pending ?? []) as Pending);
+      if (p.rejoin === true) registry.rejoinActor(String(p.actor), Number(p.incarnation), rpc, direct, (p.pending ?? []) as PendingRequests);
       else registry.actorConnected(String(p.actor), Number(p.incarnation), rpc, direct);
       caller = { kind: "actor", actor: String(p.actor), incarnation: Number(p.incarnation) };
       return {};
@@ -122,9 +122,6 @@ async function callerRequest(registry: Registry, caller: Caller, method: string,
     default: throw new RuntimeError("Internal", `unknown request ${method}`);
   }
 }
-
-/** Kills and drops a caller sent while the GCS was down, to apply when it reconnects. */
-type Pending = { method: string; params: Record<string, unknown> }[];
 
 /** A request from the adapter. */
 async function controlRequest(registry: Registry, method: string, p: Record<string, unknown>): Promise<unknown> {

@@ -5,6 +5,9 @@ import type { StepRequest } from "../adapters/protocol.js";
  * an independent implementation held up against it.
  */
 
+/** Kills and drops a process sent while the GCS was down (GCS fault tolerance), for the restarted head to apply when it reconnects. */
+export type PendingRequests = { readonly method: string; readonly params: Record<string, unknown> }[];
+
 /** Ray's five actor lifecycle states. */
 export type ActorState = "DEPENDENCIES_UNREADY" | "PENDING_CREATION" | "ALIVE" | "RESTARTING" | "DEAD";
 

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Rpc } from "./rpc.js";
-import { HEAD, RuntimeError, type ActorRef, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type InitFailure, type Lifetime } from "./protocol.js";
+import { HEAD, RuntimeError, type ActorRef, type PendingRequests, type ActorSpec, type ActorState, type DeathCause, type DrainReason, type InitFailure, type Lifetime } from "./protocol.js";
 import { bugOn } from "./bugs.js";
+import { pidAlive } from "./pids.js";
 import type { TableStore, Tables } from "./store.js";
 import { barrier, deathMessage, type ActorRecord, type Affinity, type Fate, type JobRecord, type NodeRecord, type OwnerRef, type ProcRecord } from "./records.js";
 
@@ -98,7 +98,7 @@ export class Registry {
    * goes on, and what it sent while the GCS was down (kills and drops, which
    * return at once) is applied now, in order.
    */
-  rejoinJob(jobId: string, pending: readonly { method: string; params: Record<string, unknown> }[]): JobRecord {
+  rejoinJob(jobId: string, pending: PendingRequests): JobRecord {
     const job = this.jobs.get(jobId);
     if (job === undefined || !job.running) throw new RuntimeError("Internal", `job ${jobId} is not running in the restarted GCS`);
     this.awaitingJobs.delete(jobId);
@@ -459,13 +459,12 @@ export class Registry {
   }
 
   /** Code inside a reconnected actor sent kills and drops while the GCS was down: apply them now, in order. */
-  rejoinActor(actorId: string, incarnation: number, conn: Rpc, direct: string | null, pending: readonly { method: string; params: Record<string, unknown> }[]): void {
+  rejoinActor(actorId: string, incarnation: number, conn: Rpc, direct: string | null, pending: PendingRequests): void {
     this.actorConnected(actorId, incarnation, conn, direct);
     this.applyPending({ kind: "actor", actor: actorId, incarnation }, pending);
-    this.changed();
   }
 
-  private applyPending(caller: Caller, pending: readonly { method: string; params: Record<string, unknown> }[]): void {
+  private applyPending(caller: Caller, pending: PendingRequests): void {
     for (const { method, params } of pending) {
       try {
         if (method === "kill") this.kill(caller, String(params.actor), params.noRestart !== false);
@@ -898,21 +897,6 @@ function reloadedProc(p: NonNullable<ActorRow["proc"]>): ProcRecord {
     }
   };
   return { kill, node: p.node, incarnation: p.incarnation, fate: p.fate, pid: p.pid, reloaded: true, gone: promise, markGone: resolve };
-}
-
-/** Whether a process runs: it exists and is not a zombie (an orphan whose reaper has not reaped it yet). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return true; // no /proc here: kill(0) is all there is
-  }
 }
 
 function callerKey(caller: Caller): string {
