@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  MUTANT_NAMES, applyInPlace, canonicalJson, firstInternalEvent, initialState, transition,
+  LAWS, LIVENESS_LAWS, MUTANT_NAMES, applyInPlace, canonicalJson, clusterSettled, firstInternalEvent, initialState, transition,
   type ModelEvent, type MutantName, type ProfileName, type State,
 } from "../model/index.js";
 import { candidateEvents } from "./programs.js";
@@ -172,6 +172,69 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
     );
     expect(calls).toBeGreaterThan(200);
     expect(t.stats["memo"]!.hits).toBeGreaterThan(0);
+  });
+
+  it.each(WITH_NODES)("a memo of a function of two states that reads records field by field (every law, its companion, every liveness obligation) gives the function's value (%s, %s, nodes %s)", (profile, mutant, nodes) => {
+    const root = initialState(profile, mutant);
+    const t = new Tabler(root);
+    // What a law sees of a step, with the event and observations passed by key (the search core numbers them the same way).
+    const steps: { event: ModelEvent; observations: readonly unknown[] }[] = [];
+    const judge = t.memo((a, b, key) => {
+      const { event, observations } = steps[key]!;
+      const step = { before: a, after: b!, event, observations: observations as never, get settled() { return clusterSettled(b!); } };
+      return LAWS.map((law) => [law.check(step), law.reached(step)]);
+    }, "laws");
+    const owed = t.memo((s) => LIVENESS_LAWS.map((law) => [law.owed(s), law.reached(s)]), "owed");
+    const keys = new Map<string, number>();
+    let compared = 0;
+    fc.assert(
+      fc.property(program, (moves) => {
+        let state = root;
+        let vec = t.pack(state);
+        for (const move of moves) {
+          const events = candidateEvents(state, move, nodes);
+          if (events.length === 0) break;
+          for (const e of events) {
+            let next: ReturnType<typeof transition>;
+            try {
+              next = transition(state, e);
+            } catch {
+              continue;
+            }
+            const leaf = t.memoApply(vec, canonicalJson(e), (d) => applyInPlace(d, e));
+            const text = canonicalJson([e, next.observations]);
+            let key = keys.get(text);
+            if (key === undefined) {
+              key = steps.length;
+              keys.set(text, key);
+              steps.push({ event: e, observations: next.observations });
+            }
+            const before = state;
+            const after = next.state;
+            const expected = LAWS.map((law) => {
+              const step = { before, after, event: e, observations: next.observations, settled: clusterSettled(after) };
+              return [law.check(step), law.reached(step)];
+            });
+            const states = { a: () => before, b: () => after };
+            expect(exact(judge(key, vec, vec, leaf.writes, states))).toBe(exact(expected));
+            expect(exact(owed(0, t.applyWrites(vec, leaf.writes), null, null, { a: () => after, b: () => after }))).toBe(exact(LIVENESS_LAWS.map((law) => [law.owed(after), law.reached(after)])));
+            compared++;
+          }
+          const chosen = events[move[0]! % events.length]!;
+          try {
+            state = transition(state, chosen).state;
+          } catch {
+            break;
+          }
+          vec = t.applyWrites(vec, t.memoApply(vec, canonicalJson(chosen), (d) => applyInPlace(d, chosen)).writes);
+        }
+      }),
+      { seed: 21, numRuns: 40 },
+    );
+    expect(compared).toBeGreaterThan(500);
+    // Found again by what they read, not run afresh each time (and never run directly: they stay tables).
+    expect(t.stats["laws"]!.hits).toBeGreaterThan(t.stats["laws"]!.misses / 2);
+    expect(t.stats["laws"]!.direct).toBe(0);
   });
 
   it("refuses a state with a field it does not know (rather than lose it)", () => {

@@ -46,6 +46,20 @@ const MEMO_WINDOW = 4096;
 const MEMO_WORTH = 0.85;
 
 type Shape = 0 | 1 | 2;
+
+/**
+ * A read of a slot is coded as ((slot << PROP_BITS) | property) * 2 + which
+ * state: property 0 reads the slot's whole value; the others read one
+ * projection of it (what kind of value it is, a record's key list, one of its
+ * properties), so a read-only view that looks at an actor's lifecycle alone
+ * is found again whatever the actor's other fields hold.
+ */
+const PROP_BITS = 7;
+const PROP_MASK = (1 << PROP_BITS) - 1;
+/** The projection telling absent (0), a primitive (1) and an object (2) apart. */
+const PROP_KIND = 1;
+/** The projection of an object's own keys (interned as a key list). */
+const PROP_KEYS = 2;
 /** Fields of a state that never change in a search (a run's profile and seeded bug). */
 const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache", "gcsStorage"]);
 /** How deep a field's records go: 0 a value, 1 a map of values, 2 a map of maps. */
@@ -161,6 +175,9 @@ export class Tabler {
   private valHa: number[] = [0];
   private valHb: number[] = [0];
   private readonly applyRoots = new Map<unknown, TNode<ApplyLeaf>>();
+  /** Properties of records a read-only view projects (a number each, PROP_KIND and PROP_KEYS first), and the projection of each value id per property. */
+  private readonly propIds = new Map<string, number>([["\u0001kind", PROP_KIND], ["\u0001keys", PROP_KEYS]]);
+  private readonly projections: (number[] | undefined)[] = [];
   private serials = 0;
   /** Misses and hits of the memo tables (a run's figures). */
   misses = 0;
@@ -231,6 +248,38 @@ export class Tabler {
 
   value(id: number): unknown {
     return this.vals[id];
+  }
+
+  /** The number of a record property read-only views project, or 0 when there are too many to code (the whole value is read instead). */
+  propId(name: string): number {
+    let id = this.propIds.get(name);
+    if (id === undefined) {
+      if (this.propIds.size > PROP_MASK) return 0;
+      id = this.propIds.size + 1;
+      this.propIds.set(name, id);
+      this.propNames[id] = name;
+    }
+    return id;
+  }
+  private readonly propNames: string[] = ["", "\u0001kind", "\u0001keys"];
+
+  /** The projection `prop` of the value `id` (an interned value, 0 when absent). */
+  private project(id: number, prop: number): number {
+    const table = (this.projections[prop] ??= []);
+    const known = table[id];
+    if (known !== undefined) return known;
+    const v = this.vals[id];
+    let out: number;
+    if (prop === PROP_KIND) out = id === 0 ? 0 : v !== null && typeof v === "object" ? 2 : 1;
+    else if (v === null || typeof v !== "object") out = 0;
+    else if (prop === PROP_KEYS) out = this.intern(Object.keys(v), true);
+    else {
+      const name = this.propNames[prop]!;
+      const x = Object.hasOwn(v, name) ? (v as Record<string, unknown>)[name] : undefined;
+      out = x === undefined ? 0 : this.intern(x);
+    }
+    table[id] = out;
+    return out;
   }
 
   /** The mix of one slot's value into a fingerprint (added to the other slots'), left in hashOut. */
@@ -414,11 +463,18 @@ export class Tabler {
   // --- memo tables --------------------------------------------------------
 
   private readCode(code: number, v: Views): number {
-    const slot = code >> 1;
-    if ((code & 1) === 0) return slot < v.a.length ? v.a[slot]! : 0;
-    const w = v.bw;
-    if (w !== null) for (let i = 0; i < w.length; i += 2) if (w[i] === slot) return w[i + 1]!;
-    return slot < v.b.length ? v.b[slot]! : 0;
+    const r = code >> 1;
+    const slot = r >> PROP_BITS;
+    const prop = r & PROP_MASK;
+    let id: number;
+    if ((code & 1) === 0) id = slot < v.a.length ? v.a[slot]! : 0;
+    else {
+      id = -1;
+      const w = v.bw;
+      if (w !== null) for (let i = 0; i < w.length; i += 2) if (w[i] === slot) { id = w[i + 1]!; break; }
+      if (id === -1) id = slot < v.b.length ? v.b[slot]! : 0;
+    }
+    return prop === 0 ? id : this.project(id, prop);
   }
 
   private lookup<L>(root: TNode<L>, v: Views): L | undefined {
@@ -443,7 +499,7 @@ export class Tabler {
         n = n.c0;
         continue;
       }
-      if (n.code !== code) throw new TablingError(`the model read its state in a different order with the same values (slot ${code >> 1} where ${n.code >> 1} was read before): it is not a pure function of what it reads`);
+      if (n.code !== code) throw new TablingError(`the model read its state in a different order with the same values (slot ${code >> (1 + PROP_BITS)} where ${n.code >> (1 + PROP_BITS)} was read before): it is not a pure function of what it reads`);
       let c = id === n.k0 ? n.c0 : n.more?.get(id);
       if (c === undefined) {
         c = freshNode();
@@ -596,16 +652,54 @@ class Tracker {
     this.root = this.rootProxy();
   }
 
-  private read(slot: number): number {
-    const code = slot * 2 + this.which;
-    let id = this.seen.get(slot);
+  /** A slot's whole value (prop 0) or one projection of it, recorded at its first read. */
+  private read(slot: number, prop = 0): number {
+    const code = ((slot << PROP_BITS) | prop) * 2 + this.which;
+    let id = this.seen.get(code);
     if (id === undefined) {
       id = this.t.readSlot(code, this.views);
-      this.seen.set(slot, id);
+      this.seen.set(code, id);
       this.reads.push(code, id);
     }
     return id;
   }
+
+  /** A read-only view of an object slot's value: each property read is recorded as a projection of its own. */
+  private recordProxy(slot: number): unknown {
+    const cached = this.records.get(slot);
+    if (cached !== undefined) return cached;
+    const target = this.t.value(this.t.readSlot(((slot << PROP_BITS) | 0) * 2 + this.which, this.views)) as object;
+    const t = this.t;
+    const prop = (name: string): void => {
+      const id = t.propId(name);
+      // Too many distinct properties to code: the whole value is read.
+      this.read(slot, id);
+    };
+    const proxy = new Proxy(target, {
+      get: (o, k, r) => {
+        if (typeof k === "string") prop(k);
+        return Reflect.get(o, k, r);
+      },
+      has: (o, k) => {
+        if (typeof k === "string") prop(k);
+        return Reflect.has(o, k);
+      },
+      ownKeys: (o) => {
+        this.read(slot, PROP_KEYS);
+        return Reflect.ownKeys(o);
+      },
+      getOwnPropertyDescriptor: (o, k) => {
+        if (typeof k === "string") prop(k);
+        return Reflect.getOwnPropertyDescriptor(o, k);
+      },
+      set: () => this.refuse("a write"),
+      deleteProperty: () => this.refuse("a deletion"),
+      defineProperty: () => this.refuse("a write"),
+    });
+    this.records.set(slot, proxy);
+    return proxy;
+  }
+  private readonly records = new Map<number, unknown>();
 
   private refuse(what: string): never {
     throw new TablingError(`the tabled encoding cannot follow ${what}${this.mutable ? "" : " (a read-only view)"}`);
@@ -614,6 +708,12 @@ class Tracker {
   /** A value slot's value now. */
   private valueAt(slot: number): unknown {
     if (this.current.has(slot)) return this.current.get(slot);
+    if (!this.mutable) {
+      // Read-only: what kind of value is there, and for a record, only the properties looked at.
+      const kind = this.read(slot, PROP_KIND);
+      if (kind === 0) return undefined;
+      if (kind === 2) return this.recordProxy(slot);
+    }
     const id = this.read(slot);
     const v = id === 0 ? undefined : this.t.value(id);
     if (!this.mutable) return v;
@@ -769,7 +869,7 @@ class Tracker {
     for (const [slot, list] of this.lists) out.set(slot, list === null ? 0 : t.intern(list, true));
     const pairs: number[] = [];
     for (const [slot, id] of out) {
-      if (this.seen.get(slot) === id) continue;
+      if (this.seen.get((slot << PROP_BITS) * 2 + this.which) === id) continue;
       pairs.push(slot, id);
     }
     return Int32Array.from(pairs);
