@@ -587,6 +587,16 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   const values: unknown[] = evaluators.map(() => null);
   const ample = reduction === undefined ? null : t.memo((s, _b, posId) => reduction.ample(s, tab.movesAt(s, posId), tab.pos(posId)), "ample");
   const states = new NodeStates(t);
+  // The state after a transition, as a vector the judges read (one, reused; zeros past the state's own length read as absent slots).
+  let scratch = new Int32Array(64);
+  const afterVec = (vec: Vec, writes: Int32Array): Vec => {
+    const len = lengthWith(vec, writes);
+    if (scratch.length < len) scratch = new Int32Array(len * 2);
+    else scratch.fill(0, vec.length);
+    scratch.set(vec);
+    for (let i = 0; i < writes.length; i += 2) scratch[writes[i]!] = writes[i + 1]!;
+    return scratch;
+  };
 
   let transitions = 0;
   let depth = 0;
@@ -654,7 +664,8 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             let lazy: SearchStep<P> | null = null;
             const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(here)));
             if (pure !== undefined) {
-              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.seen, node.vec, node.vec, leaf.writes, states);
+              const after = afterVec(node.vec, leaf.writes);
+              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.seen, node.vec, after, null, states);
               const verdict = pure.act(values, step);
               if (verdict === "skip") continue;
               if (verdict !== null) {

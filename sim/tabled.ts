@@ -138,12 +138,47 @@ interface TNode<L> {
   code: number;
   k0: number;
   c0: TNode<L> | undefined;
+  /** The other children: their values and nodes side by side while few, then a map. */
+  ks: number[] | undefined;
+  cs: TNode<L>[] | undefined;
   more: Map<number, TNode<L>> | undefined;
   leaf: L | undefined;
 }
 
 function freshNode<L>(): TNode<L> {
-  return { code: -2, k0: 0, c0: undefined, more: undefined, leaf: undefined };
+  return { code: -2, k0: 0, c0: undefined, ks: undefined, cs: undefined, more: undefined, leaf: undefined };
+}
+
+/** The child of `n` for the value `id`, if any. */
+function childOf<L>(n: TNode<L>, id: number): TNode<L> | undefined {
+  if (id === n.k0) return n.c0;
+  const ks = n.ks;
+  if (ks !== undefined) {
+    for (let i = 0; i < ks.length; i++) if (ks[i] === id) return n.cs![i];
+    return undefined;
+  }
+  return n.more?.get(id);
+}
+
+/** Files a new child of `n` for `id`. */
+function addChild<L>(n: TNode<L>, id: number, c: TNode<L>): void {
+  if (n.more !== undefined) {
+    n.more.set(id, c);
+    return;
+  }
+  if (n.ks === undefined) {
+    n.ks = [];
+    n.cs = [];
+  }
+  if (n.ks.length < 8) {
+    n.ks.push(id);
+    n.cs!.push(c);
+    return;
+  }
+  n.more = new Map(n.ks.map((k, i) => [k, n.cs![i]!]));
+  n.more.set(id, c);
+  n.ks = undefined;
+  n.cs = undefined;
 }
 
 /** What one tabled application of an event does: its writes (slot, value pairs), what callers saw, the rules, or the error it threw. */
@@ -175,6 +210,9 @@ export class Tabler {
   private valHa: number[] = [0];
   private valHb: number[] = [0];
   private readonly applyRoots = new Map<unknown, TNode<ApplyLeaf>>();
+  private readonly applyByNumber: (TNode<ApplyLeaf> | undefined)[] = [];
+  /** The views a lookup reads (one, reused: a lookup never calls another). */
+  private readonly views: Views = { a: new Int32Array(0), b: new Int32Array(0), bw: null };
   /** Properties of records a read-only view projects (a number each, PROP_KIND and PROP_KEYS first), and the projection of each value id per property. */
   private readonly propIds = new Map<string, number>([["\u0001kind", PROP_KIND], ["\u0001keys", PROP_KEYS]]);
   private readonly projections: (number[] | undefined)[] = [];
@@ -268,6 +306,10 @@ export class Tabler {
     const table = (this.projections[prop] ??= []);
     const known = table[id];
     if (known !== undefined) return known;
+    return this.projectNew(id, prop, table);
+  }
+
+  private projectNew(id: number, prop: number, table: number[]): number {
     const v = this.vals[id];
     let out: number;
     if (prop === PROP_KIND) out = id === 0 ? 0 : v !== null && typeof v === "object" ? 2 : 1;
@@ -481,7 +523,7 @@ export class Tabler {
     let n: TNode<L> | undefined = root;
     while (n.code >= 0) {
       const id = this.readCode(n.code, v);
-      n = id === n.k0 ? n.c0 : n.more?.get(id);
+      n = childOf(n, id);
       if (n === undefined) return undefined;
     }
     return n.code === -1 ? n.leaf : undefined;
@@ -500,10 +542,10 @@ export class Tabler {
         continue;
       }
       if (n.code !== code) throw new TablingError(`the model read its state in a different order with the same values (slot ${code >> (1 + PROP_BITS)} where ${n.code >> (1 + PROP_BITS)} was read before): it is not a pure function of what it reads`);
-      let c = id === n.k0 ? n.c0 : n.more?.get(id);
+      let c = childOf(n, id);
       if (c === undefined) {
         c = freshNode();
-        (n.more ??= new Map()).set(id, c);
+        addChild(n, id, c);
       }
       n = c;
     }
@@ -519,12 +561,16 @@ export class Tabler {
    * model and returns what it saw and decided.
    */
   memoApply(vec: Vec, key: unknown, run: (draft: State) => { observations: readonly Observation[]; rules: readonly RuleId[] }, wrap: (leaf: ApplyLeaf) => ApplyLeaf = (l) => l): ApplyLeaf {
-    let root = this.applyRoots.get(key);
+    let root = typeof key === "number" ? this.applyByNumber[key] : this.applyRoots.get(key);
     if (root === undefined) {
       root = freshNode();
-      this.applyRoots.set(key, root);
+      if (typeof key === "number") this.applyByNumber[key] = root;
+      else this.applyRoots.set(key, root);
     }
-    const views: Views = { a: vec, b: vec, bw: null };
+    const views = this.views;
+    views.a = vec;
+    views.b = vec;
+    views.bw = null;
     const st = (this.stats["apply"] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
     const found = this.lookup(root, views);
     if (found !== undefined) {
@@ -534,7 +580,7 @@ export class Tabler {
     }
     this.misses++;
     st.misses++;
-    const tracker = new Tracker(this, views, 0, true);
+    const tracker = new Tracker(this, { a: vec, b: vec, bw: null }, 0, true);
     let leaf: ApplyLeaf;
     try {
       const r = run(tracker.root as unknown as State);
@@ -556,8 +602,9 @@ export class Tabler {
    * transition's serial: whatever else the function reads).
    */
   memo<R>(fn: (a: State, b: State | null, key: number) => R, label = "memo"): Memo<R> {
-    const roots = new Map<number, TNode<R>>();
+    let roots: (TNode<R> | undefined)[] = [];
     const stat = (this.stats[label] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
+    const views = this.views;
     let tabled = true;
     let calls = 0;
     let found = 0;
@@ -568,12 +615,11 @@ export class Tabler {
         return fn(states.a(), b === null ? null : states.b(), key);
       }
       calls++;
-      let root = roots.get(key);
-      if (root === undefined) {
-        root = freshNode();
-        roots.set(key, root);
-      }
-      const views: Views = { a, b: b ?? a, bw: writes };
+      let root = roots[key];
+      if (root === undefined) root = roots[key] = freshNode();
+      views.a = a;
+      views.b = b ?? a;
+      views.bw = writes;
       const hit = this.lookup(root, views);
       if (hit !== undefined) {
         found++;
@@ -590,7 +636,7 @@ export class Tabler {
         found = 0;
         if (!worth && windows >= 2) {
           tabled = false;
-          roots.clear();
+          roots = [];
           stat.direct++;
           return fn(states.a(), b === null ? null : states.b(), key);
         }
@@ -598,8 +644,10 @@ export class Tabler {
       this.misses++;
       stat.misses++;
       const reads: number[] = [];
-      const ta = new Tracker(this, views, 0, false, reads);
-      const tb = b === null ? null : new Tracker(this, views, 1, false, reads);
+      // The trackers keep views of their own (the shared one is the next lookup's).
+      const own: Views = { a, b: b ?? a, bw: writes };
+      const ta = new Tracker(this, own, 0, false, reads);
+      const tb = b === null ? null : new Tracker(this, own, 1, false, reads);
       const r = fn(ta.root as unknown as State, tb === null ? null : (tb.root as unknown as State), key);
       stat.reads += reads.length / 2;
       this.file(root, reads, r);
