@@ -112,9 +112,11 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
   for (const e of chartEdges()) coverage[e] = false;
   let passedOver: { count: number; shortest: number } | undefined;
   const space = universeSpace(universe, options.symmetry === true);
-  const note = lawNoter(laws, companions, coverage);
+  const retired: boolean[] = [];
+  const note = lawNoter(laws, companions, coverage, retired);
   const pureJudge = {
     evaluators: lawEvaluators(laws),
+    retired,
     act(values: readonly unknown[], step: () => SearchStep<readonly DriverSlot[]>): Violation | "skip" | null {
       const broken = note(values, () => step().depth);
       if (broken === null) return null;
@@ -156,16 +158,12 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
   };
 }
 
-/** What one law says of one transition: its companion reached, its violation message (or null). */
-export interface LawValue {
-  readonly reached: boolean;
-  readonly broken: string | null;
-}
-
 /**
  * The laws' judgement of one transition as pure functions of the step (the
- * search core keeps each in a memo table): first the chart edges taken (their
- * indices in `chartEdges()`), then one per law.
+ * search core keeps each in a memo table of its own, so each is found again
+ * by what it alone reads): first the chart edges taken (their indices in
+ * `chartEdges()`), then each law's check (a message or null), then each
+ * law's companion (reached or not).
  */
 export function lawEvaluators(laws: readonly Law[]): ((step: LawStep) => unknown)[] {
   const edges = chartEdges();
@@ -174,23 +172,38 @@ export function lawEvaluators(laws: readonly Law[]): ((step: LawStep) => unknown
     noteCoverage(step.before, step.after, coverage, step.event);
     return Object.keys(coverage).map((e) => edges.indexOf(e));
   };
-  return [taken, ...laws.map((law) => (step: LawStep): LawValue => ({ reached: law.reached(step), broken: law.check(step) }))];
+  return [taken, ...laws.map((law) => (step: LawStep): string | null => law.check(step)), ...laws.map((law) => (step: LawStep): boolean => law.reached(step))];
 }
 
 /**
  * Reads the evaluators' values of one transition (`lawEvaluators`): marks the
  * chart edges taken in `coverage` and each law's companion reached (at the
  * step's depth) in `companions`, up to the first law broken, which it returns.
+ * It marks in `retired` the evaluators whose values no longer matter (the
+ * coverage once every edge is taken, a companion once reached): the search
+ * core skips them, and their value is then undefined.
  */
-export function lawNoter(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (values: readonly unknown[], depth: () => number) => { law: Law; message: string } | null {
+export function lawNoter(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>, retired: boolean[] = []): (values: readonly unknown[], depth: () => number) => { law: Law; message: string } | null {
   const edges = chartEdges();
+  let uncovered = edges.filter((e) => coverage[e] !== true).length;
+  const n = laws.length;
   return (values, depth) => {
-    for (const e of values[0] as readonly number[]) coverage[edges[e]!] = true;
-    for (let l = 0; l < laws.length; l++) {
-      const v = values[l + 1] as LawValue;
+    const taken = values[0] as readonly number[] | undefined;
+    if (taken !== undefined) {
+      for (const e of taken) {
+        if (coverage[edges[e]!] !== true) uncovered--;
+        coverage[edges[e]!] = true;
+      }
+      if (uncovered === 0) retired[0] = true;
+    }
+    for (let l = 0; l < n; l++) {
       const law = laws[l]!;
-      if (v.reached && companions[law.name] === null) companions[law.name] = depth();
-      if (v.broken !== null) return { law, message: v.broken };
+      if (values[1 + n + l] === true && companions[law.name] === null) {
+        companions[law.name] = depth();
+        retired[1 + n + l] = true;
+      }
+      const broken = values[1 + l] as string | null;
+      if (broken !== null) return { law, message: broken };
     }
     return null;
   };

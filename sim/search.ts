@@ -4,7 +4,7 @@ import {
 } from "../model/index.js";
 import { Pacer, type Paced } from "./pace.js";
 import { FingerprintTable, IntColumn, collisionOdds, hashOut, hashText } from "./table.js";
-import { Tabler, lengthWith, type ApplyLeaf, type StatesOf, type Vec } from "./tabled.js";
+import { Tabler, lengthWith, type ApplyLeaf, type Memo, type StatesOf, type Vec } from "./tabled.js";
 
 /**
  * The one search core: a bounded breadth-first search over (model state,
@@ -97,6 +97,8 @@ export interface SearchObserver {
 export interface PureJudge<P, F> {
   /** Each a pure function of the step, kept in a memo table of its own (the fewer things one reads, the more often it is found there). */
   readonly evaluators: readonly ((step: LawStep) => unknown)[];
+  /** Evaluators whose values no longer matter (`retired[i]` true): the core no longer runs them, their value is undefined. */
+  readonly retired?: readonly boolean[];
   /** `values[i]` is evaluator i's value (the array is reused: read it, do not keep it). */
   act(values: readonly unknown[], step: () => SearchStep<P>): F | "skip" | null;
 }
@@ -267,7 +269,7 @@ export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) 
 }
 
 /** The search core's tabled view of a space: positions as numbers, moves and transitions from memo tables of the model (sim/tabled.ts). */
-interface TabledSpace<P, F> {
+export interface TabledSpace<P, F> {
   readonly tabler: Tabler;
   posId(pos: P): number;
   pos(id: number): P;
@@ -476,7 +478,7 @@ class Numbering {
 }
 
 /** A node's state and one transition's, rebuilt from their vectors when something needs them (once each). */
-class NodeStates implements StatesOf {
+export class NodeStates implements StatesOf {
   vec: Vec = new Int32Array(0);
   writes: Int32Array = new Int32Array(0);
   /** Bumped at every change of node or transition (a step made earlier rebuilds its own states). */
@@ -517,7 +519,7 @@ export function stepOf<P>(before: State, pos: P, move: Move, t: Transition, dept
 }
 
 /** A transition waiting for its turn to be added: move number, writes, positions, node fingerprint (hi, lo), state fingerprint (sh, sl). */
-interface Pending {
+export interface Pending {
   readonly m: number;
   readonly writes: Int32Array;
   readonly pos: number;
@@ -527,6 +529,145 @@ interface Pending {
   readonly sl: number;
   /** The state after, if it was rebuilt while the transition was judged. */
   readonly state: State | undefined;
+}
+
+/** A node as the frontier holds it: its index, positions, state fingerprint (hi, lo) and vector. */
+export interface NodeRef {
+  index: number;
+  pos: number;
+  hi: number;
+  lo: number;
+  vec: Vec;
+}
+
+/** How a search stopped early (or `ok`). */
+type Stop<F> = Omit<SearchResult<F>, "states" | "transitions" | "depth" | "collisionOdds" | "tableBytes" | "path" | "tables">;
+
+/** What one node's expansion gave: its moves and the transitions kept (in move order), or why the search stops there (`deeper`: at the failing step, one event past the node). */
+export type Expansion<F> =
+  | { readonly moves: readonly Move[]; readonly pending: readonly Pending[] }
+  | { readonly stop: Stop<F>; readonly deeper: boolean };
+
+/** What an expander needs of a search's options. */
+export type ExpandOptions<P, F> = Pick<SearchOptions<P, F>, "judge" | "pureJudge" | "onEnd" | "reduction">;
+
+/**
+ * The expansion of one node, the step of the one search core: its moves
+ * (tabled), each transition from the model's memo tables, judged, advanced
+ * and fingerprinted, with a reduction's reduced set and its cycle proviso.
+ * The sequential search drives it level by level (`search`), and so do
+ * `check`'s worker threads (checker/worker.ts), each with its own tables.
+ */
+export class Expander<P, F> {
+  readonly tab: TabledSpace<P, F>;
+  readonly t: Tabler;
+  /** Transitions taken so far (those of a reduced set given up for the full one are not counted). */
+  transitions = 0;
+  /** States expanded in full because their reduced set closed on a visited state. */
+  fullyExpanded = 0;
+  private readonly evaluators: Memo<unknown>[];
+  private readonly values: unknown[];
+  private readonly retired: readonly boolean[];
+  private readonly ample: Memo<readonly number[] | null> | null;
+  readonly states: NodeStates;
+  private scratch = new Int32Array(64);
+
+  constructor(private readonly space: Space<P, F>, private readonly options: ExpandOptions<P, F>, private readonly events: (index: number) => ModelEvent[]) {
+    const tab = (this.tab = tabledSpace(space));
+    const t = (this.t = tab.tabler);
+    const pure = options.pureJudge;
+    this.evaluators = (pure?.evaluators ?? []).map((fn, i) => t.memo((a, b, seen) => {
+      const leaf = tab.leaf(seen);
+      return fn(new StepView(a, leaf.event, b!, leaf.observations));
+    }, `judge${i}`));
+    this.values = this.evaluators.map(() => null);
+    this.retired = pure?.retired ?? [];
+    const reduction = options.reduction;
+    this.ample = reduction === undefined ? null : t.memo((s, _b, posId) => reduction.ample(s, tab.movesAt(s, posId), tab.pos(posId)), "ample");
+    this.states = new NodeStates(t);
+  }
+
+  /** The state after a transition, as a vector the judges read (one, reused; zeros past the state's own length read as absent slots). */
+  private afterVec(vec: Vec, writes: Int32Array): Vec {
+    const len = lengthWith(vec, writes);
+    if (this.scratch.length < len) this.scratch = new Int32Array(len * 2);
+    else this.scratch.fill(0, vec.length);
+    const scratch = this.scratch;
+    scratch.set(vec);
+    for (let i = 0; i < writes.length; i += 2) scratch[writes[i]!] = writes[i + 1]!;
+    return scratch;
+  }
+
+  /** Expands `node` (`depth` events from the root); `visited` says whether a node fingerprint is known (the cycle proviso of a reduction). */
+  expand(node: Readonly<NodeRef>, depth: number, visited: (hi: number, lo: number) => boolean): Expansion<F> {
+    const { tab, t, space, options, states, evaluators, values, retired, ample } = this;
+    const pure = options.pureJudge;
+    const judge = options.judge;
+    states.node(node.vec);
+    // The node's index and vector for paths asked later (the caller's `node` is read again for the next one).
+    const here = node.index;
+    const vec = node.vec;
+    const nodePos = node.pos;
+    const listed = tab.moves(vec, nodePos, states);
+    const all = listed.moves;
+    const events = this.events;
+    if (all.length === 0) {
+      const nodePath = () => events(here);
+      const state = states.a();
+      const pos = tab.pos(nodePos);
+      const failure = space.end?.(state, pos, nodePath) ?? null;
+      if (failure !== null) return { stop: { verdict: "violation", failure, trace: nodePath() }, deeper: false };
+      options.onEnd?.(state, pos, nodePath);
+      return { moves: all, pending: [] };
+    }
+    // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
+    let chosen: readonly number[] | null = ample === null ? null : ample(nodePos, vec, null, null, states);
+    let pending: Pending[] = [];
+    const traceTo = (move: Move): ModelEvent[] => [...events(here), move.event];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const count = chosen === null ? all.length : chosen.length;
+      pending = [];
+      let closes = false;
+      let tried = 0;
+      for (let c = 0; c < count; c++) {
+        const m = chosen === null ? c : chosen[c]!;
+        const move = all[m]!;
+        const leaf = tab.apply(vec, listed.keys[m]!, move.event);
+        if (leaf.error !== undefined) return { stop: { verdict: "error", error: `${leaf.error} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) }, deeper: false };
+        this.transitions++;
+        tried++;
+        states.transition(leaf.writes);
+        let lazy: SearchStep<P> | null = null;
+        const step = (): SearchStep<P> => (lazy ??= tab.step(states, nodePos, move, leaf, depth + 1, () => events(here)));
+        if (pure !== undefined) {
+          const after = this.afterVec(vec, leaf.writes);
+          for (let e = 0; e < evaluators.length; e++) values[e] = retired[e] === true ? undefined : evaluators[e]!(leaf.seen, vec, after, null, states);
+          const verdict = pure.act(values, step);
+          if (verdict === "skip") continue;
+          if (verdict !== null) return { stop: { verdict: "violation", failure: verdict, trace: traceTo(move) }, deeper: true };
+        }
+        if (judge !== undefined) {
+          const verdict = judge(step());
+          if (verdict === "skip") continue;
+          if (verdict !== null) return { stop: { verdict: "violation", failure: verdict, trace: traceTo(move) }, deeper: true };
+        }
+        const advanced = tab.advance(nodePos, move, leaf, step);
+        if (typeof advanced !== "number") return { stop: { verdict: "violation", failure: advanced.failure, trace: traceTo(move) }, deeper: true };
+        t.fingerprintAfter(vec, node.hi, node.lo, leaf.writes);
+        const hi = hashOut.hi;
+        const lo = hashOut.lo;
+        tab.nodeFingerprint(leaf.writes.length === 0 ? vec : null, hi, lo, advanced, vec, leaf.writes);
+        if (chosen !== null && visited(hashOut.hi, hashOut.lo)) closes = true;
+        pending.push({ m, writes: leaf.writes, pos: advanced, hi: hashOut.hi, lo: hashOut.lo, sh: hi, sl: lo, state: states.made() });
+      }
+      if (chosen === null || !closes || options.reduction?.acyclic === true) break;
+      // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
+      this.fullyExpanded++;
+      this.transitions -= tried;
+      chosen = null;
+    }
+    return { moves: all, pending };
+  }
 }
 
 /** A paced search of a space (sim/pace.ts): it yields once per time slice. */
@@ -542,10 +683,6 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   const progressEvery = options.progressEvery ?? 5_000;
   const observer = options.observer;
   const reduction = options.reduction;
-  const judge = options.judge;
-  const pure = options.pureJudge;
-  const tab = tabledSpace(space);
-  const t = tab.tabler;
 
   const table = new FingerprintTable();
   const parents = new IntColumn();
@@ -561,6 +698,9 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
     return out.reverse();
   };
   const events = (index: number): ModelEvent[] => replayPath(space, path(index)).events;
+  const ex = new Expander(space, options, events);
+  const tab = ex.tab;
+  const t = ex.t;
 
   const rootVec = t.pack(space.root);
   const rootPos = tab.posId(space.start);
@@ -580,145 +720,55 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
     else if (observer.state !== undefined) observer.state(index, t.materialize(vec));
   };
   seeState(0, rootVec);
-  const evaluators = (pure?.evaluators ?? []).map((fn, i) => t.memo((a, b, seen) => {
-    const leaf = tab.leaf(seen);
-    return fn(new StepView(a, leaf.event, b!, leaf.observations));
-  }, `judge${i}`));
-  const values: unknown[] = evaluators.map(() => null);
-  const ample = reduction === undefined ? null : t.memo((s, _b, posId) => reduction.ample(s, tab.movesAt(s, posId), tab.pos(posId)), "ample");
-  const states = new NodeStates(t);
-  // The state after a transition, as a vector the judges read (one, reused; zeros past the state's own length read as absent slots).
-  let scratch = new Int32Array(64);
-  const afterVec = (vec: Vec, writes: Int32Array): Vec => {
-    const len = lengthWith(vec, writes);
-    if (scratch.length < len) scratch = new Int32Array(len * 2);
-    else scratch.fill(0, vec.length);
-    scratch.set(vec);
-    for (let i = 0; i < writes.length; i += 2) scratch[writes[i]!] = writes[i + 1]!;
-    return scratch;
-  };
+  const visited = (hi: number, lo: number): boolean => table.get(hi, lo) !== -1;
 
-  let transitions = 0;
   let depth = 0;
-  let fullyExpanded = 0;
   let frontier = new Level();
   frontier.push(0, rootPos, rootHi, rootLo, rootVec, null);
-  let stop: Omit<SearchResult<F>, "states" | "transitions" | "depth" | "collisionOdds" | "tableBytes" | "path" | "tables"> | null = null;
+  let stop: Stop<F> | null = null;
   const finish = (): SearchResult<F> => ({
     ...(stop ?? { verdict: "ok" }),
-    states: table.size, transitions, depth, collisionOdds: collisionOdds(table.size), tableBytes: table.bytes + parents.bytes + moveNumbers.bytes,
-    ...(reduction === undefined ? {} : { fullyExpanded }),
+    states: table.size, transitions: ex.transitions, depth, collisionOdds: collisionOdds(table.size), tableBytes: table.bytes + parents.bytes + moveNumbers.bytes,
+    ...(reduction === undefined ? {} : { fullyExpanded: ex.fullyExpanded }),
     tables: { hits: t.hits, misses: t.misses, slots: t.slotCount, values: t.valueCount, memos: t.stats },
     path,
   });
 
   try {
     search: while (frontier.count > 0) {
-      options.progress?.({ states: table.size, transitions, depth, frontier: frontier.count });
+      options.progress?.({ states: table.size, transitions: ex.transitions, depth, frontier: frontier.count });
       if (depth >= maxDepth) {
         stop = { verdict: "incomplete", bound: "depth" };
         break;
       }
       const next = new Level();
-      const node = { index: 0, pos: 0, hi: 0, lo: 0, vec: rootVec };
+      const node: NodeRef = { index: 0, pos: 0, hi: 0, lo: 0, vec: rootVec };
       for (let at = 0; at < frontier.end;) {
         at = frontier.read(at, node);
         if (pacer.due()) yield;
-        states.node(node.vec);
-        // The node's index for paths asked later (\`node\` is read again for the next one).
-        const here = node.index;
-        const listed = tab.moves(node.vec, node.pos, states);
-        const all = listed.moves;
-        if (all.length === 0) {
-          const nodePath = () => events(here);
-          const state = states.a();
-          const pos = tab.pos(node.pos);
-          const failure = space.end?.(state, pos, nodePath) ?? null;
-          if (failure !== null) {
-            stop = { verdict: "violation", failure, trace: nodePath() };
-            break search;
-          }
-          options.onEnd?.(state, pos, nodePath);
-          continue;
+        const r = ex.expand(node, depth, visited);
+        if ("stop" in r) {
+          stop = r.stop;
+          if (r.deeper) depth++;
+          break search;
         }
-        // With a reduction, a reduced set is tried first; it is kept only if none of its moves closes on a visited state.
-        let chosen: readonly number[] | null = ample === null ? null : ample(node.pos, node.vec, null, null, states);
-        let pending: Pending[] = [];
-        const traceTo = (move: Move): ModelEvent[] => [...events(here), move.event];
-        for (let attempt = 0; attempt < 2; attempt++) {
-          const count = chosen === null ? all.length : chosen.length;
-          pending = [];
-          let closes = false;
-          let tried = 0;
-          for (let c = 0; c < count; c++) {
-            const m = chosen === null ? c : chosen[c]!;
-            const move = all[m]!;
-            const leaf = tab.apply(node.vec, listed.keys[m]!, move.event);
-            if (leaf.error !== undefined) {
-              stop = { verdict: "error", error: `${leaf.error} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) };
-              break search;
-            }
-            transitions++;
-            tried++;
-            states.transition(leaf.writes);
-            let lazy: SearchStep<P> | null = null;
-            const step = (): SearchStep<P> => (lazy ??= tab.step(states, node.pos, move, leaf, depth + 1, () => events(here)));
-            if (pure !== undefined) {
-              const after = afterVec(node.vec, leaf.writes);
-              for (let e = 0; e < evaluators.length; e++) values[e] = evaluators[e]!(leaf.seen, node.vec, after, null, states);
-              const verdict = pure.act(values, step);
-              if (verdict === "skip") continue;
-              if (verdict !== null) {
-                stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
-                depth++;
-                break search;
-              }
-            }
-            if (judge !== undefined) {
-              const verdict = judge(step());
-              if (verdict === "skip") continue;
-              if (verdict !== null) {
-                stop = { verdict: "violation", failure: verdict, trace: traceTo(move) };
-                depth++;
-                break search;
-              }
-            }
-            const advanced = tab.advance(node.pos, move, leaf, step);
-            if (typeof advanced !== "number") {
-              stop = { verdict: "violation", failure: advanced.failure, trace: traceTo(move) };
-              depth++;
-              break search;
-            }
-            t.fingerprintAfter(node.vec, node.hi, node.lo, leaf.writes);
-            const hi = hashOut.hi;
-            const lo = hashOut.lo;
-            tab.nodeFingerprint(leaf.writes.length === 0 ? node.vec : null, hi, lo, advanced, node.vec, leaf.writes);
-            if (chosen !== null && table.get(hashOut.hi, hashOut.lo) !== -1) closes = true;
-            pending.push({ m, writes: leaf.writes, pos: advanced, hi: hashOut.hi, lo: hashOut.lo, sh: hi, sl: lo, state: states.made() });
-          }
-          if (chosen === null || !closes || reduction?.acyclic === true) break;
-          // The cycle proviso: a reduced set that reaches a visited state is not enough; expand every move.
-          fullyExpanded++;
-          transitions -= tried;
-          chosen = null;
-        }
-        for (const p of pending) {
+        for (const p of r.pending) {
           // One probe: the index the state would get, kept only if it is new.
           const seen = table.insert(p.hi, p.lo, parents.length);
           if (seen !== -1) {
-            observer?.edge?.(node.index, p.m, seen, all[p.m]!);
+            observer?.edge?.(node.index, p.m, seen, r.moves[p.m]!);
             continue;
           }
           const index = add(node.index, p.m);
           const vec = next.push(index, p.pos, p.sh, p.sl, node.vec, p.writes);
           seeState(index, vec, p.state);
-          observer?.edge?.(node.index, p.m, index, all[p.m]!);
+          observer?.edge?.(node.index, p.m, index, r.moves[p.m]!);
           if (table.size >= maxStates) {
             stop = { verdict: "incomplete", bound: "states" };
             break search;
           }
           if (table.size % progressEvery === 0) {
-            options.progress?.({ states: table.size, transitions, depth: depth + 1, frontier: next.count });
+            options.progress?.({ states: table.size, transitions: ex.transitions, depth: depth + 1, frontier: next.count });
             if (now() - started > maxMillis) {
               stop = { verdict: "incomplete", bound: "time" };
               break search;
