@@ -327,7 +327,8 @@ export const PAUSE = 2;
 /** The claim of the transition `move` from the state `parent`: smaller claims come first in the sequential order. */
 export function claimOf(parent: number, move: number): bigint {
   if (move >= 1 << 16) throw new Error(`a state with more than ${1 << 16} moves`);
-  return 1n + ((BigInt(parent) << 16n) | BigInt(move));
+  // 1 + (parent << 16 | move), made as one BigInt (parent * 65536 stays exact below 2^53).
+  return BigInt(parent * 65536 + move + 1);
 }
 
 /**
@@ -405,12 +406,12 @@ export class SharedTable {
     const bigger = SharedTable.allocate(Math.max(atLeast, this.slots));
     const from = this.words;
     const to = bigger.words;
+    const pair = { hi: 0, lo: 0 };
     for (let slot = 0; slot < this.slots; slot++) {
       const fp = from[slot * 2]!;
       if (fp === 0n) continue;
-      const hi = Number(BigInt.asUintN(32, fp >> 32n));
-      const lo = Number(BigInt.asUintN(32, fp));
-      for (let s = firstSlot(hi, lo) & bigger.mask; ; s = (s + 1) & bigger.mask) {
+      fingerprintHalves(fp, pair);
+      for (let s = firstSlot(pair.hi, pair.lo) & bigger.mask; ; s = (s + 1) & bigger.mask) {
         if (to[s * 2] === 0n) {
           to[s * 2] = fp;
           to[s * 2 + 1] = from[slot * 2 + 1]!;
@@ -432,9 +433,22 @@ export class SharedTable {
   }
 }
 
+/** A scratch word seen as two 32-bit halves, to make a fingerprint's 64-bit word with one BigInt (the halves' order is the machine's, the same in every worker). */
+const halves = new Int32Array(2);
+const whole = new BigInt64Array(halves.buffer);
+
 function fingerprintWord(hi: number, lo: number): bigint {
   if (hi === 0 && lo === 0) lo = 1;
-  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+  halves[0] = lo;
+  halves[1] = hi;
+  return whole[0]!;
+}
+
+/** The (hi, lo) of a fingerprint word, into `out`. */
+function fingerprintHalves(fp: bigint, out: { hi: number; lo: number }): void {
+  whole[0] = fp;
+  out.lo = halves[0]! >>> 0;
+  out.hi = halves[1]! >>> 0;
 }
 
 function firstSlot(hi: number, lo: number): number {

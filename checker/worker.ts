@@ -1,15 +1,19 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
-import { LAWS, transition, type State, type Transition } from "../model/index.js";
-import { chartEdges, lawJudge, universeSpace } from "./explore.js";
+import { LAWS, type State } from "../model/index.js";
+import { chartEdges, lawEvaluators, lawNoter, universeSpace } from "./explore.js";
 import { Columns, PAUSE, STOP, SharedTable, claimOf, type Order } from "./parallel.js";
-import { fingerprinter, movesOf, replayPath, stepOf } from "../sim/search.js";
+import { Expander, replayPath, type NodeRef } from "../sim/search.js";
 import { hashOut } from "../sim/table.js";
+import type { Vec } from "../sim/tabled.js";
 import type { DriverSlot, Universe } from "./universe.js";
 
 /**
  * A worker thread of `checkParallel` (checker/parallel.ts): it expands its
- * slice of each frontier level with the search core's pieces and claims
- * successors in the shared table; see there for the protocol.
+ * slice of each frontier level with the search core's own expansion
+ * (sim/search.ts's Expander: tabled states, the model's memo tables, the
+ * laws' memoized judges) and claims successors in the shared table; see
+ * there for the protocol. Its states are vectors of its own tables; those
+ * handed to another worker travel as plain states.
  */
 
 /** Messages from the coordinator. */
@@ -47,20 +51,21 @@ export type FromWorker =
   | { readonly type: "resolved"; readonly parents: Int32Array }
   | { readonly type: "settled" };
 
-interface Node {
-  readonly index: number;
-  readonly state: State;
-  readonly pos: readonly DriverSlot[];
-}
-
 interface Candidate {
   readonly p: number;
   readonly m: number;
+  /** The node's fingerprint (the claim's key) and its state's (the frontier's). */
   readonly hi: number;
   readonly lo: number;
-  readonly state: State;
-  readonly pos: readonly DriverSlot[];
+  readonly sh: number;
+  readonly sl: number;
+  /** The parent's vector and the transition's writes (the vector itself is made for the winners only). */
+  readonly parent: Vec;
+  readonly writes: Int32Array;
+  readonly pos: number;
 }
+
+const vecOf = (c: Candidate): Vec => t.applyWrites(c.parent, c.writes);
 
 type Batch = { readonly first: number; readonly nodes: readonly { readonly state: State; readonly pos: readonly DriverSlot[] }[] };
 
@@ -69,16 +74,43 @@ const data = workerData as {
   control: SharedArrayBuffer; table: SharedArrayBuffer; parents: SharedArrayBuffer; moves: SharedArrayBuffer;
 };
 const space = universeSpace(data.universe, data.symmetry);
-const fingerprint = fingerprinter(space);
 const control = new Int32Array(data.control);
 let table = new SharedTable(data.table);
 let columns = new Columns(new Int32Array(data.parents), new Int32Array(data.moves));
 const laws = data.laws.map((name) => LAWS.find((l) => l.name === name)!);
 const companions: Record<string, number | null> = Object.fromEntries(laws.map((l) => [l.name, null]));
 const coverage: Record<string, boolean> = Object.fromEntries(chartEdges().map((e) => [e, false]));
-const judge = lawJudge(laws, companions, coverage);
+const retired: boolean[] = [];
+const note = lawNoter(laws, companions, coverage, retired);
+/** The node being expanded (its index). */
+const at = { p: 0 };
+// The search core's own expansion of a node (sim/search.ts), with its memo tables, judged by the laws: a violation is
+// noted with where it happened and not followed (the coordinator decides, in order, whether it ends the search).
+const ex = new Expander(space, {
+  pureJudge: {
+    evaluators: lawEvaluators(laws),
+    retired,
+    act(values) {
+      const broken = note(values, () => 0);
+      noteFirsts(at.p, ex.move);
+      if (broken === null) return null;
+      level.violations.push({ p: at.p, m: ex.move, law: broken.law.name, message: broken.message });
+      return "skip";
+    },
+  },
+}, (index) => replayPath(space, columns.path(index)).events);
+const t = ex.t;
 
-let owned: Node[] = data.worker === 0 ? [{ index: 0, state: space.root, pos: space.start }] : [];
+/** A state and positions handed over (or the root), as a node of this worker's tables. */
+function nodeOf(index: number, state: State, pos: readonly DriverSlot[]): NodeRef {
+  const vec = t.pack(state);
+  const id = ex.tab.posId(pos);
+  // After posId, which hashes a new position's key into hashOut too.
+  t.fingerprint(vec);
+  return { index, pos: id, hi: hashOut.hi, lo: hashOut.lo, vec };
+}
+
+let owned: NodeRef[] = data.worker === 0 ? [nodeOf(0, space.root, space.start)] : [];
 let candidates: Candidate[] = [];
 let winners: Candidate[] = [];
 // The level being expanded: the next node of the slice, and what was seen so far.
@@ -122,39 +154,31 @@ function noteFirsts(p: number, m: number): void {
 
 /** Expands the slice from `next` on, until its end, a pause (a larger table is coming), a stop, or an error. */
 function expand(depth: number): FromWorker {
+  const visited = (): boolean => false;
   while (next < owned.length) {
     if (Atomics.load(control, STOP) !== 0) return { type: "expanded", paused: false, stopped: true, transitions };
     if (Atomics.load(control, PAUSE) !== 0) return { type: "expanded", paused: true, stopped: false, transitions };
     const node = owned[next]!;
-    const moves = movesOf(space, node.state, node.pos);
-    const path = () => replayPath(space, columns.path(node.index)).events;
-    for (let m = 0; m < moves.length; m++) {
-      const move = moves[m]!;
-      let t: Transition;
-      try {
-        t = transition(node.state, move.event);
-      } catch (e) {
-        level.errors.push({ p: node.index, m, error: `${(e as Error).message} (at ${JSON.stringify(move.event)})` });
-        return finished();
-      }
-      transitions++;
-      try {
-        const step = stepOf(node.state, node.pos, move, t, depth + 1, path);
-        const broken = judge(step);
-        noteFirsts(node.index, m);
-        if (broken !== null) {
-          // Not followed: the coordinator decides, in order, whether it ends the search or is passed over.
-          level.violations.push({ p: node.index, m, law: broken.law.name, message: broken.message });
-          continue;
-        }
-        const advanced = space.advance(step);
-        if ("failure" in advanced) throw new Error("the universe has no expectations to fail");
-        fingerprint(t.state, advanced.pos);
-        const { hi, lo } = hashOut;
-        if (table.claim(hi, lo, claimOf(node.index, m), control) === -1) candidates.push({ p: node.index, m, hi, lo, state: t.state, pos: advanced.pos });
-      } catch (e) {
-        level.errors.push({ p: node.index, m, error: (e as Error).message });
-        return finished();
+    at.p = node.index;
+    const before = ex.transitions;
+    let r: ReturnType<typeof ex.expand>;
+    try {
+      r = ex.expand(node, depth, visited);
+    } catch (e) {
+      level.errors.push({ p: node.index, m: ex.move, error: (e as Error).message });
+      return finished();
+    }
+    transitions += ex.transitions - before;
+    if ("stop" in r) {
+      // The universe's space has no expectations and no ends that fail: what stops here is an error of the model.
+      const error = r.stop.verdict === "error" ? r.stop.error! : "the universe has no expectations to fail";
+      level.errors.push({ p: node.index, m: ex.move, error });
+      return finished();
+    }
+    for (const c of r.pending) {
+      const { m, hi, lo } = c;
+      if (table.claim(hi, lo, claimOf(node.index, m), control) === -1) {
+        candidates.push({ p: node.index, m, hi, lo, sh: c.sh, sl: c.sl, parent: node.vec, writes: c.writes, pos: c.pos });
       }
     }
     cumulative[next] = transitions;
@@ -185,10 +209,10 @@ async function settle(m: Extract<ToWorker, { type: "settle" }>): Promise<void> {
   }
   const me = data.worker;
   const [from, to] = [m.slices[me]!, m.slices[me + 1]!];
-  const mine: Node[] = [];
+  const mine: NodeRef[] = [];
   winners.forEach((c, i) => {
     const index = m.first + i;
-    if (index >= from && index < to) mine.push({ index, state: c.state, pos: c.pos });
+    if (index >= from && index < to) mine.push({ index, pos: c.pos, hi: c.sh, lo: c.sl, vec: vecOf(c) });
   });
   // Hand over what falls in another worker's slice; take what falls in mine.
   const workers = m.slices.length - 1;
@@ -197,7 +221,7 @@ async function settle(m: Extract<ToWorker, { type: "settle" }>): Promise<void> {
     if (v === me) continue;
     const lo = Math.max(m.first, m.slices[v]!);
     const hi = Math.min(m.owners[me + 1]!, m.slices[v + 1]!);
-    if (lo < hi) data.ports[v]!.postMessage({ first: lo, nodes: winners.slice(lo - m.first, hi - m.first).map((c) => ({ state: c.state, pos: c.pos })) } satisfies Batch);
+    if (lo < hi) data.ports[v]!.postMessage({ first: lo, nodes: winners.slice(lo - m.first, hi - m.first).map((c) => ({ state: t.materialize(vecOf(c)), pos: ex.tab.pos(c.pos) })) } satisfies Batch);
     if (Math.max(from, m.owners[v]!) < Math.min(to, m.owners[v + 1]!)) expecting.push(v);
   }
   winners = [];
@@ -206,7 +230,7 @@ async function settle(m: Extract<ToWorker, { type: "settle" }>): Promise<void> {
   for (const v of expecting) {
     const batch = inbox.get(v)!;
     inbox.delete(v);
-    batch.nodes.forEach((n, i) => mine.push({ index: batch.first + i, state: n.state, pos: n.pos }));
+    batch.nodes.forEach((n, i) => mine.push(nodeOf(batch.first + i, n.state, n.pos)));
   }
   mine.sort((a, b) => a.index - b.index);
   owned = mine;

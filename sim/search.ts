@@ -565,6 +565,8 @@ export class Expander<P, F> {
   transitions = 0;
   /** States expanded in full because their reduced set closed on a visited state. */
   fullyExpanded = 0;
+  /** The number of the move being taken (in the node's order of moves): where a judge or an error is. */
+  move = 0;
   private readonly evaluators: Memo<unknown>[];
   private readonly values: unknown[];
   private readonly retired: readonly boolean[];
@@ -631,6 +633,7 @@ export class Expander<P, F> {
       let tried = 0;
       for (let c = 0; c < count; c++) {
         const m = chosen === null ? c : chosen[c]!;
+        this.move = m;
         const move = all[m]!;
         const leaf = tab.apply(vec, listed.keys[m]!, move.event);
         if (leaf.error !== undefined) return { stop: { verdict: "error", error: `${leaf.error} (at ${JSON.stringify(move.event)})`, trace: traceTo(move) }, deeper: false };
