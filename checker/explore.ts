@@ -209,19 +209,6 @@ export function lawNoter(laws: readonly Law[], companions: Record<string, number
   };
 }
 
-/**
- * The laws' judgement of one transition on full states (`check`'s worker
- * threads): the evaluators run directly, their values read by `lawNoter`.
- */
-export function lawJudge(laws: readonly Law[], companions: Record<string, number | null>, coverage: Record<string, boolean>): (s: SearchStep<unknown>) => { law: Law; message: string } | null {
-  const evaluators = lawEvaluators(laws);
-  const note = lawNoter(laws, companions, coverage);
-  return (s) => {
-    const step: LawStep = { before: s.before, event: s.move.event, after: s.after, observations: s.observations, settled: s.settled };
-    return note(evaluators.map((f) => f(step)), () => s.depth);
-  };
-}
-
 export interface Move {
   readonly event: ModelEvent;
   /** The drivers' positions after the move, when it changes them. */
