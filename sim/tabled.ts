@@ -60,6 +60,8 @@ const PROP_MASK = (1 << PROP_BITS) - 1;
 const PROP_KIND = 1;
 /** The projection of an object's own keys (interned as a key list). */
 const PROP_KEYS = 2;
+/** Memo keys below this are found in packed arrays, the others in maps. */
+const DENSE = 1 << 16;
 /** Fields of a state that never change in a search (a run's profile and seeded bug). */
 const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache", "gcsStorage"]);
 /** How deep a field's records go: 0 a value, 1 a map of values, 2 a map of maps. */
@@ -215,7 +217,7 @@ export class Tabler {
   private readonly views: Views = { a: new Int32Array(0), b: new Int32Array(0), bw: null };
   /** Properties of records a read-only view projects (a number each, PROP_KIND and PROP_KEYS first), and the projection of each value id per property. */
   private readonly propIds = new Map<string, number>([["\u0001kind", PROP_KIND], ["\u0001keys", PROP_KEYS]]);
-  private readonly projections: (number[] | undefined)[] = [];
+  private readonly projections: (Int32Array | undefined)[] = [];
   private serials = 0;
   /** Misses and hits of the memo tables (a run's figures). */
   misses = 0;
@@ -303,13 +305,15 @@ export class Tabler {
 
   /** The projection `prop` of the value `id` (an interned value, 0 when absent). */
   private project(id: number, prop: number): number {
-    const table = (this.projections[prop] ??= []);
-    const known = table[id];
-    if (known !== undefined) return known;
-    return this.projectNew(id, prop, table);
+    const table = this.projections[prop];
+    if (table !== undefined && id < table.length) {
+      const known = table[id]!;
+      if (known !== -1) return known;
+    }
+    return this.projectNew(id, prop);
   }
 
-  private projectNew(id: number, prop: number, table: number[]): number {
+  private projectNew(id: number, prop: number): number {
     const v = this.vals[id];
     let out: number;
     if (prop === PROP_KIND) out = id === 0 ? 0 : v !== null && typeof v === "object" ? 2 : 1;
@@ -319,6 +323,13 @@ export class Tabler {
       const name = this.propNames[prop]!;
       const x = Object.hasOwn(v, name) ? (v as Record<string, unknown>)[name] : undefined;
       out = x === undefined ? 0 : this.intern(x);
+    }
+    // Typed tables, -1 where not known yet (a plain array filled out of order would fall back to a dictionary).
+    let table = this.projections[prop];
+    if (table === undefined || id >= table.length) {
+      const grown = new Int32Array(Math.max(64, (id + 1) * 2)).fill(-1);
+      if (table !== undefined) grown.set(table);
+      this.projections[prop] = table = grown;
     }
     table[id] = out;
     return out;
@@ -561,11 +572,14 @@ export class Tabler {
    * model and returns what it saw and decided.
    */
   memoApply(vec: Vec, key: unknown, run: (draft: State) => { observations: readonly Observation[]; rules: readonly RuleId[] }, wrap: (leaf: ApplyLeaf) => ApplyLeaf = (l) => l): ApplyLeaf {
-    let root = typeof key === "number" ? this.applyByNumber[key] : this.applyRoots.get(key);
+    const dense = typeof key === "number" && key < DENSE;
+    let root = dense ? this.applyByNumber[key] : this.applyRoots.get(key);
     if (root === undefined) {
       root = freshNode();
-      if (typeof key === "number") this.applyByNumber[key] = root;
-      else this.applyRoots.set(key, root);
+      if (dense) {
+        while (this.applyByNumber.length <= key) this.applyByNumber.push(undefined);
+        this.applyByNumber[key] = root;
+      } else this.applyRoots.set(key, root);
     }
     const views = this.views;
     views.a = vec;
@@ -603,6 +617,7 @@ export class Tabler {
    */
   memo<R>(fn: (a: State, b: State | null, key: number) => R, label = "memo"): Memo<R> {
     let roots: (TNode<R> | undefined)[] = [];
+    let sparse = new Map<number, TNode<R>>();
     const stat = (this.stats[label] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
     const views = this.views;
     let tabled = true;
@@ -615,8 +630,15 @@ export class Tabler {
         return fn(states.a(), b === null ? null : states.b(), key);
       }
       calls++;
-      let root = roots[key];
-      if (root === undefined) root = roots[key] = freshNode();
+      let root = key < DENSE ? roots[key] : sparse.get(key);
+      if (root === undefined) {
+        root = freshNode();
+        if (key < DENSE) {
+          // Filled in order, so the array stays packed (a hole would make it a dictionary).
+          while (roots.length <= key) roots.push(undefined);
+          roots[key] = root;
+        } else sparse.set(key, root);
+      }
       views.a = a;
       views.b = b ?? a;
       views.bw = writes;
@@ -637,6 +659,7 @@ export class Tabler {
         if (!worth && windows >= 2) {
           tabled = false;
           roots = [];
+          sparse = new Map();
           stat.direct++;
           return fn(states.a(), b === null ? null : states.b(), key);
         }
