@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { canonicalJson, initialState, transition, type ModelEvent } from "../model/index.js";
-import { FingerprintTable, collisionOdds, hashOut } from "../sim/table.js";
+import { FingerprintTable, collisionOdds, hashOut, hashValue } from "../sim/table.js";
 import { fingerprinter, listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "../sim/search.js";
 import { check, universeSpace } from "./explore.js";
 import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
@@ -29,6 +29,36 @@ describe("the fingerprint table", () => {
   it("reports the birthday odds of a collision", () => {
     expect(collisionOdds(1)).toBe(0);
     expect(collisionOdds(2 ** 20)).toBeCloseTo((2 ** 20 * (2 ** 20 - 1)) / 2 ** 65, 20);
+  });
+});
+
+describe("hashValue (symmetry's key of a renamed state)", () => {
+  const hashOf = (v: unknown): string => {
+    hashValue(v);
+    return `${hashOut.hi}:${hashOut.lo}`;
+  };
+  /** The same value with every record's keys in another order (a different insertion order, so another key order). */
+  const shuffled = (v: unknown): unknown => {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(shuffled);
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).reverse()) out[k] = shuffled((v as Record<string, unknown>)[k]);
+    return out;
+  };
+
+  it("is equal exactly where canonicalJson prints alike (on random JSON: key order never counts, anything else does)", () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+      expect(hashOf(shuffled(a))).toBe(hashOf(a));
+      expect(hashOf(a) === hashOf(b)).toBe(canonicalJson(a) === canonicalJson(b));
+    }), { numRuns: 2_000, seed: 12 });
+  });
+
+  it("tells apart the kinds and shapes that print alike in parts: strings and numbers, arrays and records, order in arrays, an absent entry and a null one", () => {
+    const values: unknown[] = ["1", 1, true, "true", null, "null", [], {}, [1, 2], [2, 1], { a: 1 }, { a: null }, { a: "1" }, [[]], [{}], { a: [] }, { a: {} }, ""];
+    const hashes = new Set(values.map(hashOf));
+    expect(hashes.size).toBe(values.length);
+    // An undefined entry counts as absent, as canonicalJson leaves it out.
+    expect(hashOf({ a: 1, b: undefined })).toBe(hashOf({ a: 1 }));
   });
 });
 

@@ -1,4 +1,5 @@
-import { canonicalJson, type Actor, type State } from "../model/index.js";
+import type { Actor, State } from "../model/index.js";
+import { hashOut, hashValue } from "../sim/table.js";
 import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
 
 /**
@@ -6,16 +7,18 @@ import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
  * operations left, the namespaces, the names, and the actors are
  * interchangeable: renaming them maps runs to runs and keeps every law
  * (laws only relate ids, never read them). So the search may keep one state
- * per class of renamings: the key of a state is the smallest canonical text
- * over every permutation of its drivers, namespaces and names, with actors
- * renumbered in an order fixed by their renamed contents.
+ * per class of renamings: the key of a state is the smallest 64-bit hash
+ * (`hashValue`) of the state renamed, over every permutation of its drivers,
+ * namespaces and names, with actors renumbered in an order fixed by their
+ * renamed contents. The returned function leaves it in `hashOut`.
  *
  * Sound by construction: two states get one key only if one is a renaming of
- * the other (the key is the renamed state itself). It may keep two states of
- * one class apart (actors with equal contents are ordered as they were made),
- * which costs states, never verdicts.
+ * the other (the key is the renamed state's hash), up to a collision of
+ * 64-bit hashes, the same odds the visited table reports. It may keep two
+ * states of one class apart (actors with equal contents are ordered as they
+ * were made), which costs states, never verdicts.
  */
-export function symmetricKey(universe: Universe): (state: State, slots: readonly DriverSlot[]) => string {
+export function symmetricKey(universe: Universe): (state: State, slots: readonly DriverSlot[]) => void {
   const namePerms = permutations(NAMES.slice(0, universe.names) as string[]);
   return (state, slots) => {
     const jobs = [...Object.keys(state.jobs), ...Object.keys(state.finished)].sort(byNumber);
@@ -28,19 +31,24 @@ export function symmetricKey(universe: Universe): (state: State, slots: readonly
       else left.set(s.job, state.jobs[s.job] === undefined ? -1 : opsOf(universe, i) - s.ops);
     });
     waiting.sort((a, b) => a - b);
-    let best: string | null = null;
+    let bestHi = -1;
+    let bestLo = -1;
     for (const jp of permutations(jobs)) {
       const jobMap = new Map(jobs.map((j) => [j, `J${jp.indexOf(j) + 1}`] as const));
       for (const np of permutations(namespaces)) {
         const nsMap = new Map(namespaces.map((n) => [n, `N${np.indexOf(n) + 1}`] as const));
         for (const names of namePerms) {
           const nameMap = new Map((NAMES.slice(0, universe.names) as string[]).map((n, i) => [n, names[i]!] as const));
-          const text = renamed(state, jobMap, nsMap, nameMap, left, waiting);
-          if (best === null || text < best) best = text;
+          hashValue(renamed(state, jobMap, nsMap, nameMap, left, waiting));
+          if (bestHi === -1 || hashOut.hi < bestHi || (hashOut.hi === bestHi && hashOut.lo < bestLo)) {
+            bestHi = hashOut.hi;
+            bestLo = hashOut.lo;
+          }
         }
       }
     }
-    return best as string;
+    hashOut.hi = bestHi;
+    hashOut.lo = bestLo;
   };
 }
 
@@ -53,25 +61,31 @@ function usedNamespaces(state: State): string[] {
   return [...used].sort();
 }
 
-/** The state with jobs, namespaces and names renamed, and actors renumbered by their renamed contents, as canonical text. */
+/** A value's hash (`hashValue`) as a pair. */
+function hashed(v: unknown): [number, number] {
+  hashValue(v);
+  return [hashOut.hi, hashOut.lo];
+}
+
+/** The state with jobs, namespaces and names renamed, and actors renumbered by their renamed contents. */
 function renamed(
   state: State, jobMap: Map<string, string>, nsMap: Map<string, string>, nameMap: Map<string, string>,
   left: Map<string, number>, waiting: readonly number[],
-): string {
+): Record<string, unknown> {
   const ns = (n: string): string => nsMap.get(n) ?? n;
   const name = (n: string | null): string | null => (n === null ? null : nameMap.get(n) ?? n);
   const all: Actor[] = [...Object.values(state.actors), ...Object.values(state.destroyed)];
   const registered = new Set(Object.keys(state.actors));
   // First pass: each actor's contents with other actors' ids hidden, to order them.
   const hide = (id: string): string => (jobMap.get(id) ?? "A");
-  const signature = (a: Actor): string => canonicalJson([
+  const signature = (a: Actor): [number, number] => hashed([
     registered.has(a.id), a.cls, a.args, name(a.name), ns(a.namespace), a.detached,
     a.owner === null ? null : [hide(a.owner.caller), a.owner.incarnation], [hide(a.creator.caller), a.creator.incarnation],
     jobMap.get(a.job) ?? a.job, a.root === a.id, a.lifecycle, a.maxRestarts, a.numRestarts, a.incarnation, a.deathCause, a.outOfScope, a.data,
     Object.keys(state.handles).filter((c) => state.handles[c]![a.id] !== undefined).map((c) => `${hide(c)}:${state.handles[c]![a.id]}`).sort(),
     state.kills.map((k) => (k.actor === a.id ? `${k.noRestart}:${hide(k.by)}` : "-")),
   ]);
-  const order = all.map((a) => [signature(a), a.id] as const).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : byNumber(x[1], y[1])));
+  const order = all.map((a) => [signature(a), a.id] as const).sort((x, y) => x[0][0] - y[0][0] || x[0][1] - y[0][1] || byNumber(x[1], y[1]));
   const actorMap = new Map(order.map(([, id], i) => [id, `A${i + 1}`] as const));
   const id = (x: string): string => jobMap.get(x) ?? actorMap.get(x) ?? x;
   const actor = (a: Actor) => ({
@@ -86,7 +100,7 @@ function renamed(
     return out;
   };
   const job = (j: State["jobs"][string]) => ({ ...j, id: id(j.id), namespace: ns(j.namespace), left: left.get(j.id) ?? -1 });
-  return canonicalJson({
+  return {
     counters: state.counters,
     jobs: mapRecord(state.jobs, job),
     finished: mapRecord(state.finished, job),
@@ -100,7 +114,7 @@ function renamed(
     waiting,
     // Worker nodes are not renamed (format version 2; absent without them).
     ...(state.nodes === undefined ? {} : { nodes: state.nodes }),
-  });
+  };
 }
 
 /** Every ordering of the items (n! of them; n is small here). */

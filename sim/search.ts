@@ -65,8 +65,8 @@ export interface Space<P, F> {
   advance(step: SearchStep<P>): { readonly pos: P } | { readonly failure: F };
   /** Text that tells positions apart (with the state's fingerprint, the node's identity; the core numbers positions by it). */
   posKey(pos: P): string;
-  /** A node's own key text instead of its state's fingerprint and its positions' key (symmetry reduction: it folds the positions in), if any. */
-  stateKey?(state: State, pos: P): string;
+  /** A node's own 64-bit key, left in hashOut, instead of its state's fingerprint and its positions' key (symmetry reduction: it folds the positions in), if any. */
+  stateKey?(state: State, pos: P): void;
   /** Asked about a node without moves: a failure (a deadlock), or null (an end). */
   end?(state: State, pos: P, path: () => ModelEvent[]): F | null;
   /**
@@ -257,7 +257,7 @@ export function fingerprinter<P, F>(space: Space<P, F>): (state: State, pos: P) 
   const t = new Tabler(space.root);
   return (state, pos) => {
     if (space.stateKey !== undefined) {
-      hashText(space.stateKey(state, pos), 0x5bd1e995);
+      space.stateKey(state, pos);
       return;
     }
     t.fingerprint(t.pack(state));
@@ -392,7 +392,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
     nodeFingerprint(vec, hi, lo, pos, parent, writes) {
       if (space.stateKey !== undefined) {
         const v = vec ?? t.applyWrites(parent!, writes!);
-        hashText(space.stateKey(t.materialize(v), posVals[pos]!), 0x5bd1e995);
+        space.stateKey(t.materialize(v), posVals[pos]!);
         return;
       }
       mixPosition(hi, lo, posHi[pos]!, posLo[pos]!);

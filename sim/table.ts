@@ -131,3 +131,82 @@ export function hashText(text: string, seed = 0): void {
   hashOut.hi = h2 >>> 0;
   hashOut.lo = h1 >>> 0;
 }
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Hashes of the strings, numbers and keys met so far (a search meets few distinct ones, many times each), as (hi, lo) pairs. */
+const primitiveHashes = new Map<unknown, number[]>();
+const keyHashes = new Map<string, number[]>();
+const MAX_CACHED = 1 << 16;
+
+/** A string, number, boolean or null's hash, left in hashOut (the four kinds told apart). */
+function primitiveHash(v: unknown): void {
+  const known = primitiveHashes.get(v);
+  if (known !== undefined) {
+    hashOut.hi = known[0]!;
+    hashOut.lo = known[1]!;
+    return;
+  }
+  hashText(typeof v === "string" ? "s" + v : (JSON.stringify(v) ?? "null"), 0x1b873593);
+  if (primitiveHashes.size < MAX_CACHED) primitiveHashes.set(v, [hashOut.hi, hashOut.lo]);
+}
+
+/** A record key's hash, left in hashOut. */
+function keyHash(k: string): void {
+  const known = keyHashes.get(k);
+  if (known !== undefined) {
+    hashOut.hi = known[0]!;
+    hashOut.lo = known[1]!;
+    return;
+  }
+  hashText(k, 0x2545f491);
+  if (keyHashes.size < MAX_CACHED) keyHashes.set(k, [hashOut.hi, hashOut.lo]);
+}
+
+/**
+ * A 64-bit hash of plain data (JSON values), left in hashOut, equal for
+ * values canonicalJson prints alike: a record's entries are summed (so their
+ * order does not matter, and an undefined entry counts as absent), an
+ * array's elements are chained in order, and a string, a number, a boolean
+ * and null are told apart. It makes no text, so it costs a walk of the value.
+ */
+export function hashValue(v: unknown): void {
+  if (v === null || typeof v !== "object") {
+    primitiveHash(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    let hi = 0x6a09e667;
+    let lo = 0xbb67ae85;
+    for (let i = 0; i < v.length; i++) {
+      hashValue(v[i]);
+      hi = mix32((Math.imul(hi, 31) + hashOut.hi) >>> 0);
+      lo = mix32((Math.imul(lo, 37) ^ hashOut.lo) + 0x3c6ef372);
+    }
+    hashOut.hi = mix32(hi ^ v.length);
+    hashOut.lo = mix32(lo + v.length);
+    return;
+  }
+  let hi = 0;
+  let lo = 0;
+  const record = v as Record<string, unknown>;
+  for (const k in record) {
+    const x = record[k];
+    if (x === undefined) continue;
+    hashValue(x);
+    const vh = hashOut.hi;
+    const vl = hashOut.lo;
+    keyHash(k);
+    hi = (hi + mix32((hashOut.hi + Math.imul(vh, 0x9e3779b1)) >>> 0)) >>> 0;
+    lo = (lo + mix32(((hashOut.lo ^ vl) + 0x7f4a7c15) >>> 0)) >>> 0;
+  }
+  hashOut.hi = mix32(hi ^ 0xa54ff53a);
+  hashOut.lo = mix32((lo + 0x510e527f) >>> 0);
+}
