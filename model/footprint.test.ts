@@ -136,4 +136,17 @@ describe("footprints (model/footprint.ts) keep up with the reducer", () => {
     expect(footprintsConflict({ reads: ["dead:a1"], writes: [] }, { reads: ["actor:a1"], writes: ["actor:a1"] })).toBe(false);
     expect(footprintsConflict({ reads: ["dead:a1"], writes: [] }, { reads: [], writes: ["actor:a1", "dead:a1"] })).toBe(true);
   });
+
+  it("two key sets meet when some key of one is a key of the other or a `*` key covers it, whether they are given as arrays or sets", () => {
+    const key = fc.tuple(fc.constantFrom("name:", "handles:", "actor:", "dead:"), fc.constantFrom("", "ns1/", "ns1/a", "j1:", "j1:a2", "j12:a2", "a1"), fc.boolean())
+      .map(([kind, rest, star]) => kind + rest + (star ? "*" : ""));
+    const covers = (x: string, y: string): boolean => x === y || (x.endsWith("*") && y.startsWith(x.slice(0, -1)));
+    fc.assert(fc.property(fc.array(key, { maxLength: 6 }), fc.array(key, { maxLength: 6 }), (a, b) => {
+      // Two keys meet when one covers the other, or two `*` keys share the keys one of their prefixes starts.
+      const meet = (x: string, y: string): boolean => covers(x, y) || covers(y, x) || (x.endsWith("*") && y.endsWith("*") && (x.startsWith(y.slice(0, -1)) || y.startsWith(x.slice(0, -1))));
+      const expected = a.some((x) => b.some((y) => meet(x, y)));
+      expect(keysMeet(a, b)).toBe(expected);
+      expect(keysMeet(new Set(a), new Set(b))).toBe(expected);
+    }), { seed: 5, numRuns: 3_000 });
+  });
 });

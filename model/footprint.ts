@@ -53,21 +53,20 @@ export function footprint(state: State, event: ModelEvent): Footprint {
 
 /** True when two key sets share a key (a `*` key covers every key it starts). */
 export function keysMeet(a: Iterable<string>, b: Iterable<string>): boolean {
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
-  for (const key of b) {
-    if (key.endsWith("*")) prefixes.push(key.slice(0, -1));
-    else exact.add(key);
-  }
+  // b as a set (a Set is used as it is: the partial-order reduction asks with the same sets many times), and its `*` keys' prefixes.
+  const all = b instanceof Set ? (b as ReadonlySet<string>) : new Set(b);
+  let prefixes: string[] | null = null;
+  for (const key of all) if (key.endsWith("*")) (prefixes ??= []).push(key.slice(0, -1));
   for (const key of a) {
     if (key.endsWith("*")) {
       const p = key.slice(0, -1);
-      for (const x of exact) if (x.startsWith(p)) return true;
-      for (const q of prefixes) if (q.startsWith(p) || p.startsWith(q)) return true;
+      for (const x of all) if (!x.endsWith("*") && x.startsWith(p)) return true;
+      if (prefixes !== null) for (const q of prefixes) if (q.startsWith(p) || p.startsWith(q)) return true;
       continue;
     }
-    if (exact.has(key)) return true;
-    for (const q of prefixes) if (key.startsWith(q)) return true;
+    // A key without `*` is met exactly by the same key of b.
+    if (all.has(key)) return true;
+    if (prefixes !== null) for (const q of prefixes) if (key.startsWith(q)) return true;
   }
   return false;
 }
