@@ -39,6 +39,7 @@ else
   echo "skip run --target node on 15-gcs: no redis-server on this machine"
 fi
 step "check (default bounds)" 0 "$bin" check --quiet
+step "check --workers 2 (the worker script ships in the package)" 0 "$bin" check --quiet --workers 2
 step "check --mutant (a counterexample)" 1 "$bin" check --quiet --mutant "$("$bin" check --list-mutants --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0,"utf8"))[0].name)')" --out cx
 step "simulate" 0 "$bin" simulate --seed 3 --steps 300 --log sim.jsonl
 step "replay" 0 "$bin" replay sim.jsonl
