@@ -237,6 +237,49 @@ describe("tabled states (sim/tabled.ts): the search core's encoding of the one m
     expect(t.stats["laws"]!.direct).toBe(0);
   });
 
+  it("a state with GCS fault tolerance packs and rebuilds to itself, its storage, stop and restarts included (what a worker thread hands over)", () => {
+    let state = initialState("ray", undefined, { gcsStorage: "redis" });
+    const t = new Tabler(state);
+    const events: ModelEvent[] = [
+      { type: "init", namespace: "ns1" },
+      { type: "stopGcs", caller: "" },
+      { type: "startGcs", caller: "" },
+      { type: "stopGcs", caller: "" },
+    ];
+    let seen = 0;
+    for (const e of events) {
+      state = transition(state, e).state;
+      const vec = t.pack(state);
+      expect(exact(t.materialize(vec))).toBe(exact(state));
+      expect([...t.pack(t.materialize(vec))]).toEqual([...vec]);
+      if (state.gcsDown !== undefined) seen++;
+    }
+    expect(state.gcsStorage).toBe("redis");
+    expect(state.gcsRestarts).toBe(1);
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  it("a read-only memo of a record with more properties than a read can number reads it whole (found again only where the record is the same)", () => {
+    const base = initialState("ray");
+    const wide = (v: number): State => {
+      const counters: Record<string, number> = { ...base.counters };
+      for (let i = 0; i < 200; i++) counters[`p${i}`] = i === 150 ? v : 0;
+      return { ...base, counters } as unknown as State;
+    };
+    const t = new Tabler(wide(1));
+    const sum = (s: State): number => {
+      let n = 0;
+      for (let i = 0; i < 200; i++) n += (s.counters as unknown as Record<string, number>)[`p${i}`]!;
+      return n;
+    };
+    const memo = t.memo((s) => sum(s));
+    for (const v of [1, 2, 3, 2, 1]) {
+      const state = wide(v);
+      const vec = t.pack(state);
+      expect(memo(0, vec, null, null, { a: () => state, b: () => state })).toBe(v);
+    }
+  });
+
   it("refuses a state with a field it does not know (rather than lose it)", () => {
     expect(() => new Tabler({ ...initialState("ray"), extra: 1 } as unknown as State)).toThrow(/does not know: extra/);
   });

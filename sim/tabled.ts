@@ -294,7 +294,8 @@ export class Tabler {
   propId(name: string): number {
     let id = this.propIds.get(name);
     if (id === undefined) {
-      if (this.propIds.size > PROP_MASK) return 0;
+      // Numbers 1 .. PROP_MASK fit the code (PROP_KIND and PROP_KEYS are the first two).
+      if (this.propIds.size >= PROP_MASK) return 0;
       id = this.propIds.size + 1;
       this.propIds.set(name, id);
       this.propNames[id] = name;
@@ -381,6 +382,7 @@ export class Tabler {
       profile: c.profile,
       ...(c.mutant === undefined ? {} : { mutant: c.mutant }),
       ...(c.destroyedActorCache === undefined ? {} : { destroyedActorCache: c.destroyedActorCache }),
+      ...(c.gcsStorage === undefined ? {} : { gcsStorage: c.gcsStorage }),
       counters: this.materializeField("counters", read),
       jobs: this.materializeField("jobs", read),
       finished: this.materializeField("finished", read),
@@ -394,6 +396,11 @@ export class Tabler {
     // Last, where addNode puts it (`d.nodes ??= {}`), so the key order is the model's.
     const nodes = this.materializeField("nodes", read);
     if (nodes !== undefined) out.nodes = nodes;
+    // The GCS's stop and restarts (format version 2), where stopGcs and startGcs put them.
+    for (const field of ["gcsDown", "gcsRestarts"]) {
+      const v = this.materializeField(field, read);
+      if (v !== undefined) out[field] = v;
+    }
     return out as unknown as State;
   }
 
