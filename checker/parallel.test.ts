@@ -49,6 +49,13 @@ describe("checkParallel: workers that share the visited table give check's resul
     expect(par.states).toBe(29476);
   }, 400_000);
 
+  it("with GCS restarts (--gcs --ops 1): the states handed between workers keep the GCS's storage, stop and restarts, so the same 40,663 states", async () => {
+    const { driverOps: _, ...rest } = DEFAULT_UNIVERSE;
+    const gcs: Universe = { ...rest, ops: 1, gcs: true };
+    const par = await expectSame(gcs, 2);
+    expect(par.states).toBe(40663);
+  }, 400_000);
+
   it("a table too small at first: the workers pause while it grows, and nothing changes", async () => {
     for (const workers of [1, 2]) await expectSame(tiny, workers, {}, { tableSlots: 1024, growAhead: false });
   });
