@@ -173,6 +173,19 @@ describe("GCS restarts (rollcall check --gcs): their laws and their bugs", () =>
       expectVersion2Finding(GCS_UNIVERSE, mutant, GCS_SHORTEST[mutant]);
     }, 120_000);
   }
+
+  it("with symmetry, a state with the GCS stopped is not merged with the same state with it running: every bug of GCS restarts is still found", () => {
+    for (const mutant of GCS_MUTANT_NAMES) {
+      const r = check({ ...GCS_UNIVERSE, mutant }, { symmetry: true });
+      expect(r.verdict, mutant).toBe("violation");
+      expect(r.violation?.law, mutant).toBe(MUTANTS[mutant].law);
+    }
+    // Fewer states than without symmetry, more than symmetry without the GCS (whose states it would otherwise collapse to).
+    const { driverOps: _, ...rest } = GCS_UNIVERSE;
+    const reduced = check({ ...rest, ops: 1 }, { symmetry: true });
+    expect(reduced.verdict).toBe("ok");
+    expect(reduced.states).toBe(7699);
+  }, 240_000);
 });
 
 describe("symmetry reduction", () => {

@@ -14,7 +14,9 @@ import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
  *
  * Sound by construction: two states get one key only if one is a renaming of
  * the other (the key is the renamed state's hash), up to a collision of
- * 64-bit hashes, the same odds the visited table reports. It may keep two
+ * 64-bit hashes. Those odds are higher than the visited table reports: a
+ * minimum of k hashes (k renamings) collides about k/2 times as often (not
+ * yet reported as such). It may keep two
  * states of one class apart (actors with equal contents are ordered as they
  * were made), which costs states, never verdicts.
  */
@@ -114,6 +116,9 @@ function renamed(
     waiting,
     // Worker nodes are not renamed (format version 2; absent without them).
     ...(state.nodes === undefined ? {} : { nodes: state.nodes }),
+    // The GCS's stop and restarts (format version 2): part of the state, so of its key.
+    ...(state.gcsDown === undefined ? {} : { gcsDown: state.gcsDown }),
+    ...(state.gcsRestarts === undefined ? {} : { gcsRestarts: state.gcsRestarts }),
   };
 }
 
