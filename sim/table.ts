@@ -132,7 +132,8 @@ export function hashText(text: string, seed = 0): void {
   hashOut.lo = h1 >>> 0;
 }
 
-function mix32(h: number): number {
+/** A 32-bit finalizer (murmur3's fmix32). */
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -143,31 +144,29 @@ function mix32(h: number): number {
 
 /** Hashes of the strings, numbers and keys met so far (a search meets few distinct ones, many times each), as (hi, lo) pairs. */
 const primitiveHashes = new Map<unknown, number[]>();
-const keyHashes = new Map<string, number[]>();
+const keyHashes = new Map<unknown, number[]>();
 const MAX_CACHED = 1 << 16;
 
-/** A string, number, boolean or null's hash, left in hashOut (the four kinds told apart). */
-function primitiveHash(v: unknown): void {
-  const known = primitiveHashes.get(v);
+/** The hash of `text` under `seed`, left in hashOut, remembered in `cache` under `key` (up to MAX_CACHED entries). */
+function cachedHash(cache: Map<unknown, number[]>, key: unknown, text: () => string, seed: number): void {
+  const known = cache.get(key);
   if (known !== undefined) {
     hashOut.hi = known[0]!;
     hashOut.lo = known[1]!;
     return;
   }
-  hashText(typeof v === "string" ? "s" + v : (JSON.stringify(v) ?? "null"), 0x1b873593);
-  if (primitiveHashes.size < MAX_CACHED) primitiveHashes.set(v, [hashOut.hi, hashOut.lo]);
+  hashText(text(), seed);
+  if (cache.size < MAX_CACHED) cache.set(key, [hashOut.hi, hashOut.lo]);
+}
+
+/** A string, number, boolean or null's hash, left in hashOut (the four kinds told apart). */
+function primitiveHash(v: unknown): void {
+  cachedHash(primitiveHashes, v, () => (typeof v === "string" ? "s" + v : (JSON.stringify(v) ?? "null")), 0x1b873593);
 }
 
 /** A record key's hash, left in hashOut. */
 function keyHash(k: string): void {
-  const known = keyHashes.get(k);
-  if (known !== undefined) {
-    hashOut.hi = known[0]!;
-    hashOut.lo = known[1]!;
-    return;
-  }
-  hashText(k, 0x2545f491);
-  if (keyHashes.size < MAX_CACHED) keyHashes.set(k, [hashOut.hi, hashOut.lo]);
+  cachedHash(keyHashes, k, () => k, 0x2545f491);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Observation, RuleId, State } from "../model/index.js";
 import { canonicalJson } from "../model/fingerprint.js";
-import { hashOut, hashText } from "./table.js";
+import { hashOut, hashText, mix32 } from "./table.js";
 
 /**
  * Tabled states: the search core's compact encoding of the one model's
@@ -82,14 +82,7 @@ interface SlotInfo {
 /** Something the model read or wrote that a table cannot hold (a bug in rollcall, reported as such). */
 export class TablingError extends Error {}
 
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const fmix = mix32;
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
