@@ -478,7 +478,7 @@ class Numbering {
 }
 
 /** A node's state and one transition's, rebuilt from their vectors when something needs them (once each). */
-export class NodeStates implements StatesOf {
+class NodeStates implements StatesOf {
   vec: Vec = new Int32Array(0);
   writes: Int32Array = new Int32Array(0);
   /** Bumped at every change of node or transition (a step made earlier rebuilds its own states). */
@@ -571,7 +571,7 @@ export class Expander<P, F> {
   private readonly values: unknown[];
   private readonly retired: readonly boolean[];
   private readonly ample: Memo<readonly number[] | null> | null;
-  readonly states: NodeStates;
+  private readonly states: NodeStates;
   private scratch = new Int32Array(64);
 
   constructor(private readonly space: Space<P, F>, private readonly options: ExpandOptions<P, F>, private readonly events: (index: number) => ModelEvent[]) {

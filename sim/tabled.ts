@@ -62,6 +62,30 @@ const PROP_KIND = 1;
 const PROP_KEYS = 2;
 /** Memo keys below this are found in packed arrays, the others in maps. */
 const DENSE = 1 << 16;
+
+/** The code of a read: `prop` (0: the whole value) of `slot`, in state `which` (0 before, 1 after). */
+function codeOf(slot: number, prop: number, which: 0 | 1): number {
+  return ((slot << PROP_BITS) | prop) * 2 + which;
+}
+
+/** Memo roots by key: a packed array for small keys (filled in order, so it stays packed: a hole would make it a dictionary), a map past DENSE. */
+class Roots<K, L> {
+  private readonly dense: (TNode<L> | undefined)[] = [];
+  private readonly other = new Map<K, TNode<L>>();
+  /** The root for `key`, made when new. */
+  of(key: K): TNode<L> {
+    const small = typeof key === "number" && key < DENSE;
+    let root = small ? this.dense[key as number] : this.other.get(key);
+    if (root === undefined) {
+      root = freshNode();
+      if (small) {
+        while (this.dense.length <= (key as number)) this.dense.push(undefined);
+        this.dense[key as number] = root;
+      } else this.other.set(key, root);
+    }
+    return root;
+  }
+}
 /** Fields of a state that never change in a search (a run's profile and seeded bug). */
 const CONSTANT = new Set(["profile", "mutant", "destroyedActorCache", "gcsStorage"]);
 /** How deep a field's records go: 0 a value, 1 a map of values, 2 a map of maps. */
@@ -82,7 +106,6 @@ interface SlotInfo {
 /** Something the model read or wrote that a table cannot hold (a bug in rollcall, reported as such). */
 export class TablingError extends Error {}
 
-const fmix = mix32;
 
 function deepFreeze<T>(v: T): T {
   if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
@@ -204,12 +227,12 @@ export class Tabler {
   private readonly vals: unknown[] = [undefined];
   private valHa: number[] = [0];
   private valHb: number[] = [0];
-  private readonly applyRoots = new Map<unknown, TNode<ApplyLeaf>>();
-  private readonly applyByNumber: (TNode<ApplyLeaf> | undefined)[] = [];
+  private readonly applyRoots = new Roots<unknown, ApplyLeaf>();
   /** The views a lookup reads (one, reused: a lookup never calls another). */
   private readonly views: Views = { a: new Int32Array(0), b: new Int32Array(0), bw: null };
   /** Properties of records a read-only view projects (a number each, PROP_KIND and PROP_KEYS first), and the projection of each value id per property. */
   private readonly propIds = new Map<string, number>([["\u0001kind", PROP_KIND], ["\u0001keys", PROP_KEYS]]);
+  private readonly propNames: string[] = ["", "\u0001kind", "\u0001keys"];
   private readonly projections: (Int32Array | undefined)[] = [];
   private serials = 0;
   /** Misses and hits of the memo tables (a run's figures). */
@@ -295,7 +318,6 @@ export class Tabler {
     }
     return id;
   }
-  private readonly propNames: string[] = ["", "\u0001kind", "\u0001keys"];
 
   /** The projection `prop` of the value `id` (an interned value, 0 when absent). */
   private project(id: number, prop: number): number {
@@ -331,8 +353,8 @@ export class Tabler {
 
   /** The mix of one slot's value into a fingerprint (added to the other slots'), left in hashOut. */
   private contribution(slot: number, id: number): void {
-    hashOut.hi = fmix((this.slotHa[slot]! + Math.imul(this.valHa[id]!, 0x9e3779b1)) >>> 0);
-    hashOut.lo = fmix((this.slotHb[slot]! ^ this.valHb[id]!) + 0x7f4a7c15);
+    hashOut.hi = mix32((this.slotHa[slot]! + Math.imul(this.valHa[id]!, 0x9e3779b1)) >>> 0);
+    hashOut.lo = mix32((this.slotHb[slot]! ^ this.valHb[id]!) + 0x7f4a7c15);
   }
 
   /** A state's vector. */
@@ -572,15 +594,7 @@ export class Tabler {
    * model and returns what it saw and decided.
    */
   memoApply(vec: Vec, key: unknown, run: (draft: State) => { observations: readonly Observation[]; rules: readonly RuleId[] }, wrap: (leaf: ApplyLeaf) => ApplyLeaf = (l) => l): ApplyLeaf {
-    const dense = typeof key === "number" && key < DENSE;
-    let root = dense ? this.applyByNumber[key] : this.applyRoots.get(key);
-    if (root === undefined) {
-      root = freshNode();
-      if (dense) {
-        while (this.applyByNumber.length <= key) this.applyByNumber.push(undefined);
-        this.applyByNumber[key] = root;
-      } else this.applyRoots.set(key, root);
-    }
+    const root = this.applyRoots.of(key);
     const views = this.views;
     views.a = vec;
     views.b = vec;
@@ -616,8 +630,7 @@ export class Tabler {
    * transition's serial: whatever else the function reads).
    */
   memo<R>(fn: (a: State, b: State | null, key: number) => R, label = "memo"): Memo<R> {
-    let roots: (TNode<R> | undefined)[] = [];
-    let sparse = new Map<number, TNode<R>>();
+    let roots = new Roots<number, R>();
     const stat = (this.stats[label] ??= { hits: 0, misses: 0, reads: 0, direct: 0 });
     const views = this.views;
     let tabled = true;
@@ -630,15 +643,7 @@ export class Tabler {
         return fn(states.a(), b === null ? null : states.b(), key);
       }
       calls++;
-      let root = key < DENSE ? roots[key] : sparse.get(key);
-      if (root === undefined) {
-        root = freshNode();
-        if (key < DENSE) {
-          // Filled in order, so the array stays packed (a hole would make it a dictionary).
-          while (roots.length <= key) roots.push(undefined);
-          roots[key] = root;
-        } else sparse.set(key, root);
-      }
+      const root = roots.of(key);
       views.a = a;
       views.b = b ?? a;
       views.bw = writes;
@@ -658,8 +663,7 @@ export class Tabler {
         found = 0;
         if (!worth && windows >= 2) {
           tabled = false;
-          roots = [];
-          sparse = new Map();
+          roots = new Roots();
           stat.direct++;
           return fn(states.a(), b === null ? null : states.b(), key);
         }
@@ -725,7 +729,7 @@ class Tracker {
 
   /** A slot's whole value (prop 0) or one projection of it, recorded at its first read. */
   private read(slot: number, prop = 0): number {
-    const code = ((slot << PROP_BITS) | prop) * 2 + this.which;
+    const code = codeOf(slot, prop, this.which);
     let id = this.seen.get(code);
     if (id === undefined) {
       id = this.t.readSlot(code, this.views);
@@ -739,7 +743,7 @@ class Tracker {
   private recordProxy(slot: number): unknown {
     const cached = this.records.get(slot);
     if (cached !== undefined) return cached;
-    const target = this.t.value(this.t.readSlot(((slot << PROP_BITS) | 0) * 2 + this.which, this.views)) as object;
+    const target = this.t.value(this.t.readSlot(codeOf(slot, 0, this.which), this.views)) as object;
     const t = this.t;
     const prop = (name: string): void => {
       const id = t.propId(name);
@@ -940,7 +944,7 @@ class Tracker {
     for (const [slot, list] of this.lists) out.set(slot, list === null ? 0 : t.intern(list, true));
     const pairs: number[] = [];
     for (const [slot, id] of out) {
-      if (this.seen.get((slot << PROP_BITS) * 2 + this.which) === id) continue;
+      if (this.seen.get(codeOf(slot, 0, this.which)) === id) continue;
       pairs.push(slot, id);
     }
     return Int32Array.from(pairs);
