@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 /*
  * The README's console examples run as written and print what the README
@@ -108,6 +108,7 @@ describe("the README's examples", () => {
       writeFileSync(join(folder, ".bin", "rollcall"), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`, { mode: 0o755 });
       const npx = spawnSync("sh", ["-c", "command -v npx"], { encoding: "utf8" }).stdout.trim();
       writeFileSync(join(folder, ".bin", "npx"), `#!/bin/sh\nif [ "$1" = rollcall ]; then shift; exec '${process.execPath}' '${CLI}' "$@"; fi\nexec '${npx}' "$@"\n`, { mode: 0o755 });
+      onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
       for (const example of block.examples) {
         const command = example.command;
         // stderr joins stdout, in the order printed, as on a terminal.
