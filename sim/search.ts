@@ -344,6 +344,8 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
   };
   const leaves: TabledLeaf[] = [];
   const seenIds = new Numbering();
+  // Symmetry's keys of the nodes met, by the nodes' own fingerprints.
+  const keys = space.stateKey === undefined ? null : { known: new FingerprintTable(), hi: new IntColumn(), lo: new IntColumn() };
   const advanced = new Map<number, Map<number, number>>();
   return {
     tabler: t,
@@ -390,12 +392,22 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
       return "failure" in r ? r : posId(r.pos);
     },
     nodeFingerprint(vec, hi, lo, pos, parent, writes) {
-      if (space.stateKey !== undefined) {
-        const v = vec ?? t.applyWrites(parent!, writes!);
-        space.stateKey(t.materialize(v), posVals[pos]!);
+      mixPosition(hi, lo, posHi[pos]!, posLo[pos]!);
+      if (keys === null) return;
+      // With symmetry, a node's key is its class's; each node met (told by its own fingerprint) is renamed once.
+      const ownHi = hashOut.hi;
+      const ownLo = hashOut.lo;
+      const at = keys.known.get(ownHi, ownLo);
+      if (at !== -1) {
+        hashOut.hi = keys.hi.at(at) >>> 0;
+        hashOut.lo = keys.lo.at(at) >>> 0;
         return;
       }
-      mixPosition(hi, lo, posHi[pos]!, posLo[pos]!);
+      const v = vec ?? t.applyWrites(parent!, writes!);
+      space.stateKey!(t.materialize(v), posVals[pos]!);
+      keys.known.insert(ownHi, ownLo, keys.hi.length);
+      keys.hi.push(hashOut.hi | 0);
+      keys.lo.push(hashOut.lo | 0);
     },
   };
 }
