@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { GCS_LAWS, GCS_MUTANT_NAMES, INIT_LAWS, INIT_MUTANT_NAMES, LAWS, MUTANTS, MUTANT_NAMES, NODE_LAWS, NODE_MUTANT_NAMES, type MutantName } from "../model/index.js";
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
-import { check, chartEdges } from "./explore.js";
+import { check, chartEdges, universeSpace } from "./explore.js";
+import { orderings, symmetricKey } from "./symmetry.js";
+import { search } from "../sim/search.js";
+import { drainSync } from "../sim/pace.js";
 import { eventsToItf } from "./itf.js";
 import { checkMutant, checkProfile } from "./mutant.js";
 import { DEFAULT_UNIVERSE, NODE_UNIVERSE, type Universe } from "./universe.js";
@@ -210,6 +213,27 @@ describe("symmetry reduction", () => {
       expect(reduced.states).toBeLessThan(full.states);
     });
   }
+});
+
+describe("symmetry's key: orderings sorted by signature", () => {
+  it("tries every order of items with equal signatures and one order of the rest", () => {
+    const sig = (x: string): string => ({ a: "1", b: "0", c: "1", d: "2" })[x]!;
+    expect(orderings(["a", "b", "c", "d"], sig)).toEqual([["b", "a", "c", "d"], ["b", "c", "a", "d"]]);
+    expect(orderings(["x", "y", "z"], () => "")).toHaveLength(6);
+    expect(orderings([], () => "")).toEqual([[]]);
+  });
+
+  it("keeps exactly the classes the key over every permutation keeps: three drivers, one operation each (26,878 states)", () => {
+    const u: Universe = { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: undefined, ops: 1 };
+    const sorted = check(u, { symmetry: true });
+    const space = universeSpace(u, true);
+    const all = drainSync(search({ ...space, stateKey: symmetricKey(u, true) }, { pureJudge: { evaluators: [], act: () => null } }));
+    expect(sorted.verdict).toBe("ok");
+    expect(all.verdict).toBe("ok");
+    expect(sorted.states).toBe(26878);
+    expect(all.states).toBe(sorted.states);
+    expect(all.transitions).toBe(sorted.transitions);
+  }, 120_000);
 });
 
 describe("ITF export", () => {

@@ -8,9 +8,13 @@ import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
  * interchangeable: renaming them maps runs to runs and keeps every law
  * (laws only relate ids, never read them). So the search may keep one state
  * per class of renamings: the key of a state is the smallest 64-bit hash
- * (`hashValue`) of the state renamed, over every permutation of its drivers,
- * namespaces and names, with actors renumbered in an order fixed by their
- * renamed contents. The returned function leaves it in `hashOut`.
+ * (`hashValue`) of the state renamed, over the orderings of its drivers,
+ * namespaces and names that sort them by what renaming keeps of them (their
+ * signatures: counts and kinds, no ids nor names), items with equal
+ * signatures in every order (`exhaustive`: over every permutation, n!
+ * of them; a test checks both keep the same classes), with actors
+ * renumbered in an order fixed by their renamed contents. The returned
+ * function leaves it in `hashOut`.
  *
  * Sound by construction: two states get one key only if one is a renaming of
  * the other (the key is the renamed state's hash), up to a collision of
@@ -20,8 +24,8 @@ import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
  * states of one class apart (actors with equal contents are ordered as they
  * were made), which costs states, never verdicts.
  */
-export function symmetricKey(universe: Universe): (state: State, slots: readonly DriverSlot[]) => void {
-  const namePerms = permutations(NAMES.slice(0, universe.names) as string[]);
+export function symmetricKey(universe: Universe, exhaustive = false): (state: State, slots: readonly DriverSlot[]) => void {
+  const orderingsOf = exhaustive ? <T extends string>(items: readonly T[]): T[][] => permutations(items) : orderings;
   return (state, slots) => {
     const jobs = [...Object.keys(state.jobs), ...Object.keys(state.finished)].sort(byNumber);
     const namespaces = usedNamespaces(state);
@@ -35,12 +39,15 @@ export function symmetricKey(universe: Universe): (state: State, slots: readonly
     waiting.sort((a, b) => a - b);
     let bestHi = -1;
     let bestLo = -1;
-    for (const jp of permutations(jobs)) {
-      const jobMap = new Map(jobs.map((j) => [j, `J${jp.indexOf(j) + 1}`] as const));
-      for (const np of permutations(namespaces)) {
-        const nsMap = new Map(namespaces.map((n) => [n, `N${np.indexOf(n) + 1}`] as const));
-        for (const names of namePerms) {
-          const nameMap = new Map((NAMES.slice(0, universe.names) as string[]).map((n, i) => [n, names[i]!] as const));
+    // Only the orderings that sort jobs, namespaces and names by what renaming keeps of them are tried (ties in every order).
+    const { job: jobSig, namespace: nsSig, name: nameSig } = signatures(state, left);
+    const names = NAMES.slice(0, universe.names) as string[];
+    for (const jp of orderingsOf(jobs, jobSig)) {
+      const jobMap = new Map(jp.map((j, i) => [j, `J${i + 1}`] as const));
+      for (const np of orderingsOf(namespaces, nsSig)) {
+        const nsMap = new Map(np.map((n, i) => [n, `N${i + 1}`] as const));
+        for (const order of orderingsOf(names, nameSig)) {
+          const nameMap = new Map(order.map((n, i) => [n, names[i]!] as const));
           hashValue(renamed(state, jobMap, nsMap, nameMap, left, waiting));
           if (bestHi === -1 || hashOut.hi < bestHi || (hashOut.hi === bestHi && hashOut.lo < bestLo)) {
             bestHi = hashOut.hi;
@@ -120,6 +127,65 @@ function renamed(
     ...(state.gcsDown === undefined ? {} : { gcsDown: state.gcsDown }),
     ...(state.gcsRestarts === undefined ? {} : { gcsRestarts: state.gcsRestarts }),
   };
+}
+
+/**
+ * What a renaming keeps of each job, namespace and name: counts and kinds,
+ * never an id nor a name. Two states of one class have the same multiset of
+ * signatures, and a renaming maps each item to one with its signature.
+ */
+function signatures(state: State, left: ReadonlyMap<string, number>): { job: (j: string) => string; namespace: (n: string) => string; name: (n: string) => string } {
+  const all: Actor[] = [...Object.values(state.actors), ...Object.values(state.destroyed)];
+  const count = (f: (a: Actor) => boolean): number => {
+    let n = 0;
+    for (const a of all) if (f(a)) n++;
+    return n;
+  };
+  const job = (j: string): string => {
+    const f = state.inflight[j];
+    const held = state.handles[j];
+    const kinds = held === undefined ? "" : Object.values(held).sort().join("+");
+    let kills = 0;
+    for (const k of state.kills) if (k.by === j) kills++;
+    return [
+      state.jobs[j] === undefined ? "f" : "r", left.get(j) ?? -1, f === undefined ? "" : `${f.op}:${f.next}`, kinds,
+      count((a) => a.creator.caller === j), count((a) => a.owner?.caller === j), kills,
+    ].join(",");
+  };
+  const namespace = (n: string): string => {
+    let jobs = 0;
+    let finished = 0;
+    for (const id in state.jobs) if (state.jobs[id]!.namespace === n) jobs++;
+    for (const id in state.finished) if (state.finished[id]!.namespace === n) finished++;
+    return [jobs, finished, count((a) => a.namespace === n && state.actors[a.id] !== undefined), count((a) => a.namespace === n), Object.keys(state.names[n] ?? {}).length].join(",");
+  };
+  const name = (n: string): string => {
+    let registered = 0;
+    for (const ns in state.names) if (state.names[ns]![n] !== undefined) registered++;
+    return [registered, count((a) => a.name === n && state.actors[a.id] !== undefined), count((a) => a.name === n)].join(",");
+  };
+  return { job, namespace, name };
+}
+
+/**
+ * The orderings of the items sorted by signature, items with equal
+ * signatures in every order among themselves: the renamings worth trying
+ * (the same set, up to the renaming, for every state of a class), instead
+ * of all n! of them.
+ */
+export function orderings<T extends string>(items: readonly T[], signature: (item: T) => string): T[][] {
+  if (items.length <= 1) return [[...items]];
+  const keyed = items.map((x) => ({ x, sig: signature(x) }));
+  keyed.sort((p, q) => (p.sig < q.sig ? -1 : p.sig > q.sig ? 1 : 0));
+  let out: T[][] = [[]];
+  for (let i = 0; i < keyed.length;) {
+    let j = i + 1;
+    while (j < keyed.length && keyed[j]!.sig === keyed[i]!.sig) j++;
+    const group = j - i === 1 ? [[keyed[i]!.x]] : permutations(keyed.slice(i, j).map((k) => k.x));
+    out = group.length === 1 ? out.map((prefix) => [...prefix, ...group[0]!]) : out.flatMap((prefix) => group.map((g) => [...prefix, ...g]));
+    i = j;
+  }
+  return out;
 }
 
 /** Every ordering of the items (n! of them; n is small here). */
