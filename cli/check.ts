@@ -178,14 +178,22 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   meter.done();
-  // With symmetry, the unreduced count too, from a second search (progress off).
+  // With symmetry, the unreduced count too, from a second search with progress of its own. It is a figure, not the
+  // verdict: it gets what is left of --max-seconds, or without it ten times the reduced search's time (a minute at least).
   let unreduced: CheckResult | null = null;
+  let comparePeakMB = 0;
   if (flags.symmetry === true) {
-    const { progress: _p, ...quiet } = options;
-    const plain = { ...quiet, symmetry: false };
-    unreduced = bugSearch !== null ? await search(bugSearch.universe, { ...bugSearch.options, ...plain, progress: undefined }) : await search(universe, plain);
+    const compare = progressMeter(flags.quiet === true, "without symmetry: ");
+    const budget = maxSeconds === undefined ? Math.max(60, 10 * seconds) : Math.max(0, maxSeconds - seconds);
+    const plain = { ...options, symmetry: false, progress: compare.update, maxMillis: budget * 1000 };
+    try {
+      unreduced = bugSearch !== null ? await search(bugSearch.universe, { ...bugSearch.options, ...plain }) : await search(universe, plain);
+    } finally {
+      compare.done();
+      comparePeakMB = compare.peakMB();
+    }
   }
-  const peakMB = Math.max(meter.peakMB(), process.memoryUsage().rss / 2 ** 20);
+  const peakMB = Math.max(meter.peakMB(), comparePeakMB, process.memoryUsage().rss / 2 ** 20);
 
   let scenarioFile: string | null = null;
   let itfFile: string | null = null;
@@ -200,7 +208,8 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     }
   }
 
-  const notRun = flags.liveness === false ? "--no-liveness" : flags.por === true ? "--por (they are decided on the unreduced graph)" : workers > 1 ? "the liveness laws need one worker" : null;
+  const notRun = flags.liveness === false ? "--no-liveness" : flags.por === true ? "--por (they are decided on the unreduced graph)" : workers > 1 ? "the liveness laws need one worker"
+    : unreduced?.verdict === "incomplete" ? `they are decided on the search without symmetry, which stopped at the ${unreduced.bound ?? "depth"} bound` : null;
   const liveness = livenessReport(live, notRun, {
     searched: bugSearch?.universe ?? universe, correct: mutant !== undefined ? universe : { ...universe, profile: "ray" },
     bug: bugSearch === null ? null : mutant !== undefined ? { mutant } : { profile: universe.profile },
@@ -224,7 +233,7 @@ export async function checkCommand(flags: CheckFlags): Promise<number> {
     statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-6)),
     symmetry: flags.symmetry === true,
     ...(flags.por === true ? { por: porReport(por) } : {}),
-    ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict }),
+    ...(unreduced === null ? {} : { statesWithoutSymmetry: unreduced.states, transitionsWithoutSymmetry: unreduced.transitions, verdictWithoutSymmetry: unreduced.verdict, ...(unreduced.bound === undefined ? {} : { boundWithoutSymmetry: unreduced.bound }) }),
     peakMemoryMB: Math.round(peakMB),
     // The visited set keeps 64-bit fingerprints: the chance that two states shared one (so one was never explored), as SPIN and TLC report it.
     fingerprints: { bits: 64, collisionOdds: result.collisionOdds ?? 0, visitedBytesPerState: result.tableBytes === undefined ? null : Math.round(result.tableBytes / Math.max(1, result.states)) },
@@ -277,7 +286,7 @@ export function describeUniverse(u: Universe): string {
 
 type Report = {
   fingerprints: { bits: number; collisionOdds: number; visitedBytesPerState: number | null };
-  verdict: string; por?: Record<string, unknown> | null; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
+  verdict: string; por?: Record<string, unknown> | null; statesWithoutSymmetry?: number; verdictWithoutSymmetry?: string; boundWithoutSymmetry?: string; bound?: string; states: number; transitions: number; depth: number; seconds: number; statesPerSecond: number; peakMemoryMB: number;
   laws: { name: string; kind: string; verdict: string; companion: string; reachedAtDepth: number | null }[];
   coverage: Readonly<Record<string, boolean>>;
   livenessUndecided?: string;
@@ -287,7 +296,7 @@ type Report = {
 function printSummary(r: Report, result: CheckResult): void {
   const rows: [string, string][] = [
     ["verdict", r.verdict + (r.bound === undefined ? "" : ` (the ${r.bound} bound was hit)`)],
-    ["states", r.states.toLocaleString("en") + (r.statesWithoutSymmetry === undefined ? "" : ` with symmetry reduction (${r.statesWithoutSymmetry.toLocaleString("en")} without, verdict ${r.verdictWithoutSymmetry})`)],
+    ["states", r.states.toLocaleString("en") + (r.statesWithoutSymmetry === undefined ? "" : ` with symmetry reduction (${r.boundWithoutSymmetry === undefined ? `${r.statesWithoutSymmetry.toLocaleString("en")} without, verdict ${r.verdictWithoutSymmetry}` : `more than ${r.statesWithoutSymmetry.toLocaleString("en")} without: that count stopped at the ${r.boundWithoutSymmetry} bound`})`)],
     ["transitions", r.transitions.toLocaleString("en")],
     ["depth", String(r.depth)],
     ["seconds", r.seconds.toFixed(2)],
@@ -334,7 +343,7 @@ function printSummary(r: Report, result: CheckResult): void {
  * Progress on stderr while the search runs: states, depth, rate and memory,
  * redrawn in place on a terminal, a line every few seconds otherwise.
  */
-function progressMeter(quiet: boolean): { update: (p: CheckProgress) => void; done: () => void; peakMB: () => number } {
+function progressMeter(quiet: boolean, label = ""): { update: (p: CheckProgress) => void; done: () => void; peakMB: () => number } {
   const tty = process.stderr.isTTY === true;
   const start = performance.now();
   let last = 0;
@@ -349,7 +358,7 @@ function progressMeter(quiet: boolean): { update: (p: CheckProgress) => void; do
       if (quiet || now - last < every || now - start < 1000) return;
       last = now;
       const rate = Math.round(p.states / ((now - start) / 1000));
-      const line = `  … ${p.states.toLocaleString("en")} states, depth ${p.depth}, frontier ${p.frontier.toLocaleString("en")}, ${rate.toLocaleString("en")} states/s, ${Math.round(rss)} MB`;
+      const line = `  … ${label}${p.states.toLocaleString("en")} states, depth ${p.depth}, frontier ${p.frontier.toLocaleString("en")}, ${rate.toLocaleString("en")} states/s, ${Math.round(rss)} MB`;
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else process.stderr.write(line + "\n");
       drawn = true;

@@ -344,6 +344,20 @@ describe("rollcall check", () => {
     expect(JSON.parse(m.out).violations[0].length).toBe(6);
   });
 
+  it("--symmetry's count without it is a figure under the bounds, never the verdict", () => {
+    // 29,476 classes fit under 30,000 states; the 97,733 states without symmetry do not.
+    const r = rollcall("check", "--symmetry", "--no-liveness", "--max-states", "30000", "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.out);
+    expect([a.verdict, a.states, a.verdictWithoutSymmetry, a.boundWithoutSymmetry]).toEqual(["ok", 29_476, "incomplete", "states"]);
+    expect(a.statesWithoutSymmetry).toBeGreaterThanOrEqual(30_000);
+    const human = rollcall("check", "--symmetry", "--no-liveness", "--max-states", "30000", "--quiet");
+    expect(human.out).toMatch(/29,476 with symmetry reduction \(more than [\d,]+ without: that count stopped at the states bound\)/);
+    expect(rollcall("check", "--symmetry", "--max-states", "30000", "--quiet").out).toMatch(/eventually laws not decided: they are decided on the search without symmetry, which stopped at the states bound/);
+    const full = JSON.parse(rollcall("check", "--symmetry", "--no-liveness", "--json", "--quiet").out);
+    expect([full.statesWithoutSymmetry, full.verdictWithoutSymmetry, full.boundWithoutSymmetry]).toEqual([97_733, "ok", undefined]);
+  });
+
   it("--list-mutants lists at least 10 seeded bugs", () => {
     const r = rollcall("check", "--list-mutants", "--json");
     expect(r.code).toBe(0);
