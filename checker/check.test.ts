@@ -3,7 +3,8 @@ import { GCS_LAWS, GCS_MUTANT_NAMES, INIT_LAWS, INIT_MUTANT_NAMES, LAWS, MUTANTS
 import { parseScenario } from "../sim/scenario/parse.js";
 import { runScenario } from "../sim/scenario/run.js";
 import { check, chartEdges, universeSpace } from "./explore.js";
-import { orderings, symmetricKey } from "./symmetry.js";
+import { orderings, symmetricKey, symmetryCollisionOdds } from "./symmetry.js";
+import { collisionOdds } from "../sim/table.js";
 import { search } from "../sim/search.js";
 import { drainSync } from "../sim/pace.js";
 import { eventsToItf } from "./itf.js";
@@ -233,6 +234,10 @@ describe("symmetry's key: orderings sorted by signature", () => {
     expect(sorted.states).toBe(26878);
     expect(all.states).toBe(sorted.states);
     expect(all.transitions).toBe(sorted.transitions);
+    // A key is the smallest of up to 3! x 2! hashes, and the nodes met are told apart by their own fingerprints first: the odds say so.
+    expect(sorted.collisionOdds).toBe(symmetryCollisionOdds(u, sorted.states, sorted.transitions));
+    expect(sorted.collisionOdds).toBeCloseTo(collisionOdds(26878) * 6 + collisionOdds(sorted.transitions + 1), 25);
+    expect(sorted.collisionOdds).toBeGreaterThan(collisionOdds(sorted.states) * 6);
   }, 120_000);
 });
 

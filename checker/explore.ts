@@ -3,7 +3,7 @@ import {
   type Actor, type Command, type Law, type LawStep, type ModelEvent, type Observation, type State,
 } from "../model/index.js";
 import { driverCommands, nodeFaults, universeLaws, universeRoot, type DriverSlot, type Universe } from "./universe.js";
-import { symmetricKey } from "./symmetry.js";
+import { symmetricKey, symmetryCollisionOdds } from "./symmetry.js";
 import { drainSync, type Paced } from "../sim/pace.js";
 import { movesOf, search, type TableFigures, type Reduction, type SearchObserver, type SearchStep, type Space } from "../sim/search.js";
 
@@ -151,7 +151,7 @@ export function* checkPaced(universe: Universe, options: CheckOptions = {}): Pac
     ...(r.failure === undefined ? {} : { violation: r.failure }),
     ...(passedOver === undefined ? {} : { passedOver }),
     companions, coverage,
-    collisionOdds: r.collisionOdds, tableBytes: r.tableBytes,
+    collisionOdds: options.symmetry === true ? symmetryCollisionOdds(universe, r.states, r.transitions) : r.collisionOdds, tableBytes: r.tableBytes,
     ...(r.fullyExpanded === undefined ? {} : { fullyExpanded: r.fullyExpanded }),
     path: r.path,
     tables: r.tables,

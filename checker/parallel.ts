@@ -5,6 +5,7 @@ import { LAWS } from "../model/index.js";
 import { chartEdges, observationsOf, universeSpace, type CheckOptions, type CheckResult, type Violation } from "./explore.js";
 import { fingerprinter, replayPath } from "../sim/search.js";
 import { collisionOdds, hashOut } from "../sim/table.js";
+import { symmetryCollisionOdds } from "./symmetry.js";
 import { universeLaws, type Universe } from "./universe.js";
 import type { FromWorker, Level, ToWorker } from "./worker.js";
 
@@ -278,7 +279,7 @@ export async function checkParallel(universe: Universe, workers: number, options
       ...(passedOver === undefined ? {} : { passedOver }),
       companions,
       coverage,
-      collisionOdds: collisionOdds(states),
+      collisionOdds: symmetry ? symmetryCollisionOdds(universe, states, transitions) : collisionOdds(states),
       tableBytes: table.buffer.byteLength + columns.bytes,
       path,
     };

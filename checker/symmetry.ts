@@ -1,5 +1,5 @@
 import type { Actor, State } from "../model/index.js";
-import { hashOut, hashValue } from "../sim/table.js";
+import { collisionOdds, hashOut, hashValue } from "../sim/table.js";
 import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
 
 /**
@@ -18,9 +18,7 @@ import { NAMES, opsOf, type DriverSlot, type Universe } from "./universe.js";
  *
  * Sound by construction: two states get one key only if one is a renaming of
  * the other (the key is the renamed state's hash), up to a collision of
- * 64-bit hashes. Those odds are higher than the visited table reports: a
- * minimum of k hashes (k renamings) collides about k/2 times as often (not
- * yet reported as such). It may keep two
+ * 64-bit hashes, whose odds `symmetryCollisionOdds` gives. It may keep two
  * states of one class apart (actors with equal contents are ordered as they
  * were made), which costs states, never verdicts.
  */
@@ -200,4 +198,21 @@ export function permutations<T>(items: readonly T[]): T[][] {
 
 function byNumber(x: string, y: string): number {
   return Number(x.slice(1)) - Number(y.slice(1));
+}
+
+/**
+ * The chance of a collision under symmetry, an upper bound: a class's key
+ * is the smallest of at most k hashes (k renamings: drivers! × namespaces!
+ * × names!), and two sets of k random hashes share their smallest about k/2
+ * times as often as two hashes do; and each node met (at most one per
+ * transition, and the root) is told from the others by its own 64-bit
+ * fingerprint before it is renamed, so those can collide too.
+ */
+export function symmetryCollisionOdds(universe: Universe, states: number, transitions: number): number {
+  const k = factorial(universe.drivers) * factorial(universe.namespaces) * factorial(universe.names);
+  return Math.min(1, collisionOdds(states) * Math.max(1, k / 2) + collisionOdds(transitions + 1));
+}
+
+function factorial(n: number): number {
+  return n <= 1 ? 1 : n * factorial(n - 1);
 }
