@@ -2,10 +2,53 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { canonicalJson, initialState, transition, type ModelEvent } from "../model/index.js";
 import { FingerprintTable, collisionOdds, hashOut, hashValue } from "../sim/table.js";
-import { fingerprinter, listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "../sim/search.js";
+import { Level, fingerprinter, listsSpace, movesOf, replayPath, search, type Lists, type SearchResult } from "../sim/search.js";
 import { check, universeSpace } from "./explore.js";
 import { DEFAULT_UNIVERSE, type Universe } from "./universe.js";
 import { drainSync } from "../sim/pace.js";
+
+describe("a frontier level", () => {
+  it("gives back every node as written, vectors stored as their differences from the node before", () => {
+    // Parents, each pushed with writes: small and large slots, values past 2^24 and negative ones, vectors that grow and shrink.
+    // Few small values, so that nodes often agree on a slot; lengths up to past the one-integer slots (128).
+    const value = fc.oneof({ weight: 4, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) });
+    const vector = fc.array(value, { maxLength: 300, size: "max" });
+    const writes = fc.array(fc.tuple(fc.nat({ max: 320 }), value), { maxLength: 6 });
+    fc.assert(fc.property(fc.array(fc.tuple(vector, fc.option(writes, { nil: null }), fc.nat(), fc.nat()), { minLength: 1, maxLength: 60 }), (nodes) => {
+      const level = new Level();
+      const expected: number[][] = [];
+      nodes.forEach(([parent, w, hi, lo], i) => {
+        const flat = w === null ? null : Int32Array.from(w.flat());
+        level.push(i, i * 3, hi, lo, Int32Array.from(parent), flat);
+        const pushed = level.last();
+        const want = [...parent];
+        if (w !== null) for (const [slot, v] of w) {
+          while (want.length <= slot) want.push(0);
+          want[slot] = v;
+        }
+        expect([...pushed]).toEqual(want);
+        expected.push(want);
+      });
+      expect(level.count).toBe(nodes.length);
+      const node = { index: 0, pos: 0, hi: 0, lo: 0, vec: new Int32Array(0) as Int32Array };
+      let at = 0;
+      for (let i = 0; i < nodes.length; i++) {
+        at = level.read(at, node);
+        expect([node.index, node.pos, node.hi, node.lo]).toEqual([i, i * 3, nodes[i]![2] >>> 0, nodes[i]![3] >>> 0]);
+        expect([...node.vec]).toEqual(expected[i]);
+      }
+      expect(at).toBe(level.end);
+    }), { numRuns: 200 });
+  });
+
+  it("stores a node that differs from the one before in one slot in at most eight integers", () => {
+    const level = new Level();
+    const base = Int32Array.from({ length: 50 }, (_, i) => i % 7);
+    for (let i = 0; i < 1000; i++) level.push(i, 0, 0, 0, base, Int32Array.from([i % 50, i]));
+    // Each node differs from the one before in at most two slots: 6 integers of header and at most 2 of differences.
+    expect(level.end).toBeLessThanOrEqual(1000 * 8 + 50);
+  });
+});
 
 describe("the fingerprint table", () => {
   it("keeps every fingerprint with its index across growth, and finds each again", () => {

@@ -413,27 +413,54 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
 }
 
 /**
- * One level of the breadth-first frontier in a single growing Int32Array:
- * per node its index, positions, state fingerprint (hi, lo), vector length
- * and vector, with no object per node.
+ * One level of the breadth-first frontier in a single growing Int32Array,
+ * with no object per node: per node its index, positions, state fingerprint
+ * (hi, lo), vector length, and its vector as the slots where it differs from
+ * the node written before it (the first node's from all zeros). Nodes are
+ * written in the order their parents are expanded, so a node and the one
+ * before it are siblings or children of siblings and differ in a few slots:
+ * a node takes about a fifth of its whole vector. Nodes are read back in the
+ * order they were written. A difference is one integer (slot < 128 and a
+ * value in [0, 2²⁴): slot · 2²⁴ + value) or two (−1 − slot, then the value).
  */
-class Level {
+export class Level {
   private data = new Int32Array(1 << 12);
   /** The end of the last node written. */
   end = 0;
   count = 0;
+  /** The vector of the last node written (zeros past its length), and of the last read. */
+  private written = new Int32Array(64);
+  private writtenLength = 0;
+  /** A scratch vector for the next node, zeros from `childLength` on. */
+  private child = new Int32Array(64);
+  private childLength = 0;
+  private reading = new Int32Array(64);
+  private readLength = 0;
 
-  /** Appends a node whose vector is `parent` with `writes` applied (null: `parent` itself); returns a view of the vector written. */
-  push(index: number, pos: number, hi: number, lo: number, parent: Vec, writes: Int32Array | null): Vec {
+  private room(need: number): void {
+    if (need <= this.data.length) return;
+    let size = this.data.length * 2;
+    while (size < need) size *= 2;
+    const grown = new Int32Array(size);
+    grown.set(this.data.subarray(0, this.end));
+    this.data = grown;
+  }
+
+  /** Appends a node whose vector is `parent` with `writes` applied (null: `parent` itself). */
+  push(index: number, pos: number, hi: number, lo: number, parent: Vec, writes: Int32Array | null): void {
     const len = writes === null ? parent.length : lengthWith(parent, writes);
-    const need = this.end + 5 + len;
-    if (need > this.data.length) {
-      let size = this.data.length * 2;
-      while (size < need) size *= 2;
-      const grown = new Int32Array(size);
-      grown.set(this.data.subarray(0, this.end));
-      this.data = grown;
+    if (this.written.length < len) {
+      this.written = grow(this.written, len);
+      this.child = new Int32Array(this.written.length);
     }
+    // The node's vector in `child` (zeros past it), then its differences from `written`, the last node's; then they swap.
+    const child = this.child;
+    const prev = this.written;
+    child.set(parent);
+    if (this.childLength > parent.length) child.fill(0, parent.length, this.childLength);
+    if (writes !== null) for (let k = 0; k < writes.length; k += 2) child[writes[k]!] = writes[k + 1]!;
+    // At most two integers a slot that differs.
+    this.room(this.end + 6 + 2 * len);
     const d = this.data;
     const at = this.end;
     d[at] = index;
@@ -441,15 +468,33 @@ class Level {
     d[at + 2] = hi | 0;
     d[at + 3] = lo | 0;
     d[at + 4] = len;
-    d.set(parent, at + 5);
-    if (len > parent.length) d.fill(0, at + 5 + parent.length, at + 5 + len);
-    if (writes !== null) for (let i = 0; i < writes.length; i += 2) d[at + 5 + writes[i]!] = writes[i + 1]!;
-    this.end = at + 5 + len;
+    let w = at + 6;
+    for (let i = 0; i < len; i++) {
+      const v = child[i]!;
+      if (v === prev[i]) continue;
+      if (i < 128 && v >= 0 && v < 0x1000000) d[w++] = i * 0x1000000 + v;
+      else {
+        d[w++] = -1 - i;
+        d[w++] = v;
+      }
+    }
+    d[at + 5] = w - at - 6;
+    this.end = w;
     this.count++;
-    return d.subarray(at + 5, at + 5 + len);
+    // Past `len` both read as zeros from now on (the old `written` becomes `child`, whose tail is cleared when next filled).
+    if (this.writtenLength > len) prev.fill(0, len, this.writtenLength);
+    this.childLength = this.writtenLength > len ? len : this.writtenLength;
+    this.written = child;
+    this.child = prev;
+    this.writtenLength = len;
   }
 
-  /** Reads the node at `at` into `node` (its vector a view); returns where the next node starts. */
+  /** The vector of the node written last (a copy). */
+  last(): Vec {
+    return this.written.slice(0, this.writtenLength);
+  }
+
+  /** Reads the node at `at` into `node` (its vector a copy); returns where the next node starts. Nodes are read in the order written. */
   read(at: number, node: { index: number; pos: number; hi: number; lo: number; vec: Vec }): number {
     const d = this.data;
     node.index = d[at]!;
@@ -457,9 +502,27 @@ class Level {
     node.hi = d[at + 2]! >>> 0;
     node.lo = d[at + 3]! >>> 0;
     const len = d[at + 4]!;
-    node.vec = d.subarray(at + 5, at + 5 + len);
-    return at + 5 + len;
+    const end = at + 6 + d[at + 5]!;
+    if (this.reading.length < len) this.reading = grow(this.reading, len);
+    const cur = this.reading;
+    if (this.readLength > len) cur.fill(0, len, this.readLength);
+    for (let r = at + 6; r < end;) {
+      const x = d[r++]!;
+      if (x >= 0) cur[x >>> 24] = x & 0xffffff;
+      else cur[-1 - x] = d[r++]!;
+    }
+    // A view, good until the next read: a node's vector is read only while it is expanded.
+    this.readLength = len;
+    node.vec = cur.subarray(0, len);
+    return end;
   }
+}
+
+/** A copy of `a` at least `len` long (twice that), zeros past `a`. */
+function grow(a: Int32Array, len: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(len * 2);
+  grown.set(a);
+  return grown;
 }
 
 /** What a pure judge sees of a transition (the laws' Step); `settled` is decided only if asked. */
@@ -775,8 +838,8 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
             continue;
           }
           const index = add(node.index, p.m);
-          const vec = next.push(index, p.pos, p.sh, p.sl, node.vec, p.writes);
-          seeState(index, vec, p.state);
+          next.push(index, p.pos, p.sh, p.sl, node.vec, p.writes);
+          if (observer !== undefined) seeState(index, next.last(), p.state);
           observer?.edge?.(node.index, p.m, index, r.moves[p.m]!);
           if (table.size >= maxStates) {
             stop = { verdict: "incomplete", bound: "states" };
