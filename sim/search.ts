@@ -424,9 +424,11 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
  * value in [0, 2²⁴): slot · 2²⁴ + value) or two (−1 − slot, then the value).
  */
 export class Level {
-  private data = new Int32Array(1 << 12);
-  /** The end of the last node written. */
-  end = 0;
+  /** Full chunks, then `data`, the one being written (a node never spans two). */
+  private readonly chunks: Int32Array[] = [];
+  private data = new Int32Array(16);
+  /** The end of the last node written in `data`. */
+  private end = 0;
   count = 0;
   /** The vector of the last node written (zeros past its length), and of the last read. */
   private written = new Int32Array(64);
@@ -436,14 +438,36 @@ export class Level {
   private childLength = 0;
   private reading = new Int32Array(64);
   private readLength = 0;
+  /** Where the next read starts: chunk and position in it. */
+  private readChunk = 0;
+  private readAt = 0;
 
+  /** `chunk`: the integers of a full chunk (smaller in tests). */
+  constructor(private readonly chunk = LEVEL_CHUNK) {}
+
+  /** Integers written so far. */
+  get ints(): number {
+    let n = this.end;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
+  /** Room for `need` more integers in `data`: it doubles up to 4 MiB, then full chunks are kept and a new one begun. */
   private room(need: number): void {
-    if (need <= this.data.length) return;
-    let size = this.data.length * 2;
-    while (size < need) size *= 2;
-    const grown = new Int32Array(size);
-    grown.set(this.data.subarray(0, this.end));
-    this.data = grown;
+    if (this.end + need <= this.data.length) return;
+    if (this.data.length < this.chunk) {
+      let size = this.data.length * 2;
+      while (size < this.end + need) size *= 2;
+      if (size <= this.chunk || this.end === 0) {
+        const grown = new Int32Array(size);
+        grown.set(this.data.subarray(0, this.end));
+        this.data = grown;
+        return;
+      }
+    }
+    this.chunks.push(this.data.subarray(0, this.end));
+    this.data = new Int32Array(Math.max(this.chunk, need));
+    this.end = 0;
   }
 
   /** Appends a node whose vector is `parent` with `writes` applied (null: `parent` itself). */
@@ -460,7 +484,7 @@ export class Level {
     if (this.childLength > parent.length) child.fill(0, parent.length, this.childLength);
     if (writes !== null) for (let k = 0; k < writes.length; k += 2) child[writes[k]!] = writes[k + 1]!;
     // At most two integers a slot that differs.
-    this.room(this.end + 6 + 2 * len);
+    this.room(6 + 2 * len);
     const d = this.data;
     const at = this.end;
     d[at] = index;
@@ -494,9 +518,17 @@ export class Level {
     return this.written.slice(0, this.writtenLength);
   }
 
-  /** Reads the node at `at` into `node` (its vector a copy); returns where the next node starts. Nodes are read in the order written. */
-  read(at: number, node: { index: number; pos: number; hi: number; lo: number; vec: Vec }): number {
-    const d = this.data;
+  /** Reads the next node into `node` (its vector a view, good until the next read), in the order written; false past the last. */
+  read(node: { index: number; pos: number; hi: number; lo: number; vec: Vec }): boolean {
+    let d: Int32Array;
+    let at = this.readAt;
+    for (;;) {
+      d = this.readChunk < this.chunks.length ? this.chunks[this.readChunk]! : this.data;
+      if (at < (d === this.data ? this.end : d.length)) break;
+      if (d === this.data) return false;
+      this.readChunk++;
+      at = 0;
+    }
     node.index = d[at]!;
     node.pos = d[at + 1]!;
     node.hi = d[at + 2]! >>> 0;
@@ -511,12 +543,15 @@ export class Level {
       if (x >= 0) cur[x >>> 24] = x & 0xffffff;
       else cur[-1 - x] = d[r++]!;
     }
-    // A view, good until the next read: a node's vector is read only while it is expanded.
     this.readLength = len;
     node.vec = cur.subarray(0, len);
-    return end;
+    this.readAt = end;
+    return true;
   }
 }
+
+/** A frontier level's chunk: 4 MiB of integers. */
+const LEVEL_CHUNK = 1 << 20;
 
 /** A copy of `a` at least `len` long (twice that), zeros past `a`. */
 function grow(a: Int32Array, len: number): Int32Array<ArrayBuffer> {
@@ -821,8 +856,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
       }
       const next = new Level();
       const node: NodeRef = { index: 0, pos: 0, hi: 0, lo: 0, vec: rootVec };
-      for (let at = 0; at < frontier.end;) {
-        at = frontier.read(at, node);
+      while (frontier.read(node)) {
         if (pacer.due()) yield;
         const r = ex.expand(node, depth, visited);
         if ("stop" in r) {
