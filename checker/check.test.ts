@@ -224,6 +224,17 @@ describe("symmetry's key: orderings sorted by signature", () => {
     expect(orderings([], () => "")).toEqual([[]]);
   });
 
+  it("counts the keys of the nodes met in the visited set's bytes", () => {
+    // One driver, one namespace, one name: only actors to renumber, so about the same states with and without the key.
+    const u: Universe = { ...DEFAULT_UNIVERSE, drivers: 1, namespaces: 1, driverOps: undefined, ops: 2 };
+    const plain = check(u);
+    const keyed = check(u, { symmetry: true });
+    expect(keyed.states).toBeGreaterThan(plain.states * 0.9);
+    expect(keyed.states).toBeLessThanOrEqual(plain.states);
+    // At least a fingerprint (8 bytes) and a key (8 bytes) for each node met, of which there are at least the states.
+    expect(keyed.tableBytes! - plain.tableBytes!).toBeGreaterThanOrEqual(16 * keyed.states);
+  });
+
   it("keeps exactly the classes the key over every permutation keeps: three drivers, one operation each (26,878 states)", () => {
     const u: Universe = { ...DEFAULT_UNIVERSE, drivers: 3, driverOps: undefined, ops: 1 };
     const sorted = check(u, { symmetry: true });

@@ -285,6 +285,8 @@ export interface TabledSpace<P, F> {
   advance(pos: number, move: Move, leaf: TabledLeaf, step: () => SearchStep<P>): number | { readonly failure: F };
   /** A node's fingerprint into hashOut: from its state's (hi, lo), or, with symmetry, from the state's key (the vector, or the parent's with writes). */
   nodeFingerprint(vec: Vec | null, hi: number, lo: number, pos: number, parent?: Vec, writes?: Int32Array): void;
+  /** Bytes held by symmetry's keys of the nodes met (0 without a `stateKey`). */
+  keyBytes(): number;
 }
 
 interface ListedMoves {
@@ -349,6 +351,7 @@ function tabledSpace<P, F>(space: Space<P, F>): TabledSpace<P, F> {
   const advanced = new Map<number, Map<number, number>>();
   return {
     tabler: t,
+    keyBytes: () => (keys === null ? 0 : keys.known.bytes + keys.hi.bytes + keys.lo.bytes),
     posId,
     pos: (id) => posVals[id]!,
     moves: listMoves,
@@ -841,7 +844,7 @@ export function* search<P, F>(space: Space<P, F>, options: SearchOptions<P, F> =
   let stop: Stop<F> | null = null;
   const finish = (): SearchResult<F> => ({
     ...(stop ?? { verdict: "ok" }),
-    states: table.size, transitions: ex.transitions, depth, collisionOdds: collisionOdds(table.size), tableBytes: table.bytes + parents.bytes + moveNumbers.bytes,
+    states: table.size, transitions: ex.transitions, depth, collisionOdds: collisionOdds(table.size), tableBytes: table.bytes + parents.bytes + moveNumbers.bytes + tab.keyBytes(),
     ...(reduction === undefined ? {} : { fullyExpanded: ex.fullyExpanded }),
     tables: { hits: t.hits, misses: t.misses, slots: t.slotCount, values: t.valueCount, memos: t.stats },
     path,
