@@ -179,8 +179,8 @@ export function orderings<T extends string>(items: readonly T[], signature: (ite
   for (let i = 0; i < keyed.length;) {
     let j = i + 1;
     while (j < keyed.length && keyed[j]!.sig === keyed[i]!.sig) j++;
-    const group = j - i === 1 ? [[keyed[i]!.x]] : permutations(keyed.slice(i, j).map((k) => k.x));
-    out = group.length === 1 ? out.map((prefix) => [...prefix, ...group[0]!]) : out.flatMap((prefix) => group.map((g) => [...prefix, ...g]));
+    const group = permutations(keyed.slice(i, j).map((k) => k.x));
+    out = out.flatMap((prefix) => group.map((g) => [...prefix, ...g]));
     i = j;
   }
   return out;
